@@ -1,0 +1,52 @@
+"""Channel accounts: one configured connection (a brand's X account, an SMS export folder...)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+from .timeutil import UtcDateTime, utcnow
+
+# The channel type picks the SLA policy; the connector kind says how messages are fetched.
+CHANNEL_TYPES = ("x", "mastodon", "email", "sms", "phone", "other")
+
+
+class ChannelAccount(db.Model):
+    __tablename__ = "channel_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    connector: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(24), default="ok")
+    status_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    poll_interval_seconds: Mapped[int | None] = mapped_column(nullable=True)
+    backoff_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class UnknownAccount(LookupError):
+    pass
+
+
+def account_by_name(name: str) -> ChannelAccount | None:
+    return db.session.scalar(select(ChannelAccount).where(ChannelAccount.name == name))
+
+
+def get_or_create_account(name: str, connector: str, channel: str, config: dict[str, Any] | None = None) -> tuple[ChannelAccount, bool]:
+    if channel not in CHANNEL_TYPES:
+        raise ValueError(f"unknown channel type {channel!r}; one of {', '.join(CHANNEL_TYPES)}")
+    existing = account_by_name(name)
+    if existing is not None:
+        return existing, False
+    account = ChannelAccount(name=name, connector=connector, channel=channel, config=config or {})
+    db.session.add(account)
+    db.session.commit()
+    return account, True

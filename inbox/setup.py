@@ -1,0 +1,39 @@
+"""First-start tasks shared by `inbox run`, `inbox migrate` and `inbox seed-demo`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from .channels import ChannelAccount, get_or_create_account
+from .extensions import db
+
+
+def upgrade_database() -> None:
+    from flask_migrate import upgrade
+
+    from . import MIGRATIONS_DIR
+    from .tickets.policies import seed_default_policies
+
+    upgrade(directory=MIGRATIONS_DIR)
+    seed_default_policies()
+
+
+def demo_dir() -> Path:
+    return Path(current_app.instance_path) / "demo"
+
+
+def seed_demo_channels(force: bool = False) -> list[tuple[str, Path]]:
+    """Write demo JSONL data and one polled account per demo channel, unless channels exist."""
+    from .demo import generate_demo
+
+    if not force and db.session.scalar(select(ChannelAccount.id).limit(1)) is not None:
+        return []
+    created = []
+    for demo in generate_demo(demo_dir()):
+        account, _ = get_or_create_account(demo.name, "jsonl", demo.channel, {"path": str(demo.path)})
+        account.config = {"path": str(demo.path)}
+        created.append((demo.name, demo.path))
+    db.session.commit()
+    return created

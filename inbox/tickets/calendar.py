@@ -1,0 +1,131 @@
+"""Business hours as pure functions: no database, no clock.
+
+A calendar has a time zone, open windows per weekday (a window whose end is not after its start
+runs past midnight) and holidays. Windows belong to the local date on which they open, so a
+holiday closes the windows that open on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+Window = tuple[time, time]
+_SEARCH_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class Calendar:
+    timezone: str = "UTC"
+    windows: Mapping[int, Sequence[Window]] = field(default_factory=dict)
+    holidays: frozenset[date] = frozenset()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_config(cls, tz: str, windows: Mapping[str, Sequence[Sequence[str]]], holidays: Iterable[str] = ()) -> "Calendar":
+        parsed = {
+            int(day): tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in spans)
+            for day, spans in windows.items()
+        }
+        return cls(tz, parsed, frozenset(date.fromisoformat(h) for h in holidays))
+
+
+def office_hours(tz: str = "UTC", start: str = "09:00", end: str = "17:00") -> Calendar:
+    """Monday to Friday, one window a day."""
+    window = ((time.fromisoformat(start), time.fromisoformat(end)),)
+    return Calendar(tz, {day: window for day in range(5)})
+
+
+def _local(d: date, t: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(d, t, tzinfo=zone).astimezone(timezone.utc)
+
+
+def _windows_on(d: date, cal: Calendar) -> list[tuple[datetime, datetime]]:
+    if d in cal.holidays:
+        return []
+    zone = cal.zone
+    spans = []
+    for start, end in sorted(cal.windows.get(d.weekday(), ())):
+        end_day = d if end > start else d + timedelta(days=1)
+        a, b = _local(d, start, zone), _local(end_day, end, zone)
+        if b > a:
+            spans.append((a, b))
+    return spans
+
+
+def open_intervals(since: datetime, cal: Calendar) -> Iterator[tuple[datetime, datetime]]:
+    """Open intervals (UTC) that end after `since`, in order, clipped to start no earlier than it."""
+    if not any(cal.windows.get(day) for day in range(7)):
+        raise ValueError("calendar has no open hours")
+    day = since.astimezone(cal.zone).date() - timedelta(days=1)
+    for _ in range(_SEARCH_DAYS):
+        for a, b in _windows_on(day, cal):
+            if b > since:
+                yield max(a, since), b
+        day += timedelta(days=1)
+    raise ValueError("calendar has no open hours within three years")
+
+
+def add_business_time(start: datetime, duration: timedelta, cal: Calendar) -> datetime:
+    """The moment when `duration` of open time has passed since `start`."""
+    remaining = duration
+    if remaining <= timedelta(0):
+        return start
+    for a, b in open_intervals(start, cal):
+        span = b - a
+        if span >= remaining:
+            return a + remaining
+        remaining -= span
+    raise AssertionError("unreachable")
+
+
+def _subtract(a: datetime, b: datetime, pauses: Sequence[tuple[datetime, datetime]]) -> timedelta:
+    total = b - a
+    for p, q in pauses:
+        lo, hi = max(a, p), min(b, q)
+        if hi > lo:
+            total -= hi - lo
+    return total
+
+
+def _merge(pauses: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for p, q in sorted(pauses):
+        if merged and p <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], q))
+        elif q > p:
+            merged.append((p, q))
+    return merged
+
+
+def business_time_between(
+    a: datetime, b: datetime, cal: Calendar | None, pauses: Iterable[tuple[datetime, datetime]] = ()
+) -> timedelta:
+    """Open time between `a` and `b`, minus paused spans; around the clock when `cal` is None."""
+    if b <= a:
+        return timedelta(0)
+    merged = _merge(pauses)
+    if cal is None:
+        return _subtract(a, b, merged)
+    total = timedelta(0)
+    for lo, hi in open_intervals(a, cal):
+        if lo >= b:
+            break
+        total += _subtract(lo, min(hi, b), merged)
+    return total
+
+
+def end_of_business_day(moment: datetime, cal: Calendar) -> datetime:
+    """Close of the business day `moment` falls in, or of the next one when it is after hours."""
+    zone = cal.zone
+    day = moment.astimezone(zone).date() - timedelta(days=1)
+    for _ in range(_SEARCH_DAYS):
+        spans = _windows_on(day, cal)
+        if spans and max(b for _, b in spans) > moment:
+            return max(b for _, b in spans)
+        day += timedelta(days=1)
+    raise ValueError("calendar has no open hours within three years")

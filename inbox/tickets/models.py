@@ -1,0 +1,201 @@
+"""Contacts, tickets, their messages and events, SLA policies and business calendars."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UtcDateTime, utcnow
+
+TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
+OPEN_STATUSES = ("new", "open", "pending")
+PRIORITIES = ("low", "normal", "high", "urgent")
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+class Contact(db.Model):
+    """One person, across every channel they write on."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    identities: Mapped[list["ContactIdentity"]] = relationship(back_populates="contact", order_by="ContactIdentity.id")
+
+
+class ContactIdentity(db.Model):
+    """A contact's account on one channel (an X user id, a phone number, an email address)."""
+
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_identity_channel_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(512))
+    handle: Mapped[str] = mapped_column(String(512))
+    name: Mapped[str] = mapped_column(String(512))
+    followers: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    contact: Mapped[Contact] = relationship(back_populates="identities")
+
+
+class BusinessCalendar(db.Model):
+    __tablename__ = "business_calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # {"0": [["09:00", "17:00"]], ...} keyed by ISO weekday - 1 (Monday = "0")
+    windows: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class SlaPolicy(db.Model):
+    """Response-time targets for one channel type (and optionally one priority)."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), index=True)
+    priority: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    first_response_minutes: Mapped[int | None] = mapped_column(nullable=True)
+    # "same business day" targets (phone) have no fixed length: due at the end of that day's hours
+    first_response_same_business_day: Mapped[bool] = mapped_column(default=False)
+    next_response_minutes: Mapped[int | None] = mapped_column(nullable=True)
+    resolution_minutes: Mapped[int | None] = mapped_column(nullable=True)
+    business_hours: Mapped[bool] = mapped_column(default=False)
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("business_calendars.id"), nullable=True)
+    warning_fraction: Mapped[float] = mapped_column(Float, default=0.8)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    calendar: Mapped[BusinessCalendar | None] = relationship()
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_due", "status", "due_at", "id"),
+        Index("ix_tickets_conversation", "account_id", "conversation_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    conversation_key: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(512), default="")
+    message_count: Mapped[int] = mapped_column(default=0)
+    first_sentiment: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_sentiment: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"), nullable=True)
+    sla_state: Mapped[str] = mapped_column(String(16), default="on_track")
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # the next deadline to meet (see sla.next_deadline); what the inbox is ordered by
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_customer_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    account = relationship("ChannelAccount")
+    contact: Mapped[Contact] = relationship()
+    assignee = relationship("User")
+    sla_policy: Mapped[SlaPolicy | None] = relationship()
+    messages: Mapped[list["Message"]] = relationship(back_populates="ticket", order_by="(Message.sent_at, Message.id)")
+    events: Mapped[list["TicketEvent"]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def refresh_due(self) -> None:
+        from .sla import next_deadline
+
+        self.due_at = next_deadline(
+            self.status, self.first_response_at, self.first_response_due_at, self.next_response_due_at, self.resolution_due_at
+        )
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("account_id", "external_id", name="uq_message_account_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL for the brand's own posts that started no ticket (yet); kept for context and dedup
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True, index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
+    conversation_key: Mapped[str] = mapped_column(String(512))
+    external_id: Mapped[str] = mapped_column(String(512))
+    direction: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("contact_identities.id"), nullable=True)
+    author_handle: Mapped[str] = mapped_column(String(512))
+    author_name: Mapped[str] = mapped_column(String(512))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    in_reply_to: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    sentiment_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sentiment_model: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # outbound replies written in Inbox: sending → sent | failed
+    delivery_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    delivery_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    ticket: Mapped[Ticket | None] = relationship(back_populates="messages")
+    corrections: Mapped[list["SentimentCorrection"]] = relationship(back_populates="message", order_by="SentimentCorrection.id")
+
+    @property
+    def effective_sentiment(self) -> str | None:
+        return self.corrections[-1].label if self.corrections else self.sentiment_label
+
+
+class SentimentCorrection(db.Model):
+    """An agent overruling the model's label; kept for retraining and the weekly export."""
+
+    __tablename__ = "sentiment_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    label: Mapped[str] = mapped_column(String(16))
+    corrected_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    message: Mapped[Message] = relationship(back_populates="corrections")
+    corrected_by = relationship("User")
+
+
+class TicketEvent(db.Model):
+    """Everything that happened to a ticket, with who and when; SLA history is replayed from these."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor = relationship("User")

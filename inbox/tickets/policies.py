@@ -1,0 +1,96 @@
+"""Loading SLA policies and calendars from the database into the pure rule types."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from .calendar import Calendar, office_hours
+from .models import BusinessCalendar, SlaPolicy
+from .sla import DEFAULT_POLICIES, SlaTargets
+
+DEFAULT_CALENDAR_NAME = "Office hours"
+
+
+def _minutes(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(minutes=value)
+
+
+def targets_of(policy: SlaPolicy) -> SlaTargets:
+    return SlaTargets(
+        first_response=_minutes(policy.first_response_minutes),
+        resolution=_minutes(policy.resolution_minutes),
+        next_response=_minutes(policy.next_response_minutes),
+        first_response_same_business_day=policy.first_response_same_business_day,
+        business_hours=policy.business_hours,
+        warning_fraction=policy.warning_fraction,
+    )
+
+
+def calendar_of(row: BusinessCalendar | None) -> Calendar:
+    if row is None:
+        return office_hours(current_app.config["INBOX_TIMEZONE"])
+    return Calendar.from_config(row.timezone, row.windows, row.holidays)
+
+
+class PolicyBook:
+    """Per-batch cache of the policy that applies to a channel and priority."""
+
+    def __init__(self) -> None:
+        self._policies: dict[str, list[SlaPolicy]] = {}
+        self._calendars: dict[int | None, Calendar] = {}
+
+    def policy_for(self, channel: str, priority: str) -> SlaPolicy | None:
+        if channel not in self._policies:
+            self._policies[channel] = list(
+                db.session.scalars(
+                    select(SlaPolicy).where(SlaPolicy.channel == channel, SlaPolicy.active.is_(True)).order_by(SlaPolicy.id.desc())
+                )
+            )
+        candidates = self._policies[channel]
+        for policy in candidates:
+            if policy.priority == priority:
+                return policy
+        return next((p for p in candidates if p.priority is None), None)
+
+    def calendar_for(self, policy: SlaPolicy) -> Calendar:
+        if policy.calendar_id not in self._calendars:
+            self._calendars[policy.calendar_id] = calendar_of(policy.calendar)
+        return self._calendars[policy.calendar_id]
+
+
+def seed_default_policies() -> int:
+    """Create the default calendar and one policy per channel type if none exist; returns how many were added."""
+    calendar = db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == DEFAULT_CALENDAR_NAME))
+    if calendar is None:
+        calendar = BusinessCalendar(
+            name=DEFAULT_CALENDAR_NAME,
+            timezone=current_app.config["INBOX_TIMEZONE"],
+            windows={str(day): [["09:00", "17:00"]] for day in range(5)},
+            holidays=[],
+        )
+        db.session.add(calendar)
+        db.session.flush()
+    existing = set(db.session.scalars(select(SlaPolicy.channel)))
+    added = 0
+    for default in DEFAULT_POLICIES:
+        if default.channel in existing:
+            continue
+        t = default.targets
+        db.session.add(
+            SlaPolicy(
+                channel=default.channel,
+                first_response_minutes=None if t.first_response is None else int(t.first_response.total_seconds() // 60),
+                first_response_same_business_day=t.first_response_same_business_day,
+                next_response_minutes=None if t.next_response is None else int(t.next_response.total_seconds() // 60),
+                resolution_minutes=None if t.resolution is None else int(t.resolution.total_seconds() // 60),
+                business_hours=t.business_hours,
+                calendar_id=calendar.id,
+                warning_fraction=t.warning_fraction,
+            )
+        )
+        added += 1
+    db.session.commit()
+    return added

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ..extensions import db
+from ..queue import get_redis
+from ..tickets.actions import ActionError, reopen_ticket, resolve_ticket
+from ..tickets.models import Ticket
+from ..tickets.queries import VIEWS, ListCursor, earlier_tickets, list_tickets, ticket_page, view_counts
+from . import bp
+
+
+@bp.get("/")
+@login_required
+def inbox():
+    view = request.args.get("view", "open")
+    if view not in VIEWS:
+        view = "open"
+    after = ListCursor.decode(request.args.get("after"))
+    tickets, next_cursor = list_tickets(view, after)
+    return render_template(
+        "inbox.html",
+        tickets=tickets,
+        view=view,
+        views=VIEWS,
+        counts=view_counts(),
+        next_cursor=next_cursor.encode() if next_cursor else None,
+    )
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@login_required
+def ticket(ticket_id: int):
+    found = ticket_page(ticket_id)
+    if found is None:
+        abort(404)
+    return render_template("ticket.html", ticket=found, earlier=earlier_tickets(found))
+
+
+def _ticket_or_404(ticket_id: int) -> Ticket:
+    found = db.session.get(Ticket, ticket_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/tickets/<int:ticket_id>/resolve")
+@login_required
+def resolve(ticket_id: int):
+    try:
+        resolve_ticket(_ticket_or_404(ticket_id), current_user)
+        flash(f"Ticket #{ticket_id} resolved.", "success")
+    except ActionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/reopen")
+@login_required
+def reopen(ticket_id: int):
+    try:
+        reopen_ticket(_ticket_or_404(ticket_id), current_user)
+        flash(f"Ticket #{ticket_id} reopened.", "success")
+    except ActionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Reachability of the database and Redis, for load balancers and `make run`."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means unhealthy; the reason helps the operator
+        db.session.rollback()
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        get_redis().ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return jsonify(status="ok" if healthy else "unhealthy", **checks), (200 if healthy else 503)
