@@ -102,3 +102,21 @@ def test_healthz_reports_database_and_redis(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_agent_corrects_sentiment_with_who_and_when(logged_in, ticket, agent):
+    from inbox.tickets.models import SentimentCorrection
+
+    page = logged_in.get(f"/tickets/{ticket.id}")
+    message = ticket.messages[0]
+    response = logged_in.post(f"/messages/{message.id}/sentiment", data={"label": "neutral", "csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    correction = db.session.query(SentimentCorrection).one()
+    assert (correction.label, correction.corrected_by_id, correction.message_id) == ("neutral", agent.id, message.id)
+    assert correction.created_at is not None
+    db.session.refresh(ticket)
+    assert ticket.first_sentiment == ticket.last_sentiment == "neutral"
+    assert ticket.events[-1].type == "sentiment_corrected" and ticket.events[-1].data["from"] == "negative"
+    assert b"corrected by Ada Agent" in logged_in.get(f"/tickets/{ticket.id}").data
+    bad = logged_in.post(f"/messages/{message.id}/sentiment", data={"label": "furious", "csrf_token": csrf_token(page)})
+    assert bad.status_code == 302 and db.session.query(SentimentCorrection).count() == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import Ticket, TicketEvent
+from .models import Message, Ticket, TicketEvent
 
 
 class ActionError(ValueError):
@@ -32,4 +32,27 @@ def reopen_ticket(ticket: Ticket, by: User) -> None:
     ticket.resolved_at = None
     ticket.refresh_due()
     db.session.add(TicketEvent(ticket=ticket, type="reopened", actor_id=by.id, at=now, data={"by": "agent"}))
+    db.session.commit()
+
+
+def correct_sentiment(message: "Message", label: str, by: User) -> None:
+    """Store an agent's label for a customer message; the model's own label stays for comparison."""
+    from .models import SENTIMENT_LABELS, SentimentCorrection
+
+    if label not in SENTIMENT_LABELS:
+        raise ActionError(f"sentiment must be one of {', '.join(SENTIMENT_LABELS)}")
+    if message.direction != "inbound" or message.ticket is None:
+        raise ActionError("only customer messages have a sentiment to correct")
+    now = utcnow()
+    previous = message.effective_sentiment
+    db.session.add(SentimentCorrection(message=message, label=label, corrected_by_id=by.id, created_at=now))
+    ticket = message.ticket
+    db.session.add(TicketEvent(ticket=ticket, type="sentiment_corrected", actor_id=by.id, at=now,
+                               data={"message_id": message.id, "from": previous, "to": label, "model": message.sentiment_model}))
+    latest_inbound = max((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.sent_at, m.id), default=None)
+    if latest_inbound is message:
+        ticket.last_sentiment = label
+    first_inbound = min((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.sent_at, m.id), default=None)
+    if first_inbound is message:
+        ticket.first_sentiment = label
     db.session.commit()

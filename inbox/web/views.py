@@ -85,3 +85,20 @@ def healthz():
         checks["redis"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if healthy else "unhealthy", **checks), (200 if healthy else 503)
+
+
+@bp.post("/messages/<int:message_id>/sentiment")
+@login_required
+def correct_sentiment(message_id: int):
+    from ..tickets.actions import correct_sentiment as correct
+    from ..tickets.models import Message
+
+    message = db.session.get(Message, message_id)
+    if message is None or message.ticket_id is None:
+        abort(404)
+    try:
+        correct(message, request.form.get("label", ""), current_user)
+        flash("Sentiment corrected; it will be used when the model is retrained.", "success")
+    except ActionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")
