@@ -108,6 +108,8 @@ class Connector(ABC):
     def __init__(self, config: Mapping[str, Any], account_name: str = "") -> None:
         self.config = dict(config)
         self.account_name = account_name
+        # facts learned from the network (e.g. the brand's own user id) that the caller saves to config
+        self.config_updates: dict[str, Any] = {}
 
     @classmethod
     def enabled(cls) -> bool:
@@ -124,7 +126,11 @@ class Connector(ABC):
 
     def send_reply(self, ticket_message: Mapping[str, Any], text: str) -> str:
         """Post `text` in answer to `ticket_message`; returns the network's id for it."""
-        raise UnsupportedOperation(f"{self.kind} accounts cannot send replies")
+        raise UnsupportedOperation("this channel cannot send replies")
+
+    def permalink(self, external_id: str, ticket_message: Mapping[str, Any]) -> str | None:
+        """Public address of a message this account sent, when the network has one."""
+        return None
 
 
 class UnsupportedOperation(RuntimeError):
@@ -145,6 +151,10 @@ class RateLimited(ConnectorError):
 
 class NeedsAttention(ConnectorError):
     """Credentials rejected or revoked: an admin must fix the account before polling resumes."""
+
+
+class SendRejected(ConnectorError):
+    """The network refused this one message (duplicate, deleted target...); resending cannot help."""
 
 
 _registry: dict[str, type[Connector]] = {}
@@ -169,10 +179,17 @@ def available_kinds() -> dict[str, type[Connector]]:
     return {kind: cls for kind, cls in sorted(_registry.items()) if cls.enabled()}
 
 
+_BUILTIN_LOADED = False
+
+
 def _load_builtin() -> None:
+    global _BUILTIN_LOADED
+    if _BUILTIN_LOADED:
+        return
+    _BUILTIN_LOADED = True
     import importlib
 
-    for module in ("inbox.connectors.jsonl",):
+    for module in ("inbox.connectors.jsonl", "inbox.connectors.x"):
         try:
             importlib.import_module(module)
         except ImportError as exc:  # a connector whose library is missing is skipped
