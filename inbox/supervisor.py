@@ -88,6 +88,9 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
                 break
         time.sleep(0.5)
     _stop(children)
+    from .queue import stop_embedded_redis
+
+    stop_embedded_redis(owner=True)
     return exit_code
 
 

@@ -20,13 +20,15 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
+def redis_url():
     url = os.environ.get("TEST_REDIS_URL")
     if url:
-        return url
-    from inbox.queue import embedded_redis_url
+        yield url
+        return
+    from inbox.queue import embedded_redis_url, stop_embedded_redis
 
-    return embedded_redis_url(str(_SESSION_DIR / "redis.db"))
+    yield embedded_redis_url(str(_SESSION_DIR / "redis.db"))
+    stop_embedded_redis(owner=True)
 
 
 @pytest.fixture(scope="session")
