@@ -37,3 +37,12 @@ def seed_demo_channels(force: bool = False) -> list[tuple[str, Path]]:
         created.append((demo.name, demo.path))
     db.session.commit()
     return created
+
+
+def demo_accounts_in_use() -> bool:
+    """Whether an enabled account polls the demo folder (so `inbox run` keeps feeding it)."""
+    folder = str(demo_dir())
+    return any(
+        str((account.config or {}).get("path", "")).startswith(folder)
+        for account in db.session.scalars(select(ChannelAccount).where(ChannelAccount.enabled.is_(True)))
+    )

@@ -27,19 +27,27 @@ class Child:
     process: subprocess.Popen
 
 
-def _prepare(demo: bool) -> tuple[str | None, list[tuple[str, object]], str]:
+@dataclass
+class Prepared:
+    admin_password: str | None
+    seeded: list
+    redis_url: str
+    demo_dir: str | None  # set when demo accounts are polled: new demo traffic keeps arriving
+
+
+def _prepare(demo: bool) -> Prepared:
     from . import create_app
     from .auth.users import ensure_admin
     from .queue import redis_url
-    from .setup import seed_demo_channels, upgrade_database
+    from .setup import demo_accounts_in_use, demo_dir, seed_demo_channels, upgrade_database
 
     app = create_app()
     with app.app_context():
         upgrade_database()
         password = ensure_admin()
         seeded = seed_demo_channels() if demo else []
-        url = redis_url(app)
-    return password, seeded, url
+        live = demo and demo_accounts_in_use() and os.environ.get("INBOX_DEMO_LIVE", "1") != "0"
+        return Prepared(password, seeded, redis_url(app), str(demo_dir()) if live else None)
 
 
 def _spawn(name: str, args: list[str], env: dict[str, str]) -> Child:
@@ -50,10 +58,11 @@ def _spawn(name: str, args: list[str], env: dict[str, str]) -> Child:
 
 def run_all(port: int | None = None, demo: bool = True) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     port = port or int(os.environ.get("PORT", "8000"))
     host = os.environ.get("INBOX_HOST", "127.0.0.1")
-    password, seeded, redis = _prepare(demo)
-    env = dict(os.environ, REDIS_URL=redis, PYTHONUNBUFFERED="1")
+    prepared = _prepare(demo)
+    env = dict(os.environ, REDIS_URL=prepared.redis_url, PYTHONUNBUFFERED="1")
     python = sys.executable
     children = [
         _spawn("web", [python, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
@@ -62,12 +71,15 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
         _spawn("worker", [python, "-m", "inbox", "worker"], env),
         _spawn("poller", [python, "-m", "inbox", "poll"], env),
     ]
+    if prepared.demo_dir:
+        children.append(_spawn("demo-traffic", [python, "-m", "inbox.demo", prepared.demo_dir, "--append",
+                                                "--live", os.environ.get("INBOX_DEMO_INTERVAL", "90")], env))
     print("", flush=True)
     print(f"  Inbox is starting on http://{host}:{port}/", flush=True)
-    if password:
-        print(f"  First admin created: admin@inbox.local  password: {password}", flush=True)
+    if prepared.admin_password:
+        print(f"  First admin created: admin@inbox.local  password: {prepared.admin_password}", flush=True)
         print("  (shown once; change it or create users with `inbox create-user`)", flush=True)
-    for name, path in seeded:
+    for name, path in prepared.seeded:
         print(f"  Demo channel {name!r} reads {path}", flush=True)
     print("  Press Ctrl-C to stop.\n", flush=True)
 
@@ -107,4 +119,4 @@ def _stop(children: list[Child]) -> None:
             log.warning("%s did not stop in time; killing it", child.name)
             child.process.kill()
             child.process.wait()
-    log.info("all processes stopped")
+    print("  Inbox stopped: all processes stopped.", flush=True)
