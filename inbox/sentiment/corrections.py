@@ -1,0 +1,29 @@
+"""Agents' sentiment corrections from the database, as extra training examples."""
+
+from __future__ import annotations
+
+
+def load_corrections(app=None) -> list[tuple[str, str]]:
+    """``(message text, corrected label)`` for every corrected message.
+
+    When a message was corrected more than once, the latest correction wins (as it does in
+    ``Message.effective_sentiment``). Imports are lazy so the sentiment package never needs
+    the database unless ``train --with-corrections`` is asked for.
+    """
+    if app is None:
+        from inbox import create_app
+
+        app = create_app()
+    from inbox.extensions import db
+    from inbox.tickets.models import Message, SentimentCorrection
+
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(SentimentCorrection.message_id, SentimentCorrection.label, Message.text)
+            .join(Message, Message.id == SentimentCorrection.message_id)
+            .order_by(SentimentCorrection.message_id, SentimentCorrection.created_at, SentimentCorrection.id)
+        ).all()
+    latest: dict[int, tuple[str, str]] = {}
+    for message_id, label, text in rows:
+        latest[message_id] = (text or "", label)
+    return list(latest.values())
