@@ -180,3 +180,7 @@ def _register_sentiment() -> None:
 
 
 _register_sentiment()
+
+from .exports.cli import export  # noqa: E402  (imports `with_app` from this module)
+
+main.add_command(export)

@@ -1,0 +1,1 @@
+"""`inbox export …`: command-line exports (the weekly sentiment export, ticket exports)."""

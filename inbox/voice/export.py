@@ -1,0 +1,193 @@
+"""The weekly sentiment export: messages, day × channel summary and negative themes, as CSV files.
+
+One streamed pass over the week's inbound messages feeds all three files, so a week of any size
+is written in constant memory (apart from the theme vocabulary).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..channels import ChannelAccount
+from ..extensions import db
+from ..tickets.models import Message, SentimentCorrection, Ticket, TicketEvent
+from .csvsafe import atomic_csv, safe_row
+from .pseudonym import pseudonymise
+from .summary import WeekSummary
+from .themes import Theme, ThemeCounter
+from .weeks import IsoWeek, week_bounds
+
+log = logging.getLogger(__name__)
+
+KINDS = ("messages", "summary", "themes")
+FILE_NAME = re.compile(r"^inbox-(\d{4}-W\d{2})-(messages|summary|themes)\.csv$")
+
+MESSAGE_COLUMNS = [
+    "message_id", "time", "channel", "account", "kind", "ticket_id", "customer", "language", "text",
+    "model_label", "model_score", "agent_label", "ticket_status", "model",
+]
+SUMMARY_COLUMNS = [
+    "date", "channel", "negative", "neutral", "positive", "net_sentiment", "mean_score", "messages",
+    "tickets_opened", "tickets_resolved",
+]
+THEME_COLUMNS = ["rank", "phrase", "score", "negative_messages", "other_messages", "share_of_negative",
+                 "example_message_ids", "example_text"]
+THEMES_PER_WEEK = 15
+
+
+def file_name(week: IsoWeek, kind: str) -> str:
+    return f"inbox-{week}-{kind}.csv"
+
+
+@dataclass
+class ExportOptions:
+    zone: ZoneInfo
+    pseudonymise: bool = False
+    secret_key: str = ""
+
+
+@dataclass
+class ExportResult:
+    week: IsoWeek
+    files: list[Path] = field(default_factory=list)
+    messages: int = 0
+    themes: list[Theme] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def latest_correction_label() -> Any:
+    """The agent's latest label for a message (NULL when the model was never overruled)."""
+    return (
+        select(SentimentCorrection.label)
+        .where(SentimentCorrection.message_id == Message.id)
+        .order_by(SentimentCorrection.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def week_messages(start: datetime, end: datetime) -> Iterator[Any]:
+    """The inbound messages sent in [start, end), oldest first, fetched in chunks."""
+    query = (
+        select(
+            Message.id, Message.sent_at, ChannelAccount.channel, ChannelAccount.name, Message.kind, Message.ticket_id,
+            Message.author_handle, Message.lang, Message.text, Message.sentiment_label, Message.sentiment_score,
+            latest_correction_label().label("agent_label"), Ticket.status, Message.sentiment_model,
+        )
+        .join(ChannelAccount, ChannelAccount.id == Message.account_id)
+        .outerjoin(Ticket, Ticket.id == Message.ticket_id)
+        .where(Message.direction == "inbound", Message.sent_at >= start, Message.sent_at < end)
+        .order_by(Message.sent_at, Message.id)
+        .execution_options(yield_per=2000)
+    )
+    return iter(db.session.execute(query))
+
+
+def _round(value: float | None, digits: int = 4) -> float | str:
+    return "" if value is None else round(value, digits)
+
+
+def write_weekly_export(week: IsoWeek, out_dir: Path, options: ExportOptions) -> ExportResult:
+    """Write (or atomically replace) the three files of `week` in `out_dir`."""
+    started = time.perf_counter()
+    start, end = week_bounds(week, options.zone)
+    result = ExportResult(week)
+    channels = set(db.session.scalars(select(ChannelAccount.channel).distinct()))
+    summary = WeekSummary(week.days(), channels)
+    themes = ThemeCounter()
+    zone = options.zone
+
+    messages_path = out_dir / file_name(week, "messages")
+    with atomic_csv(messages_path) as writer:
+        writer.writerow(MESSAGE_COLUMNS)
+        for row in week_messages(start, end):
+            (message_id, sent_at, channel, account, kind, ticket_id, handle, lang, text,
+             model_label, score, agent_label, status, model) = row
+            local = sent_at.astimezone(zone)
+            if options.pseudonymise and handle:
+                handle = pseudonymise(channel, handle, options.secret_key)
+            writer.writerow(safe_row([
+                message_id, local.isoformat(timespec="seconds"), channel, account, kind, ticket_id or "", handle,
+                lang or "", text, model_label or "", _round(score), agent_label or "", status or "", model or "",
+            ]))
+            label = agent_label or model_label
+            summary.add_message(local.date(), channel, label, score)
+            themes.add(text, label == "negative", message_id)
+            result.messages += 1
+    result.files.append(messages_path)
+
+    _add_ticket_activity(summary, start, end, zone)
+    summary_path = out_dir / file_name(week, "summary")
+    with atomic_csv(summary_path) as writer:
+        writer.writerow(SUMMARY_COLUMNS)
+        for day, channel, cell in summary.rows():
+            writer.writerow(safe_row([
+                day.isoformat(), channel, cell.labels["negative"], cell.labels["neutral"], cell.labels["positive"],
+                _round(cell.net_sentiment), _round(cell.mean_score), cell.messages, cell.tickets_opened, cell.tickets_resolved,
+            ]))
+    result.files.append(summary_path)
+
+    result.themes = themes.top(THEMES_PER_WEEK)
+    examples = example_texts([t.example_ids[0] for t in result.themes if t.example_ids])
+    themes_path = out_dir / file_name(week, "themes")
+    with atomic_csv(themes_path) as writer:
+        writer.writerow(THEME_COLUMNS)
+        for rank, theme in enumerate(result.themes, start=1):
+            share = theme.negative_messages / themes.negative_docs if themes.negative_docs else 0.0
+            first = theme.example_ids[0] if theme.example_ids else None
+            writer.writerow(safe_row([
+                rank, theme.phrase, round(theme.z, 3), theme.negative_messages, theme.other_messages, round(share, 4),
+                " ".join(str(i) for i in theme.example_ids), examples.get(first, "") if first else "",
+            ]))
+    result.files.append(themes_path)
+    result.seconds = time.perf_counter() - started
+    log.info("weekly export %s: %d messages in %.1f s to %s", week, result.messages, result.seconds, out_dir)
+    return result
+
+
+def example_texts(message_ids: list[int]) -> dict[int, str]:
+    if not message_ids:
+        return {}
+    return dict(db.session.execute(select(Message.id, Message.text).where(Message.id.in_(message_ids))).all())
+
+
+def _add_ticket_activity(summary: WeekSummary, start: datetime, end: datetime, zone: ZoneInfo) -> None:
+    opened = select(Ticket.opened_at, Ticket.channel).where(Ticket.opened_at >= start, Ticket.opened_at < end)
+    for opened_at, channel in db.session.execute(opened):
+        summary.add_opened(opened_at.astimezone(zone).date(), channel)
+    # from the recorded events, so a ticket resolved, reopened and resolved again counts twice
+    resolved = (
+        select(TicketEvent.at, TicketEvent.data, Ticket.channel)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.type == "status", TicketEvent.at >= start, TicketEvent.at < end)
+    )
+    for at, data, channel in db.session.execute(resolved):
+        if (data or {}).get("to") == "resolved":
+            summary.add_resolved(at.astimezone(zone).date(), channel)
+
+
+def export_dir() -> Path:
+    from flask import current_app
+
+    return Path(current_app.config["INBOX_WEEKLY_EXPORT_DIR"])
+
+
+def options_from_config() -> ExportOptions:
+    from flask import current_app
+
+    config = current_app.config
+    return ExportOptions(zone=ZoneInfo(config["INBOX_TIMEZONE"]), pseudonymise=bool(config["INBOX_PSEUDONYMISE"]),
+                         secret_key=config["SECRET_KEY"])
+
+
+def export_week(week: IsoWeek, out_dir: Path | None = None) -> ExportResult:
+    """The weekly export with the workspace's settings (time zone, pseudonymisation, folder)."""
+    return write_weekly_export(week, out_dir or export_dir(), options_from_config())
