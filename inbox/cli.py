@@ -181,6 +181,10 @@ def _register_sentiment() -> None:
 
 _register_sentiment()
 
+from .channel_cli import channel  # noqa: E402  (imports `with_app` from this module)
+
+main.add_command(channel)
+
 from .exports.cli import export  # noqa: E402  (imports `with_app` from this module)
 
 main.add_command(export)

@@ -84,6 +84,8 @@ def poll_account(account: ChannelAccount) -> PollOutcome:
         account.status, account.status_detail, account.backoff_until = "ok", None, None
         if result.rejected:
             account.status_detail = f"{len(result.rejected)} malformed item(s) skipped; last: {result.rejected[-1][:300]}"
+    if connector.config_updates:  # learned even when the fetch failed later (e.g. the brand's user id)
+        account.config = {**account.config, **connector.config_updates}
     account.last_polled_at = utcnow()
     db.session.commit()
     if outcome.error:

@@ -128,6 +128,10 @@ class Connector(ABC):
         """Post `text` in answer to `ticket_message`; returns the network's id for it."""
         raise UnsupportedOperation("this channel cannot send replies")
 
+    def check_reply(self, ticket_message: Mapping[str, Any], text: str) -> str | None:
+        """Why the network would refuse `text` (e.g. too long), checked before queueing and sending."""
+        return None
+
     def permalink(self, external_id: str, ticket_message: Mapping[str, Any]) -> str | None:
         """Public address of a message this account sent, when the network has one."""
         return None

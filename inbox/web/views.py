@@ -8,6 +8,7 @@ from ..extensions import db
 from ..queue import get_redis
 from ..tickets.actions import ActionError, reopen_ticket, resolve_ticket
 from ..tickets.models import Ticket
+from ..tickets.replies import queue_reply
 from ..tickets.queries import VIEWS, ListCursor, earlier_tickets, list_tickets, ticket_page, view_counts
 from . import bp
 
@@ -44,6 +45,20 @@ def _ticket_or_404(ticket_id: int) -> Ticket:
     if found is None:
         abort(404)
     return found
+
+
+@bp.post("/tickets/<int:ticket_id>/reply")
+@login_required
+def reply(ticket_id: int):
+    text = request.form.get("text", "")
+    try:
+        queue_reply(_ticket_or_404(ticket_id), current_user, text)
+        flash("Reply queued for sending.", "success")
+    except ActionError as exc:
+        flash(f"Reply not sent: {exc}", "error")
+        found = ticket_page(ticket_id)
+        return render_template("ticket.html", ticket=found, earlier=earlier_tickets(found), draft=text), 422
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")

@@ -1,0 +1,115 @@
+"""`inbox channel ...`: add, update and list channel accounts. Secrets are never echoed back in full."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import click
+
+from .cli import with_app
+
+X_OPTIONS = (
+    ("bearer_token", "App bearer token (reads mentions)."),
+    ("consumer_key", "API key (OAuth 1.0a consumer key)."),
+    ("consumer_secret", "API key secret."),
+    ("access_token", "Access token of the brand's account (DMs, posting)."),
+    ("access_token_secret", "Access token secret."),
+)
+
+
+def x_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """One option per credential; each may also come from INBOX_X_<NAME> to keep it out of shell history."""
+    for key, help_text in reversed(X_OPTIONS):
+        fn = click.option(f"--{key.replace('_', '-')}", key, envvar=f"INBOX_X_{key.upper()}", default=None, help=help_text)(fn)
+    fn = click.option("--user-id", "user_id", default=None, help="The brand's X user id (looked up with get_me when omitted).")(fn)
+    fn = click.option("--username", default=None, help="The brand's X handle without @ (for permalinks).")(fn)
+    fn = click.option("--poll-interval", "poll_interval", type=int, default=None, help="Seconds between polls (see docs/x.md).")(fn)
+    fn = click.option("--dms/--no-dms", default=None, help="Poll direct messages (needs the user-context keys).")(fn)
+    return fn
+
+
+def _settings(options: dict[str, Any]) -> dict[str, Any]:
+    settings = {key: options.get(key) for key, _ in X_OPTIONS}
+    settings.update(user_id=options.get("user_id"), username=(options.get("username") or "").lstrip("@") or None)
+    if options.get("dms") is not None:
+        settings["dms"] = options["dms"]
+    return settings
+
+
+def describe(account: Any) -> dict[str, Any]:
+    from .channel_settings import masked_config
+
+    return {
+        "name": account.name,
+        "connector": account.connector,
+        "channel": account.channel,
+        "enabled": account.enabled,
+        "status": account.status,
+        "status_detail": account.status_detail,
+        "poll_interval_seconds": account.poll_interval_seconds,
+        "backoff_until": account.backoff_until.isoformat() if account.backoff_until else None,
+        "last_polled_at": account.last_polled_at.isoformat() if account.last_polled_at else None,
+        "config": masked_config(account.config),
+    }
+
+
+@click.group(help="Channel accounts: connect networks and check their state.")
+def channel() -> None:
+    pass
+
+
+@channel.group(help="Add a channel account.")
+def add() -> None:
+    pass
+
+
+@add.command("x", help="Add an X (Twitter) account.")
+@click.option("--name", required=True, help="A name for this account in Inbox.")
+@x_options
+@with_app
+def add_x(name: str, poll_interval: int | None, **options: Any) -> None:
+    from .channel_settings import SettingsError, add_account
+
+    try:
+        account = add_account(name, "x", _settings(options), poll_interval)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added X account {account.name!r}")
+    click.echo(json.dumps(describe(account), ensure_ascii=False, indent=2))
+
+
+@channel.command("update", help="Change an X account's credentials or settings; clears 'needs attention'.")
+@click.argument("name")
+@x_options
+@with_app
+def update(name: str, poll_interval: int | None, **options: Any) -> None:
+    from .channel_settings import SettingsError, apply_settings
+    from .channels import account_by_name
+
+    account = account_by_name(name)
+    if account is None:
+        raise click.ClickException(f"no account named {name!r}")
+    try:
+        changed = apply_settings(account, _settings(options), poll_interval)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"updated {name!r}: {', '.join(changed) or 'nothing changed'}; status {account.status}")
+
+
+@channel.command("list", help="List channel accounts with their state (credentials masked).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per account.")
+@with_app
+def list_accounts(as_json: bool) -> None:
+    from sqlalchemy import select
+
+    from .channels import ChannelAccount
+    from .extensions import db
+
+    for account in db.session.scalars(select(ChannelAccount).order_by(ChannelAccount.id)):
+        row = describe(account)
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+            continue
+        settings = " ".join(f"{k}={v}" for k, v in row["config"].items())
+        detail = f" ({row['status_detail']})" if row["status_detail"] else ""
+        click.echo(f"{row['name']:<24} {row['connector']:<6} {row['status']}{detail}  every {row['poll_interval_seconds'] or 'default'} s  {settings}")

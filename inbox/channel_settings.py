@@ -1,0 +1,82 @@
+"""Creating and updating channel accounts' settings, shared by the CLI and the admin pages.
+
+Credentials live only in ChannelAccount.config on the server; whatever shows them back (CLI
+output, admin pages) goes through `masked_config`, which keeps the last four characters only.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .channels import ChannelAccount, account_by_name
+from .connectors.base import connector_class
+from .extensions import db
+
+SECRET_WORDS = ("token", "secret", "key", "password")
+# X's read endpoints allow a few requests per 15-minute window on the smaller plans; see docs/x.md
+DEFAULT_POLL_INTERVALS = {"x": 120}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def is_secret(key: str) -> bool:
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
+def mask(value: Any) -> str:
+    text = str(value or "")
+    if not text:
+        return ""
+    return "•" * 4 + text[-4:] if len(text) > 8 else "•" * 4
+
+
+def masked_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: (mask(value) if is_secret(key) else value) for key, value in sorted(config.items())}
+
+
+def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_interval: int | None = None) -> list[str]:
+    """Merge non-empty `changes` into the account's config; returns the keys that changed.
+
+    Any change clears "needs attention" and the back-off: the admin has just fixed something, so
+    the next poll tries again (and sets the state back if the fix did not work).
+    """
+    changed = [key for key, value in changes.items() if value not in (None, "") and account.config.get(key) != value]
+    if changed:
+        account.config = {**account.config, **{key: changes[key] for key in changed}}
+    if poll_interval is not None:
+        if poll_interval < 10:
+            raise SettingsError("the poll interval must be at least 10 seconds")
+        if account.poll_interval_seconds != poll_interval:
+            account.poll_interval_seconds = poll_interval
+            changed.append("poll_interval_seconds")
+    if changed and account.status != "ok":
+        account.status, account.status_detail, account.backoff_until = "ok", None, None
+    ready, why = connector_class(account.connector)(account.config, account.name).configured()
+    if not ready:
+        db.session.rollback()
+        raise SettingsError(f"account {account.name!r} is not usable: {why}")
+    db.session.commit()
+    return changed
+
+
+def add_account(name: str, connector: str, settings: Mapping[str, Any], poll_interval: int | None = None,
+                channel: str | None = None) -> ChannelAccount:
+    if not name.strip():
+        raise SettingsError("the account needs a name")
+    if account_by_name(name) is not None:
+        raise SettingsError(f"an account named {name!r} already exists")
+    try:
+        connector_class(connector)
+    except KeyError as exc:
+        raise SettingsError(str(exc.args[0])) from None
+    account = ChannelAccount(
+        name=name.strip(),
+        connector=connector,
+        channel=channel or connector,
+        config={},
+        poll_interval_seconds=DEFAULT_POLL_INTERVALS.get(connector),
+    )
+    db.session.add(account)
+    apply_settings(account, settings, poll_interval)
+    return account

@@ -1,0 +1,155 @@
+"""Sending agents' replies: the `deliver_reply` RQ job, for any connector.
+
+A reply is posted at most once. The job claims the message by moving it from "sending" to
+"posting" in one conditional UPDATE before calling the network and records the network's id right
+after. A failure that proves nothing went out (5xx, rate limit, connection refused) puts it back to
+"sending" and lets RQ retry; a job that finds a message still "posting" cannot know whether the
+post went out (the worker died mid-call), so it marks it failed instead of posting again.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from flask import current_app
+from rq import Retry, get_current_job
+from sqlalchemy import select, update
+
+from .channels import ChannelAccount
+from .connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_class
+from .extensions import db
+from .jobs import job_context, publish_ticket_changes
+from .queue import DELIVERY_QUEUE, get_queue
+from .tickets.models import Message
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+DELIVERY_RETRY_INTERVALS = [10, 30, 60]
+DELIVERY_JOB_TIMEOUT = 120
+
+
+def enqueue_delivery(message_id: int) -> str:
+    job = get_queue(DELIVERY_QUEUE, current_app).enqueue(
+        "inbox.delivery.deliver_reply",
+        message_id,
+        job_timeout=DELIVERY_JOB_TIMEOUT,
+        retry=Retry(max=len(DELIVERY_RETRY_INTERVALS), interval=DELIVERY_RETRY_INTERVALS),
+        description=f"deliver_reply(message={message_id})",
+    )
+    return job.id
+
+
+def _last_attempt() -> bool:
+    job = get_current_job()
+    return job is not None and not job.retries_left
+
+
+def _delivery(message: Message) -> dict[str, Any]:
+    return dict((message.raw or {}).get("delivery") or {})
+
+
+def _save_delivery(message: Message, **changes: Any) -> None:
+    message.raw = {**(message.raw or {}), "delivery": {**_delivery(message), **changes}}
+
+
+def _fail(message: Message, reason: str) -> dict[str, Any]:
+    message.delivery_state, message.delivery_error = "failed", reason[:2000]
+    _save_delivery(message, failed_at=utcnow().isoformat())
+    db.session.commit()
+    log.warning("reply %s failed: %s", message.id, reason)
+    publish_ticket_changes([message.ticket_id] if message.ticket_id else [])
+    return {"message_id": message.id, "state": "failed", "error": message.delivery_error}
+
+
+def _claim(message_id: int) -> bool:
+    """Atomically move the reply from "sending" to "posting"; only one job ever wins."""
+    result = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.delivery_state == "sending")
+        .values(delivery_state="posting")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _record_sent(message: Message, account: ChannelAccount, external_id: str, permalink: str | None) -> None:
+    # the poller may already have ingested our own post (e.g. a DM event) under the same id
+    twin = db.session.scalar(
+        select(Message).where(Message.account_id == account.id, Message.external_id == external_id, Message.id != message.id)
+    )
+    if twin is not None:
+        if twin.ticket is not None:
+            twin.ticket.message_count -= 1
+        db.session.delete(twin)
+        db.session.flush()
+    message.external_id = external_id
+    message.url = permalink
+    message.delivery_state, message.delivery_error = "sent", None
+    _save_delivery(message, posted_id=external_id, sent_at=utcnow().isoformat())
+
+
+def deliver_reply(message_id: int) -> dict[str, Any]:
+    """Send one queued reply through its account's connector."""
+    with job_context():
+        message = db.session.get(Message, message_id)
+        if message is None:
+            raise LookupError(f"message {message_id} no longer exists")
+        if message.delivery_state == "sent" or _delivery(message).get("posted_id"):
+            return {"message_id": message.id, "state": "sent", "external_id": message.external_id}
+        if message.delivery_state == "failed":
+            return {"message_id": message.id, "state": "failed", "error": message.delivery_error}
+        if message.delivery_state == "posting":
+            return _fail(message, "sending was interrupted and X may have received the reply; check the account before writing it again")
+        account = db.session.get(ChannelAccount, message.account_id)
+        if account is None:
+            return _fail(message, "the channel account no longer exists")
+        try:
+            connector = connector_class(account.connector)(account.config, account.name)
+        except KeyError:
+            return _fail(message, f"unknown connector {account.connector!r}")
+        target = _delivery(message).get("target") or {}
+        problem = connector.check_reply(target, message.text)
+        if problem:
+            return _fail(message, problem)
+        if not _claim(message.id):
+            db.session.refresh(message)
+            return {"message_id": message.id, "state": message.delivery_state}
+        db.session.refresh(message)
+        _save_delivery(message, attempts=int(_delivery(message).get("attempts") or 0) + 1, posting_at=utcnow().isoformat())
+        db.session.commit()
+
+        try:
+            external_id = connector.send_reply(target, message.text)
+        except (UnsupportedOperation, SendRejected) as exc:
+            return _fail(message, str(exc))
+        except NeedsAttention as exc:
+            account.status, account.status_detail = "needs_attention", str(exc)
+            return _fail(message, str(exc))
+        except (ConnectorError, requests.RequestException) as exc:
+            # nothing went out: let RQ try again later, unless this was the last try
+            message.delivery_state = "sending"
+            message.delivery_error = f"retrying: {exc}"[:2000]
+            _save_delivery(message, last_error=str(exc)[:500])
+            db.session.commit()
+            if isinstance(exc, RateLimited):
+                # X said when to come back; a fresh job then does not use up the retries
+                job = get_queue(DELIVERY_QUEUE, current_app).enqueue_at(
+                    exc.reset_at, "inbox.delivery.deliver_reply", message.id, job_timeout=DELIVERY_JOB_TIMEOUT,
+                    retry=Retry(max=len(DELIVERY_RETRY_INTERVALS), interval=DELIVERY_RETRY_INTERVALS),
+                    description=f"deliver_reply(message={message.id}, after rate limit)",
+                )
+                return {"message_id": message.id, "state": "sending", "retry_at": exc.reset_at.isoformat(), "job": job.id}
+            if _last_attempt():
+                return _fail(message, str(exc))
+            raise
+
+        _record_sent(message, account, external_id, connector.permalink(external_id, target))
+        if connector.config_updates:
+            account.config = {**account.config, **connector.config_updates}
+        db.session.commit()
+        log.info("reply %s sent as %s on account %s", message.id, external_id, account.name)
+        publish_ticket_changes([message.ticket_id] if message.ticket_id else [])
+        return {"message_id": message.id, "state": "sent", "external_id": external_id, "url": message.url}

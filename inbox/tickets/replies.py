@@ -1,0 +1,98 @@
+"""An agent's reply: recorded on the ticket at once (state "sending"), sent by the delivery job."""
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from ..auth.models import User
+from ..channels import ChannelAccount
+from ..connectors.base import connector_class
+from ..extensions import db
+from ..timeutil import utcnow
+from .actions import ActionError
+from .models import Message, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY_CHARS = 10_000
+PLACEHOLDER_PREFIX = "inbox-reply:"
+
+
+def reply_target(ticket: Ticket) -> dict[str, Any]:
+    """What the connector needs to answer on the ticket's own thread: the latest customer message."""
+    latest = max((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.sent_at, m.id), default=None)
+    customer = ticket.contact.identities[0].external_id if ticket.contact and ticket.contact.identities else None
+    if latest is not None and latest.identity_id is not None:
+        customer = next((i.external_id for i in ticket.contact.identities if i.id == latest.identity_id), customer)
+    return {
+        "ticket_id": ticket.id,
+        "kind": ticket.kind,
+        "conversation": ticket.conversation_key,
+        "in_reply_to": latest.external_id if latest is not None else None,
+        "customer_id": customer,
+    }
+
+
+def reply_problem(ticket: Ticket, text: str) -> str | None:
+    """Why this reply cannot be sent as written (empty, too long for the network), or None."""
+    if not text.strip():
+        return "the reply is empty"
+    if len(text) > MAX_REPLY_CHARS:
+        return f"the reply is longer than {MAX_REPLY_CHARS} characters"
+    account: ChannelAccount = ticket.account
+    try:
+        connector = connector_class(account.connector)(account.config, account.name)
+    except KeyError:
+        return None  # the delivery job reports the unknown connector on the message itself
+    return connector.check_reply(reply_target(ticket), text)
+
+
+def queue_reply(ticket: Ticket, user: User, text: str) -> Message:
+    """Record the reply as the ticket's response (FRT counts from now), then queue its delivery."""
+    from ..delivery import enqueue_delivery
+
+    text = text.replace("\r\n", "\n").strip()
+    problem = reply_problem(ticket, text)
+    if problem:
+        raise ActionError(problem)
+    now = utcnow()
+    target = reply_target(ticket)
+    account: ChannelAccount = ticket.account
+    brand = account.config.get("username")
+    message = Message(
+        ticket=ticket,
+        account_id=ticket.account_id,
+        conversation_key=ticket.conversation_key,
+        # replaced by the network's id once sent; unique until then
+        external_id=f"{PLACEHOLDER_PREFIX}{uuid.uuid4().hex}",
+        direction="outbound",
+        kind="dm" if ticket.kind == "dm" else "reply",
+        author_handle=f"@{brand}" if brand else account.name,
+        author_name=user.name,
+        text=text,
+        sent_at=now,
+        received_at=now,
+        in_reply_to=target["in_reply_to"],
+        raw={"delivery": {"target": target, "attempts": 0}},
+        delivery_state="sending",
+        sent_by_id=user.id,
+    )
+    db.session.add(message)
+    ticket.message_count += 1
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    ticket.next_response_due_at = None
+    if ticket.status == "new":
+        ticket.status = "open"
+    ticket.refresh_due()
+    db.session.flush()
+    db.session.add(TicketEvent(ticket=ticket, type="reply", actor_id=user.id, at=now, data={"message_id": message.id}))
+    db.session.commit()
+    try:
+        enqueue_delivery(message.id)
+    except Exception as exc:  # Redis down: say so on the message instead of leaving it "sending" forever
+        log.exception("could not queue delivery of message %s", message.id)
+        message.delivery_state, message.delivery_error = "failed", f"could not be queued for sending ({type(exc).__name__})"
+        db.session.commit()
+    return message
