@@ -27,4 +27,8 @@ def run_worker(burst: bool = False, queues: Sequence[str] = ALL_QUEUES, with_sch
         classifier = get_classifier()
         log.info("sentiment model %s loaded in %.1f s", classifier.model_id, time.perf_counter() - started)
         worker = SimpleWorker([get_queue(name, app) for name in queues], connection=get_redis(app))
+        if with_scheduler:
+            from .voice.jobs import ensure_weekly_export_scheduled
+
+            ensure_weekly_export_scheduled()
         return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
