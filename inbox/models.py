@@ -11,3 +11,5 @@ from .tickets.models import (  # noqa: F401
     Ticket,
     TicketEvent,
 )
+from .tickets.sla_models import AppSetting, Notification, SlaBreach, SlaPolicyChange  # noqa: F401
+from .tickets import sla_sync  # noqa: F401,E402  (keeps due times in step with recorded events)

@@ -76,7 +76,7 @@ def test_same_batch_twice_changes_nothing(app, tmp_path, run_jobs):
     enqueue_ingest(account.id, payload)
     enqueue_ingest(account.id, payload[3:6])
     run_jobs()
-    assert _counts() == first == (3, 9, 3)
+    assert _counts() == first == (3, 9, 9)  # per ticket: created + two customer_message events
 
 
 def test_crash_between_fetch_and_enqueue_loses_nothing(app, tmp_path, run_jobs, monkeypatch):

@@ -24,6 +24,17 @@ def resolve_ticket(ticket: Ticket, by: User) -> None:
     db.session.commit()
 
 
+def set_pending(ticket: Ticket, by: User) -> None:
+    """Waiting on the customer: pauses the next-response and resolution clocks until they write back."""
+    if ticket.status not in ("new", "open"):
+        raise ActionError(f"only new or open tickets can be set pending (#{ticket.id} is {ticket.status})")
+    now = utcnow()
+    previous = ticket.status
+    ticket.status = "pending"
+    db.session.add(TicketEvent(ticket=ticket, type="status", actor_id=by.id, at=now, data={"from": previous, "to": "pending"}))
+    db.session.commit()
+
+
 def reopen_ticket(ticket: Ticket, by: User) -> None:
     if ticket.status != "resolved":
         raise ActionError(f"only resolved tickets can be reopened (#{ticket.id} is {ticket.status})")

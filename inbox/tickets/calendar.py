@@ -3,6 +3,10 @@
 A calendar has a time zone, open windows per weekday (a window whose end is not after its start
 runs past midnight) and holidays. Windows belong to the local date on which they open, so a
 holiday closes the windows that open on it.
+
+Across DST changes a window opens at the first instant the local clock shows its start and closes at
+the last instant it shows its end: a start inside the skipped hour opens when the clock jumps, and
+a night shift across the repeated hour lasts an hour longer. Overlapping windows count once.
 """
 from __future__ import annotations
 
@@ -40,8 +44,26 @@ def office_hours(tz: str = "UTC", start: str = "09:00", end: str = "17:00") -> C
     return Calendar(tz, {day: window for day in range(5)})
 
 
-def _local(d: date, t: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(d, t, tzinfo=zone).astimezone(timezone.utc)
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None, fold=0)
+
+
+def _local(d: date, t: time, zone: ZoneInfo, last: bool = False) -> datetime:
+    """The UTC instant the local clock shows `t` on `d`: first (or `last`) occurrence; in a gap, the jump."""
+    naive = datetime.combine(d, t)
+    early = naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+    late = naive.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+    if _wall(early, zone) == naive:  # the time exists (once, or twice in the repeated hour)
+        return late if last and _wall(late, zone) == naive else early
+    # skipped by a spring-forward change: the first instant whose wall time is past `naive`
+    lo, hi = min(early, late), max(early, late)
+    while hi - lo > timedelta(microseconds=1):
+        mid = lo + (hi - lo) / 2
+        if _wall(mid, zone) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _windows_on(d: date, cal: Calendar) -> list[tuple[datetime, datetime]]:
@@ -51,7 +73,7 @@ def _windows_on(d: date, cal: Calendar) -> list[tuple[datetime, datetime]]:
     spans = []
     for start, end in sorted(cal.windows.get(d.weekday(), ())):
         end_day = d if end > start else d + timedelta(days=1)
-        a, b = _local(d, start, zone), _local(end_day, end, zone)
+        a, b = _local(d, start, zone), _local(end_day, end, zone, last=True)
         if b > a:
             spans.append((a, b))
     return spans
@@ -62,11 +84,26 @@ def open_intervals(since: datetime, cal: Calendar) -> Iterator[tuple[datetime, d
     if not any(cal.windows.get(day) for day in range(7)):
         raise ValueError("calendar has no open hours")
     day = since.astimezone(cal.zone).date() - timedelta(days=1)
-    for _ in range(_SEARCH_DAYS):
-        for a, b in _windows_on(day, cal):
-            if b > since:
-                yield max(a, since), b
+    current: tuple[datetime, datetime] | None = None
+    closed_days = 0
+    while closed_days < _SEARCH_DAYS:  # only a long run of closed days (all holidays) is an error
+        spans = _windows_on(day, cal)
+        closed_days = 0 if spans else closed_days + 1
+        # a day's windows start no earlier than the previous day's, so sorting per day and
+        # merging with the interval in hand keeps the stream ordered and free of overlaps
+        for a, b in spans:
+            if b <= since:
+                continue
+            a = max(a, since)
+            if current is not None and a <= current[1]:
+                current = (current[0], max(current[1], b))
+                continue
+            if current is not None:
+                yield current
+            current = (a, b)
         day += timedelta(days=1)
+    if current is not None:
+        yield current
     raise ValueError("calendar has no open hours within three years")
 
 

@@ -151,6 +151,8 @@ class _Batch:
         if ticket.status == "pending":
             ticket.status = "open"
             db.session.add(TicketEvent(ticket=ticket, type="status", at=message.created_at, data={"from": "pending", "to": "open", "by": "customer"}))
+        # the SLA clocks are replayed from events (sla_clock): a customer message may start a next-response clock
+        db.session.add(TicketEvent(ticket=ticket, type="customer_message", at=message.created_at, data={"external_id": message.external_id}))
         if ticket.first_response_at is not None and ticket.next_response_due_at is None:
             ticket.next_response_due_at = self.next_response_due(ticket, message.created_at)
 
@@ -161,6 +163,8 @@ class _Batch:
         if ticket.first_response_at is None:
             ticket.first_response_at = message.created_at
             db.session.add(TicketEvent(ticket=ticket, type="first_response", at=message.created_at, data={"external_id": message.external_id}))
+        else:
+            db.session.add(TicketEvent(ticket=ticket, type="reply", at=message.created_at, data={"external_id": message.external_id, "source": "network"}))
         ticket.next_response_due_at = None
         if ticket.status == "new":
             ticket.status = "open"

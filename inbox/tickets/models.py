@@ -84,6 +84,7 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_tickets_status_due", "status", "due_at", "id"),
         Index("ix_tickets_conversation", "account_id", "conversation_key", "id"),
+        Index("ix_tickets_status_warn", "status", "sla_warn_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,8 +107,10 @@ class Ticket(db.Model):
     first_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     next_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    # the next deadline to meet (see sla.next_deadline); what the inbox is ordered by
+    # the next deadline to meet (see sla_sync); what the inbox is ordered by
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # when the earliest running clock passes its warning fraction; the sweep marks "at risk" from it
+    sla_warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_customer_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
