@@ -33,7 +33,7 @@ def _fill(rule: str, ids: dict[str, int]) -> str:
 
 
 def _ids(ticket) -> dict[str, int]:
-    return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": 0}
+    return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": 0, "account_id": ticket.account_id}
 
 
 def test_every_page_requires_login(app, client, ticket):
