@@ -31,4 +31,7 @@ def run_worker(burst: bool = False, queues: Sequence[str] = ALL_QUEUES, with_sch
             from .voice.jobs import ensure_weekly_export_scheduled
 
             ensure_weekly_export_scheduled()
+            from .sla_jobs import schedule_next_sweep
+
+            schedule_next_sweep()
         return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
