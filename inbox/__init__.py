@@ -44,6 +44,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
 
+    from .voice.web import bp as voice_bp
+
+    app.register_blueprint(voice_bp)
+
     from .web.filters import register_filters
 
     register_filters(app)

@@ -31,3 +31,23 @@ def post(app):
         return db.session.query(Message).filter_by(account_id=account.id, external_id=external_id).one()
 
     return _post
+
+
+@pytest.fixture
+def lead(app):
+    from inbox.auth.users import create_user
+
+    user, _ = create_user("lead@example.com", "Lee Lead", "lead", "correct horse battery")
+    return user
+
+
+@pytest.fixture
+def lead_client(client, lead):
+    """A team lead signed in through the real login form."""
+    from tests.helpers import csrf_token
+
+    page = client.get("/login")
+    response = client.post("/login", data={"email": lead.email, "password": "correct horse battery",
+                                           "csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    return client

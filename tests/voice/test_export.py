@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from inbox.auth.users import create_user
 from inbox.cli import main
 from inbox.extensions import db
 from inbox.tickets.actions import correct_sentiment, resolve_ticket
@@ -24,9 +23,8 @@ def jst(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def week(app, post):
+def week(app, post, lead):
     """Week 47 of 2026 in Tokyo, plus messages just outside it on both sides."""
-    lead, _ = create_user("lead@example.com", "Lee Lead", "lead", "correct horse battery")
     m = {}
     m["before"] = post("Nova X", "x", jst(15, 23, 59), "too early", "negative", author="early")
     m["late"] = post("Nova X", "x", jst(16, 9), "My parcel is late again", "negative", 0.91, author="alice", handle="@alice")
@@ -84,8 +82,7 @@ def test_summary_counts_corrected_labels_per_local_day_and_channel(week, tmp_pat
     assert sum(int(r[9]) for r in rows[1:]) == 0
 
 
-def test_tickets_resolved_in_the_week_are_counted(app, post, tmp_path):
-    lead, _ = create_user("lead@example.com", "Lee Lead", "lead", "correct horse battery")
+def test_tickets_resolved_in_the_week_are_counted(app, post, lead, tmp_path):
     now = datetime.now(timezone.utc)
     msg = post("Nova X", "x", now, "help", "negative")
     resolve_ticket(msg.ticket, lead)

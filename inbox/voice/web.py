@@ -1,0 +1,98 @@
+"""Customer-voice pages: the sentiment trend, the weekly exports and their downloads."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+
+from ..auth.roles import role_required
+from ..timeutil import utcnow
+from .chart import line_chart
+from .export import export_dir
+from .files import export_file, list_exports
+from .jobs import enqueue_export, workspace_zone
+from .trend import corrections_between, daily_sentiment, net_series, week_themes
+from .weeks import IsoWeek, previous_week, week_bounds, week_containing
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+TREND_WEEKS = 12
+
+
+def _week_arg(default: IsoWeek) -> IsoWeek:
+    try:
+        return IsoWeek.parse(request.args.get("week", "")) if request.args.get("week") else default
+    except ValueError:
+        return default
+
+
+@bp.get("/trend")
+@role_required("lead")
+def trend():
+    zone = workspace_zone()
+    current = week_containing(utcnow(), zone)
+    week = min(_week_arg(previous_week(utcnow(), zone)), current)
+    first = week.shifted(-(TREND_WEEKS - 1))
+    days = [first.monday + timedelta(days=i) for i in range(TREND_WEEKS * 7)]
+    cells = daily_sentiment(days[0], len(days), zone)
+    start, end = week_bounds(week, zone)
+    weekly = _weekly_table(cells, days)
+    return render_template(
+        "voice/trend.html", week=week, first=first, chart=line_chart(days, net_series(cells, days)),
+        weekly=weekly, themes=week_themes(week, zone), corrections=corrections_between(start, end),
+        previous=week.shifted(-1), next=week.shifted(1) if week < current else None, scores=_scores(start, end),
+    )
+
+
+def _weekly_table(cells, days):
+    """Week × channel totals: the chart's numbers, readable without the chart."""
+    from .summary import DayChannel
+
+    table: dict[tuple[str, str], DayChannel] = {}
+    for (day, channel), cell in cells.items():
+        key = (str(IsoWeek.of(day)), channel)
+        total = table.setdefault(key, DayChannel())
+        total.messages += cell.messages
+        for label, count in cell.labels.items():
+            total.labels[label] += count
+    weeks = sorted({w for w, _ in table}, reverse=True)
+    channels = sorted({c for _, c in table})
+    return {"weeks": weeks, "channels": channels, "cells": table}
+
+
+def _scores(start, end):
+    try:
+        from .surveys.scores import survey_scores
+    except ImportError:
+        return None
+    return survey_scores(start, end)
+
+
+@bp.get("/exports")
+@role_required("lead")
+def exports():
+    zone = workspace_zone()
+    return render_template("voice/exports.html", exports=list_exports(export_dir()),
+                           default_week=previous_week(utcnow(), zone), zone=zone.key)
+
+
+@bp.post("/exports")
+@role_required("lead")
+def export_now():
+    try:
+        week = IsoWeek.parse(request.form.get("week", ""))
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("voice.exports"))
+    enqueue_export(week)
+    flash(f"Export of {week} queued; it appears here when the worker has written it.", "success")
+    return redirect(url_for("voice.exports"))
+
+
+@bp.get("/exports/<filename>")
+@role_required("lead")
+def download(filename: str):
+    path = export_file(export_dir(), filename)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=filename, max_age=0)

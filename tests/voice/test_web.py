@@ -1,0 +1,81 @@
+"""The customer-voice pages: leads only, escaped customer text, safe downloads, export on demand."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from inbox.tickets.actions import correct_sentiment
+from inbox.voice.chart import line_chart
+from tests.helpers import csrf_token
+
+
+@pytest.fixture
+def exports_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "INBOX_WEEKLY_EXPORT_DIR", str(tmp_path / "exports"))
+    return tmp_path / "exports"
+
+
+def test_agents_cannot_see_the_voice_pages(logged_in):
+    for page in ("/voice/trend", "/voice/exports", "/voice/exports/inbox-2026-W47-messages.csv"):
+        assert logged_in.get(page).status_code == 403, page
+
+
+def test_trend_page_shows_chart_themes_and_corrections(lead_client, post, lead):
+    last_week = datetime.now(timezone.utc) - timedelta(days=7)
+    hostile = "<script>alert(1)</script> refund refused again"
+    for i in range(3):
+        m = post("Nova X", "x", last_week + timedelta(minutes=i), f"{hostile} #{i}", "negative", author=f"a{i}")
+    post("Nova SMS", "sms", last_week, "thanks, all good", "positive", kind="sms")
+    correct_sentiment(m, "neutral", lead)
+    page = lead_client.get("/voice/trend")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert "<svg" in html and "<circle" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "refund" in html and "Model overruled" in html
+    assert 'class="big">1<' in html
+    assert "http" not in html.split("<svg", 1)[1].split("</svg>")[0].replace("http://www.w3.org", "")
+
+
+def test_trend_page_ignores_bad_week(lead_client):
+    for query in ("?week=../../etc", "?week=2026-W99", "?week=9999-W01"):
+        assert lead_client.get("/voice/trend" + query).status_code == 200, query
+
+
+def test_exports_listed_and_downloaded_safely(lead_client, exports_dir):
+    exports_dir.mkdir()
+    (exports_dir / "inbox-2026-W47-messages.csv").write_bytes("\ufeffmessage_id\n1\n".encode())
+    (exports_dir / ".inbox-2026-W47-summary.csv.x1.tmp").write_text("partial")
+    (exports_dir.parent / "secret.csv").write_text("nope")
+    page = lead_client.get("/voice/exports")
+    assert b"inbox-2026-W47-messages.csv" in page.data and b".tmp" not in page.data
+    download = lead_client.get("/voice/exports/inbox-2026-W47-messages.csv")
+    assert download.status_code == 200 and download.data.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in download.headers["Content-Disposition"]
+    for bad in ("..%2Fsecret.csv", "../secret.csv", "%2E%2E%2Fsecret.csv", ".inbox-2026-W47-summary.csv.x1.tmp",
+                "inbox-2026-W48-messages.csv", "inbox-2026-W47-messages.csv%00.txt"):
+        assert lead_client.get(f"/voice/exports/{bad}").status_code == 404, bad
+
+
+def test_export_now_queues_a_job_that_writes_the_week(lead_client, exports_dir, post, run_jobs):
+    post("Nova X", "x", datetime(2026, 11, 18, 12, tzinfo=timezone.utc), "broken again", "negative")
+    page = lead_client.get("/voice/exports")
+    response = lead_client.post("/voice/exports", data={"week": "2026-W47", "csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    run_jobs()
+    assert sorted(p.name for p in exports_dir.iterdir()) == [
+        "inbox-2026-W47-messages.csv", "inbox-2026-W47-summary.csv", "inbox-2026-W47-themes.csv"]
+    assert b"inbox-2026-W47-themes.csv" in lead_client.get("/voice/exports").data
+    bad = lead_client.post("/voice/exports", data={"week": "../x", "csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert b"not an ISO week" in bad.data
+
+
+def test_line_chart_breaks_lines_on_days_without_data():
+    days = [date(2026, 11, 16) + timedelta(days=i) for i in range(5)]
+    chart = line_chart(days, {"x": [1.0, 0.0, None, -1.0, -0.5], "sms": [None] * 5}, width=240, height=140, label_every=2)
+    x_series = next(s for s in chart.series if s.name == "x")
+    assert x_series.segments == ["40.0,10.0 87.5,60.0", "182.5,110.0 230.0,85.0"]
+    assert len(x_series.dots) == 4 and x_series.dots[0][2] == "x 2026-11-16: +1.00"
+    assert next(s for s in chart.series if s.name == "sms").segments == []
+    assert [t for _, t in chart.x_ticks] == ["16 Nov", "18 Nov", "20 Nov"]
