@@ -30,8 +30,10 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
-    breach_id: Mapped[int | None] = mapped_column(ForeignKey("sla_breaches.id"), nullable=True)
+    # plain ids, no foreign keys: the sweep inserts thousands at once and the per-row key checks
+    # were most of its time; a notification only links to a page
+    ticket_id: Mapped[int | None] = mapped_column(nullable=True)
+    breach_id: Mapped[int | None] = mapped_column(nullable=True)
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
