@@ -22,6 +22,9 @@ def resolve_ticket(ticket: Ticket, by: User) -> None:
     ticket.refresh_due()
     db.session.add(TicketEvent(ticket=ticket, type="status", actor_id=by.id, at=now, data={"from": previous, "to": "resolved"}))
     db.session.commit()
+    from ..voice.surveys.service import invite_after_resolution
+
+    invite_after_resolution(ticket, by)
 
 
 def set_pending(ticket: Ticket, by: User) -> None:

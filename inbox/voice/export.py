@@ -36,7 +36,7 @@ MESSAGE_COLUMNS = [
 ]
 SUMMARY_COLUMNS = [
     "date", "channel", "negative", "neutral", "positive", "net_sentiment", "mean_score", "messages",
-    "tickets_opened", "tickets_resolved",
+    "tickets_opened", "tickets_resolved", "survey_answers", "csat_mean", "csat_satisfied", "nps", "ces_mean",
 ]
 THEME_COLUMNS = ["rank", "phrase", "score", "negative_messages", "other_messages", "share_of_negative",
                  "example_message_ids", "example_text"]
@@ -125,6 +125,7 @@ def write_weekly_export(week: IsoWeek, out_dir: Path, options: ExportOptions) ->
     result.files.append(messages_path)
 
     _add_ticket_activity(summary, start, end, zone)
+    _add_survey_answers(summary, start, end, zone)
     summary_path = out_dir / file_name(week, "summary")
     with atomic_csv(summary_path) as writer:
         writer.writerow(SUMMARY_COLUMNS)
@@ -132,6 +133,8 @@ def write_weekly_export(week: IsoWeek, out_dir: Path, options: ExportOptions) ->
             writer.writerow(safe_row([
                 day.isoformat(), channel, cell.labels["negative"], cell.labels["neutral"], cell.labels["positive"],
                 _round(cell.net_sentiment), _round(cell.mean_score), cell.messages, cell.tickets_opened, cell.tickets_resolved,
+                cell.surveys.responses, _round(cell.surveys.csat_mean), _round(cell.surveys.csat_satisfied_share),
+                _round(cell.surveys.nps_score, 1), _round(cell.surveys.ces_mean),
             ]))
     result.files.append(summary_path)
 
@@ -191,3 +194,12 @@ def options_from_config() -> ExportOptions:
 def export_week(week: IsoWeek, out_dir: Path | None = None) -> ExportResult:
     """The weekly export with the workspace's settings (time zone, pseudonymisation, folder)."""
     return write_weekly_export(week, out_dir or export_dir(), options_from_config())
+
+
+def _add_survey_answers(summary: WeekSummary, start: datetime, end: datetime, zone: ZoneInfo) -> None:
+    from .surveys.models import SurveyResponse
+
+    answers = select(SurveyResponse.answered_at, SurveyResponse.channel, SurveyResponse.csat, SurveyResponse.extra_question,
+                     SurveyResponse.extra_score).where(SurveyResponse.answered_at >= start, SurveyResponse.answered_at < end)
+    for answered_at, channel, csat, extra_question, extra_score in db.session.execute(answers):
+        summary.add_survey_answer(answered_at.astimezone(zone).date(), channel, csat, extra_question, extra_score)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from .surveys.scores import ScoreTally
+
 LABELS = ("negative", "neutral", "positive")
 
 
@@ -15,6 +17,7 @@ class DayChannel:
     scored: int = 0
     tickets_opened: int = 0
     tickets_resolved: int = 0
+    surveys: ScoreTally = field(default_factory=ScoreTally)
 
     @property
     def labelled(self) -> int:
@@ -60,6 +63,9 @@ class WeekSummary:
 
     def add_resolved(self, day: date, channel: str) -> None:
         self.cell(day, channel).tickets_resolved += 1
+
+    def add_survey_answer(self, day: date, channel: str, csat: int, extra_question: str, extra_score: int | None) -> None:
+        self.cell(day, channel).surveys.add(csat, extra_question, extra_score)
 
     def rows(self) -> list[tuple[date, str, DayChannel]]:
         """Every day of the week for every channel seen, zeros included, so charts have no gaps."""

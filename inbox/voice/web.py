@@ -96,3 +96,6 @@ def download(filename: str):
     if path is None:
         abort(404)
     return send_file(path, mimetype="text/csv", as_attachment=True, download_name=filename, max_age=0)
+
+
+from .surveys import views as _survey_views  # noqa: E402,F401  (registers the survey routes on this blueprint)

@@ -69,8 +69,8 @@ def test_summary_counts_corrected_labels_per_local_day_and_channel(week, tmp_pat
     _export(tmp_path)
     rows = read_csv(tmp_path / "inbox-2026-W47-summary.csv")
     assert rows[0] == ["date", "channel", "negative", "neutral", "positive", "net_sentiment", "mean_score", "messages",
-                       "tickets_opened", "tickets_resolved"]
-    body = {(r[0], r[1]): r[2:] for r in rows[1:]}
+                       "tickets_opened", "tickets_resolved", "survey_answers", "csat_mean", "csat_satisfied", "nps", "ces_mean"]
+    body = {(r[0], r[1]): r[2:10] for r in rows[1:]}
     assert len(body) == 14  # 7 days × (sms, x), zeros included
     assert body[("2026-11-16", "x")] == ["1", "0", "1", "0.0", "0.855", "2", "2", "0"]
     assert body[("2026-11-17", "sms")] == ["1", "0", "0", "-1.0", "0.6", "1", "1", "0"]
@@ -80,6 +80,7 @@ def test_summary_counts_corrected_labels_per_local_day_and_channel(week, tmp_pat
     assert totals == [3, 0, 1, 4, 4]
     # resolved today (outside the fixed week): not in this week's summary
     assert sum(int(r[9]) for r in rows[1:]) == 0
+    assert {tuple(r[10:]) for r in rows[1:]} == {("0", "", "", "", "")}
 
 
 def test_tickets_resolved_in_the_week_are_counted(app, post, lead, tmp_path):
@@ -90,7 +91,7 @@ def test_tickets_resolved_in_the_week_are_counted(app, post, lead, tmp_path):
     write_weekly_export(week, tmp_path, ExportOptions(zone=TOKYO))
     rows = read_csv(tmp_path / f"inbox-{week}-summary.csv")
     today = [r for r in rows[1:] if r[0] == now.astimezone(TOKYO).date().isoformat() and r[1] == "x"]
-    assert today[0][8:] == ["1", "1"]
+    assert today[0][8:10] == ["1", "1"]
 
 
 def test_pseudonymised_handles_are_stable_and_keyed(week, post, tmp_path):
