@@ -32,6 +32,7 @@ test: $(MODEL_STAMP)
 bench: $(MODEL_STAMP)
 	$(PY) bench/sentiment.py
 	$(PY) bench/pipeline.py
+	$(PY) bench/weekly_export.py
 	$(PY) bench/sla_sweep.py  # needs PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/inbox_bench)
 
 eval-sentiment: $(MODEL_STAMP)

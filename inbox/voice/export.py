@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..channels import ChannelAccount
 from ..extensions import db
 from ..tickets.models import Message, SentimentCorrection, Ticket, TicketEvent
-from .csvsafe import atomic_csv, safe_row
+from .csvsafe import atomic_csv, safe_cell, safe_row
 from .pseudonym import pseudonymise
 from .summary import WeekSummary
 from .themes import Theme, ThemeCounter
@@ -114,10 +114,12 @@ def write_weekly_export(week: IsoWeek, out_dir: Path, options: ExportOptions) ->
             local = sent_at.astimezone(zone)
             if options.pseudonymise and handle:
                 handle = pseudonymise(channel, handle, options.secret_key)
-            writer.writerow(safe_row([
-                message_id, local.isoformat(timespec="seconds"), channel, account, kind, ticket_id or "", handle,
-                lang or "", text, model_label or "", _round(score), agent_label or "", status or "", model or "",
-            ]))
+            # only text that customers or admins typed can start with a formula; our own enums cannot
+            writer.writerow([
+                message_id, local.isoformat(timespec="seconds"), channel, safe_cell(account), kind, ticket_id or "",
+                safe_cell(handle), safe_cell(lang or ""), safe_cell(text), model_label or "", _round(score),
+                agent_label or "", status or "", safe_cell(model or ""),
+            ])
             label = agent_label or model_label
             summary.add_message(local.date(), channel, label, score)
             themes.add(text, label == "negative", message_id)

@@ -28,8 +28,8 @@ _KANJI_OR_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u3400-\u4dbf\u4e00-\u9fff
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 _CLAUSE_BREAK = re.compile(r"[.!?,;:()\[\]{}\"“”…。、！？\n]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-# A gram that starts or ends on a particle, or ends on a verb/auxiliary inflection (返金し, 金して),
-# straddles a word boundary; を/が/は inside one (達が遅) almost always do too.
+# A gram that starts on kana inflection (した商, ても丁; honorific お/ご excepted), ends on a particle
+# or a verb/auxiliary inflection (返金し, 金して), or holds を/が/は (達が遅) straddles a word boundary.
 _EDGE = set("をにがでとはもへのやかねよ")
 _BAD_END = set("してたすまっ")
 _INSIDE = set("をがは")
@@ -50,18 +50,28 @@ MAX_EXAMPLES = 3
 
 def normalise(text: str) -> str:
     """NFKC folds full-width Latin and half-width katakana, so both spellings count as one phrase."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return _MENTION.sub(" ", _URL.sub(" ", text))
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    return _URL.sub(" ", text) if "http" in text or "www." in text else text
 
 
 def _word_phrases(clause: str, out: set[str]) -> None:
     words = _WORD.findall(clause)
-    for n in (1, 2, 3):
-        for i in range(len(words) - n + 1):
-            first, last = words[i], words[i + n - 1]
-            if first in STOP_WORDS or last in STOP_WORDS or (n == 1 and len(first) < 3):
-                continue
-            out.add(" ".join(words[i:i + n]))
+    if not words:
+        return
+    keep = [w not in STOP_WORDS for w in words]
+    out.update(w for w, k in zip(words, keep) if k and len(w) > 2)
+    for i in range(len(words) - 1):
+        if keep[i]:
+            if keep[i + 1]:
+                out.add(words[i] + " " + words[i + 1])
+            if i + 2 < len(words) and keep[i + 2]:
+                out.add(words[i] + " " + words[i + 1] + " " + words[i + 2])
+
+
+def _is_hiragana(char: str) -> bool:
+    return "\u3041" <= char <= "\u309f"
 
 
 def _is_katakana(char: str) -> bool:
@@ -71,25 +81,30 @@ def _is_katakana(char: str) -> bool:
 def _cjk_phrases(run: str, out: set[str]) -> None:
     # A katakana run is one loanword (ログイン, アプリ): kept whole, never cut into fragments.
     out.update(k for k in _KATAKANA_RUN.findall(run) if len(k) >= 2)
+    size = len(run)
+    kata = [_is_katakana(c) for c in run]
+    strong = [k or c >= "\u3400" for c, k in zip(run, kata)]
+    bad = [c in _INSIDE for c in run]
+    start_ok = [not (_is_hiragana(c) and c not in "おご") and not (i and kata[i - 1] and kata[i]) for i, c in enumerate(run)]
+    end_ok = [c not in _EDGE and c not in _BAD_END and not (i + 1 < size and kata[i + 1] and kata[i])
+              for i, c in enumerate(run)]
     for n in (2, 3):
-        for i in range(len(run) - n + 1):
-            gram = run[i:i + n]
-            if (i > 0 and _is_katakana(run[i - 1]) and _is_katakana(gram[0])) or (
-                    i + n < len(run) and _is_katakana(run[i + n]) and _is_katakana(gram[-1])):
-                continue
-            if (gram[0] in _EDGE or gram[-1] in _EDGE or gram[-1] in _BAD_END
-                    or any(c in _INSIDE for c in gram) or not _KANJI_OR_KATAKANA.search(gram)):
-                continue
-            out.add(gram)
+        for i in range(size - n + 1):
+            j = i + n - 1
+            if (start_ok[i] and end_ok[j] and not (bad[i] or bad[j] or (n == 3 and bad[i + 1]))
+                    and (strong[i] or strong[j] or (n == 3 and strong[i + 1]))):
+                out.add(run[i:j + 1])
 
 
 def phrases(text: str) -> set[str]:
     """The candidate theme phrases of one message."""
     out: set[str] = set()
     text = normalise(text)
-    for run in _CJK_RUN.findall(text):
-        _cjk_phrases(run, out)
-    for clause in _CLAUSE_BREAK.split(_CJK_RUN.sub(" . ", text)):
+    if not text.isascii():
+        for run in _CJK_RUN.findall(text):
+            _cjk_phrases(run, out)
+        text = _CJK_RUN.sub(" . ", text)
+    for clause in _CLAUSE_BREAK.split(text):
         _word_phrases(clause, out)
     return out
 
