@@ -33,7 +33,8 @@ def _fill(rule: str, ids: dict[str, int]) -> str:
 
 
 def _ids(ticket) -> dict[str, int]:
-    return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": 0, "account_id": ticket.account_id, "token": 0}
+    return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": 0, "account_id": ticket.account_id, "token": 0,
+            "policy_id": 1, "calendar_id": 1}
 
 
 def test_every_page_requires_login(app, client, ticket):

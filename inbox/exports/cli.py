@@ -35,3 +35,8 @@ def weekly(week: str | None, out_dir: Path | None) -> None:
     for path in result.files:
         click.echo(str(path))
     click.echo(f"week {chosen}: {result.messages} message(s), {len(result.themes)} theme(s) in {result.seconds:.1f} s")
+
+
+from ..tickets.export_cli import tickets  # noqa: E402
+
+export.add_command(tickets)

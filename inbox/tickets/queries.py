@@ -2,19 +2,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import Mapping
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..timeutil import utcnow
 from .models import OPEN_STATUSES, Contact, ContactIdentity, Message, Ticket
 
 VIEWS = {
     "open": "All open",
     "resolved": "Resolved",
 }
+# reached from the lead dashboard's numbers and bars; not tabs of their own
+FILTER_VIEWS = {
+    "breached": "Breached",
+    "at_risk": "At risk in the next hour",
+    "unassigned": "Unassigned",
+    "all": "All tickets",
+}
 PAGE_SIZE = 50
+AT_RISK_HORIZON = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -45,16 +55,68 @@ def view_counts() -> dict[str, int]:
     return {"open": sum(rows.get(s, 0) for s in OPEN_STATUSES), "resolved": rows.get("resolved", 0)}
 
 
-def list_tickets(view: str, after: ListCursor | None = None, limit: int = PAGE_SIZE) -> tuple[list[Ticket], ListCursor | None]:
+@dataclass(frozen=True)
+class TicketFilter:
+    """Narrowing from the dashboard: ?channel=x&assignee=3&week=2026-W47 (opened that ISO week)."""
+
+    channel: str | None = None
+    assignee_id: int | None = None
+    week_start: datetime | None = None
+    week_end: datetime | None = None
+
+    def apply(self, query):  # type: ignore[no-untyped-def]
+        if self.channel:
+            query = query.where(Ticket.channel == self.channel)
+        if self.assignee_id is not None:
+            # assignee=0 means "nobody"
+            query = query.where(Ticket.assignee_id == self.assignee_id) if self.assignee_id else query.where(Ticket.assignee_id.is_(None))
+        if self.week_start is not None and self.week_end is not None:
+            query = query.where(Ticket.opened_at >= self.week_start, Ticket.opened_at < self.week_end)
+        return query
+
+
+    @property
+    def active(self) -> bool:
+        return self.channel is not None or self.assignee_id is not None or self.week_start is not None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], zone: tzinfo) -> "TicketFilter":
+        """Unknown or malformed values are ignored, like any other hostile query string."""
+        channel = (args.get("channel") or "").strip()[:16] or None
+        assignee = args.get("assignee")
+        assignee_id = int(assignee) if assignee and assignee.isdigit() and len(assignee) < 10 else None
+        start = end = None
+        week = args.get("week") or ""
+        try:
+            year, number = week.split("-W")
+            monday = date.fromisocalendar(int(year), int(number), 1)
+            start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(timezone.utc)
+            end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone).astimezone(timezone.utc)
+        except ValueError:
+            pass
+        return cls(channel, assignee_id, start, end)
+
+
+def list_tickets(view: str, after: ListCursor | None = None, limit: int = PAGE_SIZE,
+                 filters: TicketFilter | None = None) -> tuple[list[Ticket], ListCursor | None]:
     """Open tickets by their next deadline (most urgent first, none last); resolved ones newest first."""
     query = select(Ticket).options(selectinload(Ticket.contact).selectinload(Contact.identities), selectinload(Ticket.account))
-    if view == "resolved":
-        query = query.where(Ticket.status == "resolved")
+    if filters is not None:
+        query = filters.apply(query)
+    if view in ("resolved", "all"):
+        query = query.where(Ticket.status == "resolved") if view == "resolved" else query
         if after:
             query = query.where(Ticket.id < after.ticket_id)
         query = query.order_by(Ticket.id.desc())
     else:
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
+        if view == "breached":
+            query = query.where(Ticket.sla_state == "breached")
+        elif view == "at_risk":
+            now = utcnow()
+            query = query.where(Ticket.sla_state != "breached", Ticket.due_at > now, Ticket.due_at <= now + AT_RISK_HORIZON)
+        elif view == "unassigned":
+            query = query.where(Ticket.assignee_id.is_(None))
         if after and after.due is None:
             query = query.where(Ticket.due_at.is_(None), Ticket.id > after.ticket_id)
         elif after:

@@ -1,0 +1,151 @@
+"""Admin changes to SLA policies, calendars and the breach webhook; each change is recorded with who and when.
+
+Policy rows are never edited: a change deactivates the current version and inserts a new one, so
+tickets keep the targets they were opened under and new tickets get the new ones.
+"""
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import PRIORITIES, BusinessCalendar, SlaPolicy
+from .sla_models import AppSetting, SlaPolicyChange
+
+POLICY_FIELDS = ("first_response_minutes", "first_response_same_business_day", "next_response_minutes",
+                 "resolution_minutes", "business_hours", "warning_fraction", "calendar_id")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class PolicyError(ValueError):
+    pass
+
+
+def active_policies() -> list[SlaPolicy]:
+    return list(db.session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.channel, SlaPolicy.priority, SlaPolicy.id)))
+
+
+def _minutes(raw: str | None, label: str) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise PolicyError(f"{label} must be a whole number of minutes") from None
+    if value <= 0 or value > 60 * 24 * 365:
+        raise PolicyError(f"{label} must be between 1 minute and a year")
+    return value
+
+
+def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        fraction = float(form.get("warning_percent", "80")) / 100
+    except ValueError:
+        raise PolicyError("warning must be a percentage") from None
+    if not 0 < fraction < 1:
+        raise PolicyError("warning must be between 1 and 99 %")
+    calendar_id = form.get("calendar_id") or None
+    if calendar_id is not None and db.session.get(BusinessCalendar, int(calendar_id)) is None:
+        raise PolicyError("unknown calendar")
+    values = {
+        "first_response_minutes": _minutes(form.get("first_response_minutes"), "first response"),
+        "first_response_same_business_day": form.get("first_response_same_business_day") == "on",
+        "next_response_minutes": _minutes(form.get("next_response_minutes"), "next response"),
+        "resolution_minutes": _minutes(form.get("resolution_minutes"), "resolution"),
+        "business_hours": form.get("business_hours") == "on",
+        "warning_fraction": round(fraction, 4),
+        "calendar_id": int(calendar_id) if calendar_id else None,
+    }
+    if values["first_response_same_business_day"] and values["calendar_id"] is None:
+        raise PolicyError("a same-business-day target needs a calendar")
+    return values
+
+
+def change_policy(policy: SlaPolicy, values: Mapping[str, Any], by: User, priority: str | None = None) -> SlaPolicy:
+    """Replace `policy` by a new version (optionally for one priority, added beside it)."""
+    if priority not in (None, "", *PRIORITIES):
+        raise PolicyError("unknown priority")
+    priority = priority or policy.priority
+    same_slot = priority == policy.priority
+    if same_slot and not policy.active:
+        raise PolicyError("this policy version has already been replaced")
+    changes = {f: [getattr(policy, f), values[f]] for f in POLICY_FIELDS if getattr(policy, f) != values[f]}
+    if same_slot and not changes:
+        raise PolicyError("nothing changed")
+    now = utcnow()
+    replaced = policy if same_slot else db.session.scalar(
+        select(SlaPolicy).where(SlaPolicy.channel == policy.channel, SlaPolicy.priority == priority, SlaPolicy.active.is_(True))
+    )
+    if replaced is not None:
+        replaced.active = False
+    new = SlaPolicy(channel=policy.channel, priority=priority, active=True, created_at=now, **values)
+    db.session.add(new)
+    db.session.flush()
+    db.session.add(SlaPolicyChange(previous_policy_id=replaced.id if replaced else None, policy_id=new.id,
+                                   changed_by_id=by.id, changed_at=now,
+                                   changes={"channel": policy.channel, "priority": priority, **changes}))
+    db.session.commit()
+    return new
+
+
+def parse_windows(spec: str) -> list[list[str]]:
+    """"09:00-12:00, 13:00-17:00" → [["09:00", "12:00"], ["13:00", "17:00"]]; an end not after the start runs past midnight."""
+    windows = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        start, sep, end = part.partition("-")
+        if not sep:
+            raise PolicyError(f"window {part!r} must look like 09:00-17:00")
+        try:
+            a, b = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+        except ValueError:
+            raise PolicyError(f"window {part!r} must look like 09:00-17:00") from None
+        windows.append([a.strftime("%H:%M"), b.strftime("%H:%M")])
+    return windows
+
+
+def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, str], holidays: list[str], by: User) -> None:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PolicyError(f"unknown time zone {tz!r}") from None
+    parsed = {str(day): parse_windows(spec) for day, spec in windows.items()}
+    parsed = {day: spans for day, spans in parsed.items() if spans}
+    if not parsed:
+        raise PolicyError("a calendar needs at least one open window")
+    try:
+        days = sorted({date.fromisoformat(h.strip()).isoformat() for h in holidays if h.strip()})
+    except ValueError as exc:
+        raise PolicyError(f"holidays must be dates like 2026-12-25 ({exc})") from None
+    before = {"timezone": calendar.timezone, "windows": calendar.windows, "holidays": calendar.holidays}
+    after = {"timezone": tz, "windows": parsed, "holidays": days}
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if not changes:
+        return
+    calendar.timezone, calendar.windows, calendar.holidays = tz, parsed, days
+    db.session.add(SlaPolicyChange(calendar_id=calendar.id, changed_by_id=by.id, changed_at=utcnow(), changes=changes))
+    db.session.commit()
+
+
+def set_webhook_url(url: str, by: User) -> None:
+    url = url.strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise PolicyError("the webhook URL must start with http:// or https://")
+    row = db.session.get(AppSetting, "sla_webhook_url") or AppSetting(key="sla_webhook_url", value="")
+    if row.value == url:
+        return
+    db.session.add(SlaPolicyChange(changed_by_id=by.id, changed_at=utcnow(), changes={"sla_webhook_url": [row.value, url]}))
+    row.value = url
+    db.session.add(row)
+    db.session.commit()
+
+
+def recent_changes(limit: int = 50) -> list[SlaPolicyChange]:
+    return list(db.session.scalars(select(SlaPolicyChange).order_by(SlaPolicyChange.id.desc()).limit(limit)))

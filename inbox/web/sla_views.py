@@ -1,0 +1,202 @@
+"""SLA pages: pending action, notifications, the lead dashboard and exports, the admin policy page."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, update
+
+from ..auth.roles import role_required
+from ..extensions import db
+from ..tickets.actions import ActionError, set_pending
+from ..tickets.csv_export import day_range, summary_csv, ticket_csv
+from ..tickets.dashboard import queues, ticket_facts, user_names
+from ..tickets.ical import IcsError, parse_holidays
+from ..tickets.metrics import report
+from ..tickets.models import BusinessCalendar, SlaPolicy, Ticket
+from ..tickets.policy_admin import (
+    WEEKDAYS, PolicyError, active_policies, change_calendar, change_policy, parse_policy_form, recent_changes, set_webhook_url,
+)
+from ..tickets.sla_models import Notification
+from ..timeutil import utcnow
+from . import bp
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+
+
+@bp.app_context_processor
+def _unread_notifications() -> dict:
+    def unread() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
+
+    return {"unread_notifications": unread}
+
+
+@bp.app_template_global()
+def sla_history(ticket: Ticket) -> list[str]:
+    """The ticket's clocks replayed from its events, as sentences ("First response due …, answered …: met")."""
+    from ..tickets.sla_clock import explain
+    from ..tickets.sla_sync import replay_ticket
+
+    return [explain(clock, _zone()) for clock in replay_ticket(ticket).clocks]
+
+
+@bp.post("/tickets/<int:ticket_id>/pending")
+@login_required
+def pending(ticket_id: int):
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        abort(404)
+    try:
+        set_pending(ticket, current_user)
+        flash(f"Ticket #{ticket_id} is waiting on the customer; its clocks are paused.", "success")
+    except ActionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    rows = list(db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
+                                   .order_by(Notification.id.desc()).limit(200)))
+    return render_template("notifications.html", notifications=rows)
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    db.session.execute(update(Notification).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("web.notifications"))
+
+
+def _date_arg(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+@bp.get("/dashboard")
+@role_required("lead")
+def dashboard():
+    now = utcnow()
+    zone = _zone()
+    today = now.astimezone(zone).date()
+    start = _date_arg("from", today - timedelta(weeks=8))
+    end = max(_date_arg("to", today), start)
+    lo, hi = day_range(start, end, zone)
+    q = queues(now)
+    metrics = report(ticket_facts(lo, hi, now), zone)
+    names = user_names()
+    load_rows = [(u.name if u else "Unassigned", n, str(n), url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
+    return render_template(
+        "dashboard.html", q=q, report=metrics, start=start, end=end, load_rows=load_rows,
+        load_max=max((n for _, n in q.load), default=0),
+        sections=[_section("Per channel", "channel", metrics.by_channel, lambda k: k),
+                  _section("Per agent", "assignee", metrics.by_assignee, lambda k: names.get(k, f"#{k}")),
+                  _section("Per week", "week", metrics.by_week, lambda k: k)],
+    )
+
+
+def _section(title: str, arg: str, groups: dict, label) -> dict:  # type: ignore[no-untyped-def]
+    """Table rows and bar rows for one grouping; every number and bar opens the matching tickets."""
+    rows = []
+    for key, agg in groups.items():
+        rows.append((label(key), url_for("web.inbox", view="all", **{arg: key if key is not None else 0}), agg))
+
+    def hours(span) -> float | None:  # type: ignore[no-untyped-def]
+        return None if span is None else span.total_seconds() / 3600
+
+    def chart(value_of, text_of) -> list:  # type: ignore[no-untyped-def]
+        return [(name, value_of(a), text_of(value_of(a)), href) for name, href, a in rows]
+
+    as_hours = lambda v: "–" if v is None else f"{v:.1f} h"  # noqa: E731
+    frt = chart(lambda a: hours(a.frt_mean(True)), as_hours)
+    ttr = chart(lambda a: hours(a.ttr_mean(True)), as_hours)
+    top = lambda bars: max((v for _, v, _, _ in bars if v is not None), default=0)  # noqa: E731
+    return {"title": title, "arg": arg, "rows": rows, "charts": [
+        ("SLA compliance %", chart(lambda a: a.compliance, lambda v: "–" if v is None else f"{v:.0f} %"), 100),
+        ("FRT, business hours", frt, top(frt)),
+        ("TTR, business hours", ttr, top(ttr)),
+    ]}
+
+
+@bp.get("/dashboard/export.csv")
+@role_required("lead")
+def dashboard_export():
+    now = utcnow()
+    zone = _zone()
+    today = now.astimezone(zone).date()
+    start = _date_arg("from", today - timedelta(days=30))
+    end = max(_date_arg("to", today), start)
+    summary = request.args.get("summary") == "1"
+    lo, hi = day_range(start, end, zone)
+    lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now)
+    name = f"sla-{'summary' if summary else 'tickets'}-{start}-{end}.csv"
+    return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/admin/sla")
+@role_required("admin")
+def sla_admin():
+    from ..tickets.sla_models import AppSetting
+
+    calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
+    webhook = db.session.get(AppSetting, "sla_webhook_url")
+    return render_template("admin_sla.html", policies=active_policies(), calendars=calendars, weekdays=WEEKDAYS,
+                           changes=recent_changes(), webhook=webhook.value if webhook else "")
+
+
+@bp.post("/admin/sla/policies/<int:policy_id>")
+@role_required("admin")
+def sla_policy_change(policy_id: int):
+    policy = db.session.get(SlaPolicy, policy_id)
+    if policy is None:
+        abort(404)
+    try:
+        new = change_policy(policy, parse_policy_form(request.form), current_user, request.form.get("priority") or None)
+        flash(f"{new.channel} policy saved as a new version; it applies to tickets opened from now on.", "success")
+    except PolicyError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.sla_admin"))
+
+
+@bp.post("/admin/sla/calendars/<int:calendar_id>")
+@role_required("admin")
+def sla_calendar_change(calendar_id: int):
+    calendar = db.session.get(BusinessCalendar, calendar_id)
+    if calendar is None:
+        abort(404)
+    holidays = request.form.get("holidays", "").split()
+    upload = request.files.get("ics")
+    try:
+        if upload is not None and upload.filename:
+            holidays += [d.isoformat() for d in parse_holidays(upload.read().decode("utf-8", errors="replace"))]
+        windows = {day: request.form.get(f"windows_{day}", "") for day in range(7)}
+        change_calendar(calendar, request.form.get("timezone", calendar.timezone).strip(), windows, holidays, current_user)
+        flash(f"Calendar {calendar.name!r} saved.", "success")
+    except (PolicyError, IcsError) as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.sla_admin"))
+
+
+@bp.post("/admin/sla/webhook")
+@role_required("admin")
+def sla_webhook():
+    try:
+        set_webhook_url(request.form.get("url", ""), current_user)
+        flash("Breach webhook saved.", "success")
+    except PolicyError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.sla_admin"))

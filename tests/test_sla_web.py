@@ -1,0 +1,249 @@
+"""SLA pages: role checks, the pending action, notifications, policy versions, dashboard numbers, exports."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from inbox.auth.users import create_user
+from inbox.channels import get_or_create_account
+from inbox.connectors.jsonl import message_from_record
+from inbox.extensions import db
+from inbox.sentiment import Sentiment
+from inbox.tickets.ingest import ingest_messages
+from inbox.tickets.models import BusinessCalendar, SlaPolicy, Ticket, TicketEvent
+from inbox.tickets.sla_models import Notification, SlaPolicyChange
+from inbox.tickets.sweep import sweep
+from tests.helpers import csrf_token, message
+
+NOW = datetime.now(timezone.utc)
+PASSWORD = "correct horse battery"
+
+
+def _login(client, email: str):
+    page = client.get("/login")
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def lead(app):
+    return create_user("lead@example.com", "Lee Lead", "lead", PASSWORD)[0]
+
+
+@pytest.fixture
+def admin(app):
+    return create_user("admin@example.com", "Ada Admin", "admin", PASSWORD)[0]
+
+
+def _open(conv: str, at: datetime, channel: str = "x", text: str = "help") -> Ticket:
+    account, _ = get_or_create_account(channel.upper(), "jsonl", channel)
+    ingest_messages(account, [message_from_record(message(f"m-{conv}", conv, text, at, author=f"a-{conv}"))],
+                    [Sentiment("negative", 0.9, "test-fixture")], timedelta(days=7))
+    return db.session.scalars(select(Ticket).where(Ticket.conversation_key == conv)).one()
+
+
+def _reply(ticket: Ticket, external_id: str, at: datetime) -> None:
+    ingest_messages(ticket.account, [message_from_record(message(external_id, ticket.conversation_key, "on it", at, direction="outbound", author="brand"))],
+                    [None], timedelta(days=7))
+
+
+LEAD_PAGES = ["/dashboard", "/dashboard/export.csv", "/dashboard/export.csv?summary=1"]
+ADMIN_PAGES = ["/admin/sla"]
+
+
+def test_agents_cannot_see_lead_or_admin_pages(logged_in, app):
+    for page in LEAD_PAGES + ADMIN_PAGES:
+        assert logged_in.get(page).status_code == 403, page
+    token = csrf_token(logged_in.get("/"))
+    for url in ("/admin/sla/policies/1", "/admin/sla/calendars/1", "/admin/sla/webhook"):
+        assert logged_in.post(url, data={"csrf_token": token}).status_code == 403, url
+    assert logged_in.get("/notifications").status_code == 200
+
+
+def test_leads_see_the_dashboard_but_not_the_admin_page(client, lead):
+    _login(client, lead.email)
+    for page in LEAD_PAGES:
+        assert client.get(page).status_code == 200, page
+    assert client.get("/admin/sla").status_code == 403
+
+
+def test_pending_action_pauses_and_the_page_explains_the_clocks(logged_in, agent):
+    ticket = _open("p1", NOW - timedelta(hours=1))
+    _reply(ticket, "b-1", NOW - timedelta(minutes=50))
+    page = logged_in.get(f"/tickets/{ticket.id}")
+    assert b"First response due" in page.data and b": met" in page.data
+    response = logged_in.post(f"/tickets/{ticket.id}/pending", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.status == "pending" and ticket.due_at is None and ticket.resolution_due_at is None
+    event = ticket.events[-1]
+    assert (event.type, event.actor_id, event.data["to"]) == ("status", agent.id, "pending")
+    assert b"paused since" in logged_in.get(f"/tickets/{ticket.id}").data
+    # the customer writes back: resolution resumes with what was left
+    later = datetime.now(timezone.utc)
+    ingest_messages(ticket.account, [message_from_record(message("m-p1-2", "p1", "here it is", later, author="a-p1"))],
+                    [Sentiment("neutral", 0.9, "t")], timedelta(days=7))
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.status == "open" and ticket.resolution_due_at is not None
+    assert ticket.next_response_due_at == later + timedelta(hours=4)
+
+
+def test_notifications_bell_and_list(logged_in, agent, lead):
+    ticket = _open("n1", NOW - timedelta(hours=5))
+    ticket.assignee_id = agent.id
+    db.session.commit()
+    sweep(NOW)
+    sweep(NOW + timedelta(minutes=1))
+    page = logged_in.get("/")
+    assert b'<span class="badge">1</span>' in page.data
+    listing = logged_in.get("/notifications")
+    assert f"Ticket #{ticket.id}: First response target breached".encode() in listing.data
+    logged_in.post("/notifications/read", data={"csrf_token": csrf_token(listing)})
+    assert db.session.scalars(select(Notification).where(Notification.user_id == agent.id)).one().read_at is not None
+    assert b'class="badge"' not in logged_in.get("/").data
+
+
+def test_admin_changes_a_policy_as_a_new_version(client, admin):
+    _login(client, admin.email)
+    old_ticket = _open("before", NOW - timedelta(minutes=5))
+    policy = db.session.scalars(select(SlaPolicy).where(SlaPolicy.channel == "x", SlaPolicy.active.is_(True))).one()
+    page = client.get("/admin/sla")
+    assert page.status_code == 200
+    response = client.post(f"/admin/sla/policies/{policy.id}", data={
+        "csrf_token": csrf_token(page), "first_response_minutes": "60", "next_response_minutes": "240",
+        "resolution_minutes": "1440", "warning_percent": "75", "calendar_id": str(policy.calendar_id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    versions = db.session.scalars(select(SlaPolicy).where(SlaPolicy.channel == "x").order_by(SlaPolicy.id)).all()
+    assert [(v.active, v.first_response_minutes, v.warning_fraction) for v in versions] == [(False, 240, 0.8), (True, 60, 0.75)]
+    change = db.session.scalars(select(SlaPolicyChange)).one()
+    assert change.changed_by_id == admin.id and change.changes["first_response_minutes"] == [240, 60]
+    assert (change.previous_policy_id, change.policy_id) == (versions[0].id, versions[1].id)
+    new_ticket = _open("after", NOW)
+    assert new_ticket.first_response_due_at == NOW + timedelta(minutes=60)
+    assert db.session.get(Ticket, old_ticket.id).first_response_due_at == old_ticket.opened_at + timedelta(hours=4)
+    assert b"first_response_minutes 240" in client.get("/admin/sla").data
+    bad = client.post(f"/admin/sla/policies/{versions[1].id}", data={"csrf_token": csrf_token(page), "warning_percent": "150"})
+    assert bad.status_code == 302 and db.session.scalar(select(SlaPolicyChange.id).order_by(SlaPolicyChange.id.desc())) == change.id
+
+
+ICS = """BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261227\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New\r\n  Year\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"""
+
+
+def test_admin_edits_calendar_windows_and_imports_holidays_from_ics(client, admin):
+    _login(client, admin.email)
+    calendar = db.session.scalars(select(BusinessCalendar)).first()
+    page = client.get("/admin/sla")
+    data = {"csrf_token": csrf_token(page), "timezone": "Europe/Berlin", "windows_0": "08:00-12:00, 13:00-17:00",
+            "windows_4": "22:00-02:00", "holidays": "2026-12-24", "ics": (io.BytesIO(ICS.encode()), "holidays.ics")}
+    response = client.post(f"/admin/sla/calendars/{calendar.id}", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.session.expire_all()
+    calendar = db.session.get(BusinessCalendar, calendar.id)
+    assert calendar.timezone == "Europe/Berlin"
+    assert calendar.windows == {"0": [["08:00", "12:00"], ["13:00", "17:00"]], "4": [["22:00", "02:00"]]}
+    assert calendar.holidays == ["2026-12-24", "2026-12-25", "2026-12-26", "2027-01-01"]
+    assert db.session.scalars(select(SlaPolicyChange)).one().calendar_id == calendar.id
+
+
+def test_ics_parser_handles_folding_datetimes_and_rejects_other_files():
+    from datetime import date
+
+    from inbox.tickets.ical import IcsError, parse_holidays
+
+    assert parse_holidays(ICS) == [date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)]
+    timed = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Europe/Berlin:20260501T000000\nEND:VEVENT\nEND:VCALENDAR\n"
+    assert parse_holidays(timed) == [date(2026, 5, 1)]
+    with pytest.raises(IcsError):
+        parse_holidays("not a calendar")
+
+
+def _fixture_for_dashboard(agent):
+    """Two answered x tickets (one late), one unanswered sms past due, one resolved email; see the numbers below."""
+    t1 = _open("d1", NOW - timedelta(hours=10))            # x: answered after 1 h → FR met
+    _reply(t1, "d1-r", NOW - timedelta(hours=9))
+    t2 = _open("d2", NOW - timedelta(hours=9))             # x: answered after 5 h → FR missed
+    _reply(t2, "d2-r", NOW - timedelta(hours=4))
+    t3 = _open("d3", NOW - timedelta(hours=3), "sms")      # sms: 2 h first response, unanswered → breached
+    t3.assignee_id = agent.id
+    db.session.commit()
+    t4 = _open("d4", NOW - timedelta(minutes=210))         # x: 3 h 30 of 4 h, due in 30 min → at risk
+    return t1, t2, t3, t4
+
+
+def test_dashboard_numbers_match_the_fixture(client, lead, agent):
+    t1, t2, t3, t4 = _fixture_for_dashboard(agent)
+    sweep(NOW)
+    _login(client, lead.email)
+    page = client.get("/dashboard").data.decode()
+    assert 'id="breached-count">1<' in page      # t3
+    assert 'id="at-risk-count">1<' in page       # t4
+    assert 'id="unassigned-count">3<' in page    # t1, t2, t4
+    # compliance: FR met t1; FR missed t2, FR breached t3 → 1 of 3; resolution clocks still within targets
+    assert 'id="compliance-total">33 %<' in page
+    assert "<svg" in page and "cdn" not in page.lower() and "<script" not in page
+    # each number opens the matching list
+    breached = client.get("/?view=breached").data.decode()
+    assert f"/tickets/{t3.id}" in breached and f"/tickets/{t1.id}\"" not in breached
+    at_risk = client.get("/?view=at_risk").data.decode()
+    assert f"/tickets/{t4.id}" in at_risk and f"/tickets/{t3.id}\"" not in at_risk
+    assert f"/tickets/{t3.id}" in client.get(f"/?view=all&assignee={agent.id}").data.decode()
+    sms_only = client.get("/?view=all&channel=sms").data.decode()
+    assert f"/tickets/{t3.id}" in sms_only and f"/tickets/{t1.id}\"" not in sms_only
+    year, week, _ = NOW.isocalendar()
+    assert f"/tickets/{t2.id}" in client.get(f"/?view=all&week={year}-W{week:02d}").data.decode()
+    assert f"/tickets/{t2.id}\"" not in client.get("/?view=all&week=2020-W01").data.decode()
+    assert client.get("/?view=all&week=9999999-W99&assignee=x&channel=" + "y" * 300).status_code == 200
+
+
+def test_ticket_csv_and_summary(client, lead, agent):
+    t1, t2, t3, t4 = _fixture_for_dashboard(agent)
+    sweep(NOW)
+    _login(client, lead.email)
+    today = NOW.date().isoformat()
+    response = client.get(f"/dashboard/export.csv?from={(NOW - timedelta(days=1)).date()}&to={today}")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    body = response.data.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body[1:])))
+    by_id = {int(r["ticket_id"]): r for r in rows}
+    assert set(by_id) == {t1.id, t2.id, t3.id, t4.id}
+    assert by_id[t1.id]["first_response_outcome"] == "met" and by_id[t1.id]["frt_minutes"] == "60.0"
+    assert by_id[t2.id]["first_response_outcome"] == "missed" and by_id[t2.id]["frt_minutes"] == "300.0"
+    assert by_id[t3.id]["first_response_outcome"] == "breached" and by_id[t3.id]["assignee"] == "Ada Agent"
+    assert by_id[t3.id]["channel"] == "sms" and by_id[t3.id]["first_sentiment"] == "negative"
+    assert by_id[t1.id]["customer"] == "'@a-d1" and by_id[t1.id]["tags"] == ""  # formula guard quotes a leading @
+    summary = client.get(f"/dashboard/export.csv?summary=1&from={(NOW - timedelta(days=1)).date()}&to={today}").data.decode()
+    days = list(csv.DictReader(io.StringIO(summary[1:])))
+    assert len(days) == 2
+    total_opened = sum(int(d["opened"]) for d in days)
+    assert total_opened == 4 and sum(int(d["sla_met"]) for d in days) == 1 and sum(int(d["sla_missed"]) for d in days) == 2
+    assert sum(int(d["breaches_recorded"]) for d in days) == 1
+
+
+def test_export_cli_writes_tickets_and_summary(app, agent, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from inbox.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("REDIS_URL", app.config["REDIS_URL"])
+    _fixture_for_dashboard(agent)
+    out = tmp_path / "tickets.csv"
+    day = NOW.date().isoformat()
+    start = (NOW - timedelta(days=1)).date().isoformat()
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", "tickets", "--from", start, "--to", day, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff") and len(text.strip().splitlines()) == 5
+    result = runner.invoke(main, ["export", "tickets", "--from", start, "--to", day, "--summary"])
+    assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith("date,opened")
+    assert runner.invoke(main, ["export", "tickets", "--from", day, "--to", start]).exit_code != 0
