@@ -14,7 +14,7 @@ from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.sentiment import Sentiment
 from inbox.tickets.ingest import ingest_messages
-from inbox.tickets.models import BusinessCalendar, SlaPolicy, Ticket, TicketEvent
+from inbox.tickets.models import BusinessCalendar, SlaPolicy, Ticket
 from inbox.tickets.sla_models import Notification, SlaPolicyChange
 from inbox.tickets.sweep import sweep
 from tests.helpers import csrf_token, message

@@ -135,7 +135,7 @@ def replay(events: Iterable[ClockEvent], targets: SlaTargets | None, cal: Calend
             return
         if length is None:
             assert fixed_due is not None
-            length = measure.between(at, fixed_due) if cal is not None else fixed_due - at
+            length = measure.between(at, fixed_due)
         clocks.append(Clock(target, at, length, length, at, fixed_due=fixed_due))
 
     def pause(clock: Clock | None, at: datetime) -> None:
