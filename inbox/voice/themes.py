@@ -29,10 +29,10 @@ _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 _CLAUSE_BREAK = re.compile(r"[.!?,;:()\[\]{}\"“”…。、！？\n]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # A gram that starts on kana inflection (した商, ても丁; honorific お/ご excepted), ends on a particle
-# or a verb/auxiliary inflection (返金し, 金して), or holds を/が/は (達が遅) straddles a word boundary.
+# or a verb/auxiliary inflection (返金し, 金して), or holds を/が/は/の (達が遅) straddles a word boundary.
 _EDGE = set("をにがでとはもへのやかねよ")
 _BAD_END = set("してたすまっ")
-_INSIDE = set("をがは")
+_INSIDE = set("をがはの")
 
 # Short on purpose: negations ("not", "never", "no") carry complaints and are not stop words here.
 STOP_WORDS = frozenset("""
