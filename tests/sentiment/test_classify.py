@@ -74,10 +74,12 @@ def test_urls_and_handles_are_normalised(e5):
 
 
 def test_very_long_text(e5):
-    long_text = ("The delivery was late again and support never called back. " * 200)[:10_000]
-    [result] = e5.classify([long_text])
-    _valid([result], 1)
-    assert result.label == "negative"
+    complaint = "Worst service ever. I am furious, my order is lost and nobody helps me. "
+    long_text = (complaint * 200)[:10_000]
+    noise = ("lorem ipsum " * 1000)[:10_000]
+    results = e5.classify([long_text, noise, "ok"])
+    _valid(results, 3)
+    assert results[0].label == "negative"  # tokens past the limit are truncated, the start is kept
 
 
 def test_mixed_scripts(e5):
