@@ -41,6 +41,9 @@ class TrainConfig:
     # Share of the total loss per source (normalised over the sources present).
     source_share: dict[str, float] = field(
         default_factory=lambda: {
+            # team-written customer-care messages: the target domain. 5-fold CV on them:
+            # macro-F1 0.748 without them in training, 0.868 with this share (VADER 0.460).
+            "customer_care": 0.35,
             "vader_tweets": 0.45,
             "vader_movie_reviews": 0.15,
             "vader_nyt_editorials": 0.15,
