@@ -43,7 +43,7 @@ def test_run_starts_everything_shows_demo_tickets_and_stops_cleanly(tmp_path):
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                     health = json.load(response)
                 tickets = _tickets(env)
-                if len(tickets) >= 30:
+                if len(tickets) >= 30 and {t["channel"] for t in tickets} >= {"x", "sms", "email"}:
                     break
             except OSError:
                 pass
