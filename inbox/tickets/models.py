@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Float, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -79,6 +79,24 @@ class SlaPolicy(db.Model):
     calendar: Mapped[BusinessCalendar | None] = relationship()
 
 
+# Tags are free-form labels agents put on tickets ("refund", "outage"); names are stored lowercased.
+ticket_tags = Table(
+    "ticket_tags",
+    db.metadata,
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_ticket_tags_tag_ticket", "tag_id", "ticket_id"),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class Ticket(db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -122,6 +140,8 @@ class Ticket(db.Model):
     sla_policy: Mapped[SlaPolicy | None] = relationship()
     messages: Mapped[list["Message"]] = relationship(back_populates="ticket", order_by="(Message.sent_at, Message.id)")
     events: Mapped[list["TicketEvent"]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+    notes: Mapped[list["TicketNote"]] = relationship(back_populates="ticket", order_by="TicketNote.id")
+    tags: Mapped[list[Tag]] = relationship(secondary=ticket_tags, order_by=Tag.name)
 
     @property
     def is_open(self) -> bool:
@@ -202,3 +222,32 @@ class TicketEvent(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor = relationship("User")
+
+
+class TicketNote(db.Model):
+    """An internal note: seen by the team on the ticket page, never sent to the customer."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="notes")
+    author = relationship("User")
+
+
+class CannedResponse(db.Model):
+    """A reply template managed by admins; {customer_name} and {agent_name} are filled in when used."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
