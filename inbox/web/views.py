@@ -11,29 +11,8 @@ from ..queue import get_redis
 from ..tickets.actions import ActionError, reopen_ticket, resolve_ticket
 from ..tickets.models import Ticket
 from ..tickets.replies import queue_reply
-from ..tickets.queries import FILTER_VIEWS, VIEWS, ListCursor, TicketFilter, earlier_tickets, list_tickets, ticket_page, view_counts
+from ..tickets.queries import earlier_tickets, ticket_page
 from . import bp
-
-
-@bp.get("/")
-@login_required
-def inbox():
-    view = request.args.get("view", "open")
-    if view not in VIEWS and view not in FILTER_VIEWS:
-        view = "open"
-    after = ListCursor.decode(request.args.get("after"))
-    filters = TicketFilter.from_args(request.args, ZoneInfo(current_app.config["INBOX_TIMEZONE"]))
-    tickets, next_cursor = list_tickets(view, after, filters=filters)
-    return render_template(
-        "inbox.html",
-        tickets=tickets,
-        view=view,
-        views=VIEWS,
-        title=VIEWS.get(view) or FILTER_VIEWS[view],
-        filter_args={k: request.args[k] for k in ("channel", "assignee", "week") if request.args.get(k)} if filters.active else {},
-        counts=view_counts(),
-        next_cursor=next_cursor.encode() if next_cursor else None,
-    )
 
 
 @bp.get("/tickets/<int:ticket_id>")
