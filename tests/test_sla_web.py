@@ -14,7 +14,7 @@ from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.sentiment import Sentiment
 from inbox.tickets.ingest import ingest_messages
-from inbox.tickets.models import BusinessCalendar, SlaPolicy, Ticket
+from inbox.tickets.models import BusinessCalendar, SlaPolicy, Tag, Ticket
 from inbox.tickets.sla_models import Notification, SlaPolicyChange
 from inbox.tickets.sweep import sweep
 from tests.helpers import csrf_token, message
@@ -205,6 +205,8 @@ def test_dashboard_numbers_match_the_fixture(client, lead, agent):
 
 def test_ticket_csv_and_summary(client, lead, agent):
     t1, t2, t3, t4 = _fixture_for_dashboard(agent)
+    t2.tags = [Tag(name="refund"), Tag(name="返金")]
+    db.session.commit()
     sweep(NOW)
     _login(client, lead.email)
     today = NOW.date().isoformat()
@@ -220,6 +222,7 @@ def test_ticket_csv_and_summary(client, lead, agent):
     assert by_id[t3.id]["first_response_outcome"] == "breached" and by_id[t3.id]["assignee"] == "Ada Agent"
     assert by_id[t3.id]["channel"] == "sms" and by_id[t3.id]["first_sentiment"] == "negative"
     assert by_id[t1.id]["customer"] == "'@a-d1" and by_id[t1.id]["tags"] == ""  # formula guard quotes a leading @
+    assert by_id[t2.id]["tags"] == "refund; 返金"
     summary = client.get(f"/dashboard/export.csv?summary=1&from={(NOW - timedelta(days=1)).date()}&to={today}").data.decode()
     days = list(csv.DictReader(io.StringIO(summary[1:])))
     assert len(days) == 2

@@ -66,7 +66,8 @@ def _tickets(start: datetime, end: datetime) -> Iterator[Ticket]:
         .where(Ticket.opened_at >= start, Ticket.opened_at < end)
         .order_by(Ticket.id)
         .options(selectinload(Ticket.events), selectinload(Ticket.contact).selectinload(Contact.identities),
-                 selectinload(Ticket.sla_policy).selectinload(SlaPolicy.calendar), selectinload(Ticket.assignee))
+                 selectinload(Ticket.sla_policy).selectinload(SlaPolicy.calendar), selectinload(Ticket.assignee),
+                 selectinload(Ticket.tags))
         .execution_options(yield_per=500)
     )
     yield from db.session.scalars(query)
@@ -94,7 +95,7 @@ def ticket_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -
             _iso(resolution.due_at if resolution else None, zone), resolution.outcome if resolution else "",
             _minutes(d.first_response[0] if d.first_response else None), _minutes(d.first_response[1] if d.first_response else None),
             _minutes(d.resolution[0] if d.resolution else None), _minutes(d.resolution[1] if d.resolution else None),
-            ticket.first_sentiment or "", ticket.last_sentiment or "", "",
+            ticket.first_sentiment or "", ticket.last_sentiment or "", "; ".join(tag.name for tag in ticket.tags),
         ]
 
 
