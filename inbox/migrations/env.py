@@ -90,6 +90,11 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_object") is None:
+        # the PostgreSQL-only search indexes are not on the models; autogenerate must not drop them
+        from inbox.tickets.search import include_object
+
+        conf_args["include_object"] = include_object
 
     connectable = get_engine()
 

@@ -1,0 +1,75 @@
+"""inbox list and search indexes: one ordered index per view, trigram search on PostgreSQL
+
+Revision ID: d5f0a2b8c6e1
+Revises: c3a9e1f0d2b4
+Create Date: 2026-11-24 18:00:00.000000
+
+Each inbox view reads its first page, and every later page (keyset), as one short range scan of an
+index already in the view's order, so a page costs the same at a million tickets as at a hundred.
+Search on PostgreSQL uses pg_trgm GIN indexes (substring match, so Japanese without word spaces
+works); they are made only where the extension can be created, and are not declared on the models
+(see inbox.tickets.search.DIALECT_ONLY_INDEXES). SQLite searches with LIKE.
+"""
+import logging
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'd5f0a2b8c6e1'
+down_revision = 'c3a9e1f0d2b4'
+branch_labels = None
+depends_on = None
+
+log = logging.getLogger("alembic.runtime.migration")
+
+OPEN = "status IN ('new', 'open', 'pending')"
+CLOSED = "status IN ('resolved', 'closed')"
+TRIGRAM_INDEXES = (
+    ("ix_messages_text_trgm", "messages", "text"),
+    ("ix_messages_author_handle_trgm", "messages", "author_handle"),
+    ("ix_contact_identities_handle_trgm", "contact_identities", "handle"),
+)
+
+
+def _where(clause):
+    return {"postgresql_where": sa.text(clause), "sqlite_where": sa.text(clause)}
+
+
+def upgrade():
+    op.create_index('ix_tickets_open_due', 'tickets', ['due_at', 'id'], unique=False, **_where(OPEN))
+    op.create_index('ix_tickets_open_assignee_due', 'tickets', ['assignee_id', 'due_at', 'id'], unique=False, **_where(OPEN))
+    op.create_index('ix_tickets_open_state_due', 'tickets', ['sla_state', 'due_at', 'id'], unique=False, **_where(OPEN))
+    op.create_index('ix_tickets_closed_resolved', 'tickets', ['resolved_at', 'id'], unique=False, **_where(CLOSED))
+    if op.get_bind().dialect.name == "postgresql" and _trigram_available():
+        for name, table, column in TRIGRAM_INDEXES:
+            op.execute(f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)')
+
+
+def _trigram_available() -> bool:
+    """pg_trgm is a trusted extension (PG 13+): the database owner may create it. Without it search still
+    works (ILIKE), only slower; the migration must not fail for that."""
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+        return True
+    if not bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).first():
+        log.warning("pg_trgm is not installed on this server; inbox search will scan instead of using an index")
+        return False
+    try:
+        with bind.begin_nested():
+            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        return True
+    except sa.exc.DBAPIError as exc:
+        log.warning("could not create pg_trgm (%s); inbox search will scan instead of using an index", exc.orig)
+        return False
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for name, _table, _column in TRIGRAM_INDEXES:
+            op.execute(f'DROP INDEX IF EXISTS {name}')
+    op.drop_index('ix_tickets_closed_resolved', table_name='tickets')
+    op.drop_index('ix_tickets_open_state_due', table_name='tickets')
+    op.drop_index('ix_tickets_open_assignee_due', table_name='tickets')
+    op.drop_index('ix_tickets_open_due', table_name='tickets')
