@@ -36,6 +36,9 @@ def seed_demo_channels(force: bool = False) -> list[tuple[str, Path]]:
         account.config = {"path": str(demo.path)}
         created.append((demo.name, demo.path))
     db.session.commit()
+    from .tickets.canned import seed_demo_canned
+
+    seed_demo_canned()
     return created
 
 

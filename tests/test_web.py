@@ -23,7 +23,7 @@ def ticket(app):
     return db.session.query(Ticket).one()
 
 
-def _fill(rule: str, ids: dict[str, int]) -> str:
+def _fill(rule: str, ids: dict[str, int | str]) -> str:
     """A concrete URL for a rule; an unknown placeholder fails so new routes get walked too."""
     def value(match: re.Match) -> str:
         assert match.group(2) in ids, f"no test id for {match.group(0)} in {rule}"
@@ -32,26 +32,150 @@ def _fill(rule: str, ids: dict[str, int]) -> str:
     return re.sub(r"<(?:(\w+):)?(\w+)>", value, rule)
 
 
-def _ids(ticket) -> dict[str, int]:
-    return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": 0, "account_id": ticket.account_id, "token": 0,
-            "policy_id": 1, "calendar_id": 1}
+def _ids(ticket) -> dict[str, int | str]:
+    return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": "0", "account_id": ticket.account_id,
+            "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1}
 
 
-def test_every_page_requires_login(app, client, ticket):
+# Every route × method, and what each kind of visitor gets. (least role, status for that role and above,
+# form data for a POST). Anonymous visitors get the login page; roles below the least get 403.
+# A route missing here fails test_route_table_covers_every_route: add it with its expected outcome.
+ME = "{me}"
+ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
+    ("auth.login", "GET"): ("public", 200, {}),
+    ("auth.login", "POST"): ("public", 401, {}),
+    ("auth.logout", "POST"): ("agent", 302, {}),
+    ("static", "GET"): ("public", 200, {}),
+    ("web.healthz", "GET"): ("public", 200, {}),
+    ("voice.survey", "GET"): ("public", 404, {}),
+    ("voice.survey_answer", "POST"): ("public", 404, {}),
+    # agents: the workspace
+    ("web.inbox", "GET"): ("agent", 200, {}),
+    ("web.ticket", "GET"): ("agent", 200, {}),
+    ("web.notifications", "GET"): ("agent", 200, {}),
+    ("web.notifications_read", "POST"): ("agent", 302, {}),
+    ("web.reply", "POST"): ("agent", 422, {}),  # empty reply: the page again, with the reason
+    ("web.add_ticket_note", "POST"): ("agent", 422, {}),
+    ("web.resolve", "POST"): ("agent", 302, {}),
+    ("web.reopen", "POST"): ("agent", 302, {}),
+    ("web.pending", "POST"): ("agent", 302, {}),
+    ("web.take", "POST"): ("agent", 302, {}),
+    ("web.unassign", "POST"): ("agent", 302, {}),
+    ("web.assign", "POST"): ("agent", 302, {"assignee_id": ME}),  # to themselves; to others: test_agent_cannot_assign_to_others
+    ("web.change_priority", "POST"): ("agent", 302, {"priority": "high"}),
+    ("web.add_ticket_tags", "POST"): ("agent", 302, {"tags": "walker"}),
+    ("web.remove_ticket_tag", "POST"): ("agent", 302, {"tag": "walker"}),
+    ("web.correct_sentiment", "POST"): ("agent", 302, {"label": "neutral"}),
+    ("web.bulk", "POST"): ("agent", 302, {}),
+    # leads: dashboards and the customer voice
+    ("web.dashboard", "GET"): ("lead", 200, {}),
+    ("web.dashboard_export", "GET"): ("lead", 200, {}),
+    ("voice.trend", "GET"): ("lead", 200, {}),
+    ("voice.exports", "GET"): ("lead", 200, {}),
+    ("voice.export_now", "POST"): ("lead", 302, {}),
+    ("voice.download", "GET"): ("lead", 404, {}),
+    # admins: channels, SLA policies, surveys, canned responses, users
+    ("web.channels", "GET"): ("admin", 200, {}),
+    ("web.new_x_channel", "GET"): ("admin", 200, {}),
+    ("web.new_x_channel", "POST"): ("admin", 422, {}),
+    ("web.edit_x_channel", "GET"): ("admin", 404, {}),  # the walked account is a JSONL one: only X accounts are edited here
+    ("web.edit_x_channel", "POST"): ("admin", 404, {}),
+    ("web.sla_admin", "GET"): ("admin", 200, {}),
+    ("web.sla_policy_change", "POST"): ("admin", 302, {}),
+    ("web.sla_calendar_change", "POST"): ("admin", 302, {}),
+    ("web.sla_webhook", "POST"): ("admin", 302, {}),
+    ("voice.survey_settings_page", "GET"): ("admin", 200, {}),
+    ("voice.survey_settings_page", "POST"): ("admin", 302, {}),
+    ("web.admin_canned", "GET"): ("admin", 200, {}),
+    ("web.admin_canned_new", "GET"): ("admin", 200, {}),
+    ("web.admin_canned_new", "POST"): ("admin", 422, {}),
+    ("web.admin_canned_edit", "GET"): ("admin", 200, {}),
+    ("web.admin_canned_edit", "POST"): ("admin", 422, {}),
+    ("web.admin_canned_active", "POST"): ("admin", 400, {}),  # says neither activate nor deactivate
+    ("web.admin_users", "GET"): ("admin", 200, {}),
+    ("web.admin_user_create", "POST"): ("admin", 422, {}),
+    ("web.admin_user_role", "POST"): ("admin", 302, {}),
+    ("web.admin_user_active", "POST"): ("admin", 400, {}),
+}
+ROLE_ORDER = ("agent", "lead", "admin")
+
+
+def _registered(app) -> set[tuple[str, str]]:
+    return {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_route_table_covers_every_route(app):
+    registered = _registered(app)
+    assert sorted(registered - ROUTES.keys()) == [], "routes without an expected outcome in ROUTES"
+    assert sorted(ROUTES.keys() - registered) == [], "ROUTES lists routes that no longer exist"
+
+
+def _walk(app, ticket) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every route, logout last so the walk stays signed in."""
     ids = _ids(ticket)
-    gets = [_fill(r.rule, ids) for r in app.url_map.iter_rules()
-            # the survey page is public on purpose: its signed token is the key
-            if "GET" in r.methods and r.endpoint not in ("static", "auth.login", "web.healthz", "voice.survey")]
-    assert "/" in gets and f"/tickets/{ticket.id}" in gets
-    for page in gets:
-        response = client.get(page)
-        assert response.status_code == 302 and "/login" in response.headers["Location"], page
+    ids["filename"] = "app.css"
+    walk = []
     for rule in app.url_map.iter_rules():
-        if "POST" in rule.methods and rule.endpoint != "auth.login":
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _fill(rule.rule, ids) if rule.endpoint != "static" else "/static/app.css"
+            walk.append((rule.endpoint, method, url))
+    return sorted(walk, key=lambda w: (w[0] == "auth.logout", w[0], w[1]))
+
+
+@pytest.fixture
+def walk_setup(app, ticket):
+    from inbox.auth.users import create_user
+    from inbox.tickets.canned import create_canned
+
+    users = {role: create_user(f"{role}@walk.example", f"{role.title()} Walker", role, "correct horse battery")[0] for role in ROLE_ORDER}
+    canned = create_canned("Walk", "Hi {customer_name}", users["admin"])
+    return users, canned
+
+
+def _expected(role: str, least: str, ok: int) -> int:
+    if least == "public" or ROLE_ORDER.index(role) >= ROLE_ORDER.index(least):
+        return ok
+    return 403
+
+
+@pytest.mark.parametrize("role", ("anonymous",) + ROLE_ORDER)
+def test_every_route_as_every_role(app, client, ticket, walk_setup, role):
+    """Each role walks every registered route (fresh data per role) and gets exactly what the table says."""
+    users, canned = walk_setup
+    ids = _ids(ticket)
+    if role != "anonymous":
+        page = client.get("/login")
+        assert client.post("/login", data={"email": users[role].email, "password": "correct horse battery",
+                                            "csrf_token": csrf_token(page)}).status_code == 302
+    token = csrf_token(client.get("/login" if role == "anonymous" else "/notifications"))
+    ids.update(canned_id=canned.id, user_id=users["agent"].id)
+    seen = []
+    for endpoint, method, _ in _walk(app, ticket):
+        least, ok, data = ROUTES[(endpoint, method)]
+        rule = next(r for r in app.url_map.iter_rules(endpoint=endpoint) if method in r.methods)
+        url = "/static/app.css" if endpoint == "static" else _fill(rule.rule, ids)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            me = str(users[role].id) if role != "anonymous" else ""
+            form = {k: (me if v == ME else v) for k, v in data.items()}
+            response = client.post(url, data={**form, "csrf_token": token})
+        if role == "anonymous" and least != "public":
+            assert response.status_code == 302 and "/login" in response.headers["Location"], (method, url)
+        elif role != "anonymous" and endpoint == "auth.login":
+            assert response.status_code == 302, (method, url)  # signed in already: on to the inbox
+        else:
+            assert response.status_code == _expected(role, least, ok), (role, method, url, response.status_code)
+        seen.append((endpoint, method))
+    assert set(seen) == _registered(app)
+
+
+def test_every_post_needs_a_csrf_token(app, client, ticket):
+    ids = _ids(ticket)
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
             url = _fill(rule.rule, ids)
-            response = client.post(url)
-            assert response.status_code in (302, 400), url
-            assert response.status_code == 400 or "/login" in response.headers["Location"], url
+            assert client.post(url).status_code == 400, url
 
 
 def test_login_with_wrong_password_fails(client, agent):

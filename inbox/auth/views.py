@@ -15,9 +15,11 @@ from .models import User
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except ValueError:
         return None
+    # a deactivated user's open sessions end with their next request
+    return user if user is not None and user.active else None
 
 
 def _safe_next(target: str | None) -> str:

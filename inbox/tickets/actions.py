@@ -1,27 +1,56 @@
-"""What agents do to tickets. Each action is one transaction and one recorded event."""
+"""What agents do to tickets. Each action is one transaction and one recorded event.
+
+Every public action has a private `_…` twin that checks, changes the ticket and adds its event without
+committing, so bulk actions can apply many in one transaction. The checks all run before the first
+change, so an action that raises leaves nothing behind.
+"""
 from __future__ import annotations
+
+from datetime import datetime
 
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import Message, Ticket, TicketEvent
+from .models import PRIORITIES, Message, Ticket, TicketEvent
 
 
 class ActionError(ValueError):
-    pass
+    """An action that cannot be done as asked; `reason` is the short form bulk summaries group by."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
-def resolve_ticket(ticket: Ticket, by: User) -> None:
+class NotAllowed(ActionError):
+    """The user's role does not allow this action (a 403 in the web UI)."""
+
+
+def _event(ticket: Ticket, type_: str, by: User | None, at: datetime, data: dict) -> TicketEvent:
+    event = TicketEvent(ticket=ticket, type=type_, actor_id=by.id if by is not None else None, at=at, data=data)
+    db.session.add(event)
+    return event
+
+
+def _resolve(ticket: Ticket, by: User, now: datetime) -> None:
     if ticket.status in ("resolved", "closed"):
-        raise ActionError(f"ticket #{ticket.id} is already {ticket.status}")
-    now = utcnow()
+        raise ActionError(f"ticket #{ticket.id} is already {ticket.status}", f"already {ticket.status}")
     previous = ticket.status
     ticket.status = "resolved"
     ticket.resolved_at = now
     ticket.next_response_due_at = None
     ticket.refresh_due()
-    db.session.add(TicketEvent(ticket=ticket, type="status", actor_id=by.id, at=now, data={"from": previous, "to": "resolved"}))
+    _event(ticket, "status", by, now, {"from": previous, "to": "resolved"})
+
+
+def resolve_ticket(ticket: Ticket, by: User) -> None:
+    _resolve(ticket, by, utcnow())
     db.session.commit()
+    after_resolution(ticket, by)
+
+
+def after_resolution(ticket: Ticket, by: User) -> None:
+    """Post-commit work of a resolution: the satisfaction survey, where the channel asks for one."""
     from ..voice.surveys.service import invite_after_resolution
 
     invite_after_resolution(ticket, by)
@@ -30,22 +59,51 @@ def resolve_ticket(ticket: Ticket, by: User) -> None:
 def set_pending(ticket: Ticket, by: User) -> None:
     """Waiting on the customer: pauses the next-response and resolution clocks until they write back."""
     if ticket.status not in ("new", "open"):
-        raise ActionError(f"only new or open tickets can be set pending (#{ticket.id} is {ticket.status})")
+        raise ActionError(f"only new or open tickets can be set pending (#{ticket.id} is {ticket.status})", f"is {ticket.status}")
     now = utcnow()
     previous = ticket.status
     ticket.status = "pending"
-    db.session.add(TicketEvent(ticket=ticket, type="status", actor_id=by.id, at=now, data={"from": previous, "to": "pending"}))
+    _event(ticket, "status", by, now, {"from": previous, "to": "pending"})
     db.session.commit()
 
 
 def reopen_ticket(ticket: Ticket, by: User) -> None:
-    if ticket.status != "resolved":
-        raise ActionError(f"only resolved tickets can be reopened (#{ticket.id} is {ticket.status})")
+    """Resolved → open (the resolution clock resumes); pending → open (the paused clocks run again)."""
     now = utcnow()
-    ticket.status = "open"
-    ticket.resolved_at = None
-    ticket.refresh_due()
-    db.session.add(TicketEvent(ticket=ticket, type="reopened", actor_id=by.id, at=now, data={"by": "agent"}))
+    if ticket.status == "pending":
+        ticket.status = "open"
+        _event(ticket, "status", by, now, {"from": "pending", "to": "open"})
+    elif ticket.status == "resolved":
+        ticket.status = "open"
+        ticket.resolved_at = None
+        ticket.refresh_due()
+        _event(ticket, "reopened", by, now, {"by": "agent"})
+    else:
+        raise ActionError(f"only resolved or pending tickets can be reopened (#{ticket.id} is {ticket.status})", f"is {ticket.status}")
+    db.session.commit()
+
+
+def _set_priority(ticket: Ticket, priority: str, by: User, now: datetime) -> None:
+    from .policies import PolicyBook
+
+    if priority not in PRIORITIES:
+        raise ActionError(f"priority must be one of {', '.join(PRIORITIES)}", "unknown priority")
+    if priority == ticket.priority:
+        raise ActionError(f"ticket #{ticket.id} already has priority {priority}", f"already {priority}")
+    data: dict = {"from": ticket.priority, "to": priority}
+    # A policy written for this priority (say, urgent X tickets answered within 30 minutes) takes over,
+    # measured from the ticket's start like the one it replaces; the event flush replays the clocks.
+    policy = PolicyBook().policy_for(ticket.channel, priority)
+    current = ticket.sla_policy
+    if policy is not None and current is not None and policy.id != current.id and policy.priority != current.priority:
+        data["sla_policy"] = {"from": current.id, "to": policy.id}
+        ticket.sla_policy = policy
+    ticket.priority = priority
+    _event(ticket, "priority", by, now, data)
+
+
+def set_priority(ticket: Ticket, priority: str, by: User) -> None:
+    _set_priority(ticket, priority, by, utcnow())
     db.session.commit()
 
 
@@ -61,8 +119,8 @@ def correct_sentiment(message: "Message", label: str, by: User) -> None:
     previous = message.effective_sentiment
     db.session.add(SentimentCorrection(message=message, label=label, corrected_by_id=by.id, created_at=now))
     ticket = message.ticket
-    db.session.add(TicketEvent(ticket=ticket, type="sentiment_corrected", actor_id=by.id, at=now,
-                               data={"message_id": message.id, "from": previous, "to": label, "model": message.sentiment_model}))
+    _event(ticket, "sentiment_corrected", by, now,
+           {"message_id": message.id, "from": previous, "to": label, "model": message.sentiment_model})
     latest_inbound = max((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.sent_at, m.id), default=None)
     if latest_inbound is message:
         ticket.last_sentiment = label

@@ -1,27 +1,50 @@
+"""The ticket page and everything an agent does to tickets (the rules live in inbox.tickets), and /healthz."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from werkzeug.wrappers import Response
 
+from ..auth.models import User
 from ..extensions import db
 from ..queue import get_redis
-from ..tickets.actions import ActionError, reopen_ticket, resolve_ticket
-from ..tickets.models import Ticket
+from ..tickets.actions import ActionError, NotAllowed, correct_sentiment as correct, reopen_ticket, resolve_ticket, set_priority
+from ..tickets.assignment import assign_ticket, assignable_users, may_assign, take_ticket, unassign_ticket
+from ..tickets.bulk import bulk_apply, parse_ticket_ids
+from ..tickets.canned import active_canned, render_canned
+from ..tickets.models import PRIORITIES, Message, Ticket
+from ..tickets.notes import add_note
 from ..tickets.replies import queue_reply
-from ..tickets.queries import earlier_tickets, ticket_page
+from ..tickets.sla_clock import TARGET_NAMES
+from ..tickets.tags import add_tags, known_tags, remove_tag
+from ..tickets.thread import customer_history, load_ticket, sla_clocks, ticket_thread
 from . import bp
+from .next_url import safe_next
 
 
-@bp.get("/tickets/<int:ticket_id>")
-@login_required
-def ticket(ticket_id: int):
-    found = ticket_page(ticket_id)
-    if found is None:
+def _render_ticket(ticket_id: int, status: int = 200, **drafts: str) -> tuple[str, int]:
+    ticket = load_ticket(ticket_id)
+    if ticket is None:
         abort(404)
-    return render_template("ticket.html", ticket=found, earlier=earlier_tickets(found))
+    earlier, earlier_total = customer_history(ticket)
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "thread": ticket_thread(ticket),
+        "earlier": earlier,
+        "earlier_total": earlier_total,
+        "clocks": sla_clocks(ticket),
+        "clock_names": TARGET_NAMES,
+        "canned": [(c, render_canned(c, ticket, current_user)) for c in active_canned()],
+        "priorities": PRIORITIES,
+        "known_tags": known_tags(),
+        "users": assignable_users() if current_user.has_role("lead") else [],
+        "can_take": ticket.assignee_id != current_user.id and may_assign(current_user, ticket, current_user),
+        "can_unassign": ticket.assignee_id is not None and may_assign(current_user, ticket, None),
+    }
+    return render_template("ticket.html", draft=drafts.get("draft", ""), note_draft=drafts.get("note_draft", ""), **context), status
 
 
 def _ticket_or_404(ticket_id: int) -> Ticket:
@@ -29,6 +52,27 @@ def _ticket_or_404(ticket_id: int) -> Ticket:
     if found is None:
         abort(404)
     return found
+
+
+def _back(ticket_id: int, anchor: str = "") -> Response:
+    """To the form's `next` (the list, when acting from there), else the ticket page."""
+    return redirect(safe_next(request.form.get("next"), url_for("web.ticket", ticket_id=ticket_id) + anchor))
+
+
+def _act(ticket_id: int, action: Any, success: str, anchor: str = "") -> Response:
+    """Run one action: success or the reason it was refused as a flash, then back."""
+    try:
+        action(_ticket_or_404(ticket_id))
+        flash(success, "success")
+    except ActionError as exc:
+        flash(str(exc), "error")
+    return _back(ticket_id, anchor)
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@login_required
+def ticket(ticket_id: int):
+    return _render_ticket(ticket_id)
 
 
 @bp.post("/tickets/<int:ticket_id>/reply")
@@ -40,31 +84,129 @@ def reply(ticket_id: int):
         flash("Reply queued for sending.", "success")
     except ActionError as exc:
         flash(f"Reply not sent: {exc}", "error")
-        found = ticket_page(ticket_id)
-        return render_template("ticket.html", ticket=found, earlier=earlier_tickets(found), draft=text), 422
+        return _render_ticket(ticket_id, 422, draft=text)
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/notes")
+@login_required
+def add_ticket_note(ticket_id: int):
+    body = request.form.get("body", "")
+    try:
+        note = add_note(_ticket_or_404(ticket_id), body, current_user)
+    except ActionError as exc:
+        flash(f"Note not added: {exc}", "error")
+        return _render_ticket(ticket_id, 422, note_draft=body)
+    flash("Note added.", "success")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id) + f"#n{note.id}")
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")
 @login_required
 def resolve(ticket_id: int):
-    try:
-        resolve_ticket(_ticket_or_404(ticket_id), current_user)
-        flash(f"Ticket #{ticket_id} resolved.", "success")
-    except ActionError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+    return _act(ticket_id, lambda t: resolve_ticket(t, current_user), f"Ticket #{ticket_id} resolved.")
 
 
 @bp.post("/tickets/<int:ticket_id>/reopen")
 @login_required
 def reopen(ticket_id: int):
+    return _act(ticket_id, lambda t: reopen_ticket(t, current_user), f"Ticket #{ticket_id} is open again.")
+
+
+@bp.post("/tickets/<int:ticket_id>/take")
+@login_required
+def take(ticket_id: int):
+    return _act(ticket_id, lambda t: take_ticket(t, current_user), f"Ticket #{ticket_id} is yours.")
+
+
+@bp.post("/tickets/<int:ticket_id>/unassign")
+@login_required
+def unassign(ticket_id: int):
+    return _act(ticket_id, lambda t: unassign_ticket(t, current_user), f"Ticket #{ticket_id} is unassigned.")
+
+
+def _form_user(field: str) -> User | None:
+    """The user a form names by id ("" or "none": nobody); an unknown id is a 404 like any missing row."""
+    raw = request.form.get(field, "").strip()
+    if raw in ("", "none"):
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        abort(400)
+    user = db.session.get(User, int(raw))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/tickets/<int:ticket_id>/assign")
+@login_required
+def assign(ticket_id: int):
+    assignee = _form_user("assignee_id")
+    ticket = _ticket_or_404(ticket_id)
+    # checked here as well as in the service: reassigning is a lead's job, whatever the form says
+    if not may_assign(current_user, ticket, assignee):
+        abort(403)
+    who = assignee.name if assignee is not None else "nobody"
+    return _act(ticket_id, lambda t: assign_ticket(t, assignee, current_user), f"Ticket #{ticket_id} assigned to {who}.")
+
+
+@bp.post("/tickets/<int:ticket_id>/priority")
+@login_required
+def change_priority(ticket_id: int):
+    priority = request.form.get("priority", "")
+    return _act(ticket_id, lambda t: set_priority(t, priority, current_user), f"Priority set to {priority}.")
+
+
+@bp.post("/tickets/<int:ticket_id>/tags")
+@login_required
+def add_ticket_tags(ticket_id: int):
     try:
-        reopen_ticket(_ticket_or_404(ticket_id), current_user)
-        flash(f"Ticket #{ticket_id} reopened.", "success")
+        added = add_tags(_ticket_or_404(ticket_id), request.form.get("tags", ""), current_user)
+        flash(f"Tagged {', '.join(added)}.", "success")
     except ActionError as exc:
         flash(str(exc), "error")
-    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+    return _back(ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/tags/remove")
+@login_required
+def remove_ticket_tag(ticket_id: int):
+    name = request.form.get("tag", "")
+    return _act(ticket_id, lambda t: remove_tag(t, name, current_user), "Tag removed.")
+
+
+@bp.post("/messages/<int:message_id>/sentiment")
+@login_required
+def correct_sentiment(message_id: int):
+    message = db.session.get(Message, message_id)
+    if message is None or message.ticket_id is None:
+        abort(404)
+    try:
+        correct(message, request.form.get("label", ""), current_user)
+        flash("Sentiment corrected; it will be used when the model is retrained.", "success")
+    except ActionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")
+
+
+@bp.post("/tickets/bulk")
+@login_required
+def bulk():
+    back = safe_next(request.form.get("next"), url_for("web.inbox"))
+    action = request.form.get("action", "")
+    assignee_id = request.form.get("assignee_id")
+    if action == "assign" and not current_user.has_role("lead") and (assignee_id or "").strip() not in ("me", str(current_user.id), "none"):
+        abort(403)
+    try:
+        ids = parse_ticket_ids(request.form.getlist("ticket_ids"))
+        result = bulk_apply(action, ids, current_user, assignee_id=assignee_id, tag=request.form.get("tag"))
+    except NotAllowed:
+        abort(403)
+    except ActionError as exc:
+        flash(f"Nothing changed: {exc}", "error")
+        return redirect(back)
+    flash(result.summary(), "success" if result.done else "error")
+    return redirect(back)
 
 
 @bp.get("/healthz")
@@ -84,20 +226,3 @@ def healthz():
         checks["redis"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if healthy else "unhealthy", **checks), (200 if healthy else 503)
-
-
-@bp.post("/messages/<int:message_id>/sentiment")
-@login_required
-def correct_sentiment(message_id: int):
-    from ..tickets.actions import correct_sentiment as correct
-    from ..tickets.models import Message
-
-    message = db.session.get(Message, message_id)
-    if message is None or message.ticket_id is None:
-        abort(404)
-    try:
-        correct(message, request.form.get("label", ""), current_user)
-        flash("Sentiment corrected; it will be used when the model is retrained.", "success")
-    except ActionError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")

@@ -1,0 +1,62 @@
+"""Who works a ticket: take, unassign, assign.
+
+Agents may take an unassigned ticket and give up their own; moving a ticket to or from anyone else
+is a lead's call (reassigning), so it is refused here whatever the caller is.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..extensions import db
+from ..timeutil import utcnow
+from .actions import ActionError, NotAllowed, _event
+from .models import Ticket
+
+
+def may_assign(by: User, ticket: Ticket, assignee: User | None) -> bool:
+    """Whether `by`'s role lets them move `ticket` to `assignee` (None: nobody)."""
+    if by.has_role("lead"):
+        return True
+    if assignee is None:
+        return ticket.assignee_id == by.id
+    return assignee.id == by.id and ticket.assignee_id in (None, by.id)
+
+
+def _assign(ticket: Ticket, assignee: User | None, by: User, now: datetime) -> None:
+    if assignee is not None and not assignee.active:
+        raise ActionError(f"{assignee.name} is deactivated and cannot be assigned tickets", "assignee deactivated")
+    if ticket.status == "closed":
+        raise ActionError(f"ticket #{ticket.id} is closed", "closed")
+    new_id = assignee.id if assignee is not None else None
+    if ticket.assignee_id == new_id:
+        if assignee is None:
+            raise ActionError(f"ticket #{ticket.id} is not assigned to anyone", "not assigned")
+        raise ActionError(f"ticket #{ticket.id} is already assigned to {assignee.name}", f"already assigned to {assignee.name}")
+    if not may_assign(by, ticket, assignee):
+        if assignee is None or assignee.id == by.id:
+            raise NotAllowed(f"ticket #{ticket.id} is assigned to someone else; ask a lead to reassign it", "assigned to someone else")
+        raise NotAllowed("only leads and admins assign tickets to someone else", "not allowed")
+    previous = ticket.assignee_id
+    ticket.assignee_id = new_id
+    how = "take" if new_id == by.id else ("unassign" if new_id is None else "assign")
+    _event(ticket, "assignment", by, now, {"from": previous, "to": new_id, "how": how})
+
+
+def assign_ticket(ticket: Ticket, assignee: User | None, by: User) -> None:
+    _assign(ticket, assignee, by, utcnow())
+    db.session.commit()
+
+
+def take_ticket(ticket: Ticket, by: User) -> None:
+    assign_ticket(ticket, by, by)
+
+
+def unassign_ticket(ticket: Ticket, by: User) -> None:
+    assign_ticket(ticket, None, by)
+
+
+def assignable_users() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id)))

@@ -1,0 +1,117 @@
+"""Bulk actions from the inbox list: one request, many tickets, one transaction, a result per ticket."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import User
+from ..extensions import db
+from ..timeutil import utcnow
+from .actions import ActionError, NotAllowed, _resolve, after_resolution
+from .assignment import _assign
+from .models import SlaPolicy, Ticket
+from .tags import _add_tags, parse_tags
+
+MAX_BULK_TICKETS = 500
+BULK_ACTIONS = {"assign": "assigned", "tag": "tagged", "resolve": "resolved"}
+_MAX_ID_DIGITS = 18  # fits a 64-bit key; longer is not an id
+
+
+def parse_ticket_ids(raw: Sequence[str]) -> list[int]:
+    """Ticket ids from a form, in order, without repeats; anything that is not one is refused whole."""
+    if len(raw) > MAX_BULK_TICKETS:
+        raise ActionError(f"at most {MAX_BULK_TICKETS} tickets at once ({len(raw)} selected)")
+    ids: dict[int, None] = {}
+    for value in raw:
+        value = value.strip()
+        if not (value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS and int(value) > 0):
+            raise ActionError("ticket ids must be positive whole numbers")
+        ids[int(value)] = None
+    if not ids:
+        raise ActionError("no tickets selected")
+    return list(ids)
+
+
+def parse_assignee(raw: str | None, by: User) -> User | None:
+    """"me", "none" (nobody) or a user id; an unknown user is an error, not nobody."""
+    value = (raw or "").strip()
+    if value == "me":
+        return by
+    if value == "none":
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS):
+        raise ActionError("choose whom to assign the tickets to")
+    user = db.session.get(User, int(value))
+    if user is None:
+        raise ActionError("no such user to assign to")
+    return user
+
+
+@dataclass
+class BulkResult:
+    action: str
+    done: list[int] = field(default_factory=list)
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+
+    def skip(self, reason: str, ticket_id: int) -> None:
+        self.skipped.setdefault(reason, []).append(ticket_id)
+
+    def summary(self) -> str:
+        """"7 resolved, 2 skipped: already resolved (#3, #9)"."""
+        text = f"{len(self.done)} {BULK_ACTIONS[self.action]}"
+        if not self.skipped:
+            return text
+        total = sum(len(ids) for ids in self.skipped.values())
+        parts = []
+        for reason, ids in self.skipped.items():
+            shown = ", ".join(f"#{i}" for i in ids[:5]) + (", …" if len(ids) > 5 else "")
+            parts.append(f"{len(ids)} {reason} ({shown})" if len(self.skipped) > 1 else f"{reason} ({shown})")
+        return f"{text}, {total} skipped: " + "; ".join(parts)
+
+
+def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id: str | None = None,
+               tag: str | None = None) -> BulkResult:
+    if action not in BULK_ACTIONS:
+        raise ActionError(f"bulk action must be one of {', '.join(BULK_ACTIONS)}")
+    if len(ticket_ids) > MAX_BULK_TICKETS:
+        raise ActionError(f"at most {MAX_BULK_TICKETS} tickets at once")
+    assignee: User | None = None
+    names: list[str] = []
+    if action == "assign":
+        assignee = parse_assignee(assignee_id, by)
+        if assignee is not None and assignee.id != by.id and not by.has_role("lead"):
+            raise NotAllowed("only leads and admins assign tickets to someone else")
+        if assignee is not None and not assignee.active:
+            raise ActionError(f"{assignee.name} is deactivated and cannot be assigned tickets")
+    elif action == "tag":
+        names = parse_tags(tag or "")
+    options = [selectinload(Ticket.events), selectinload(Ticket.sla_policy).selectinload(SlaPolicy.calendar)]
+    if action == "tag":
+        options.append(selectinload(Ticket.tags))
+    found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids))).options(*options))}
+    result = BulkResult(action)
+    now = utcnow()
+    for ticket_id in ticket_ids:
+        ticket = found.get(ticket_id)
+        if ticket is None:
+            result.skip("not found", ticket_id)
+            continue
+        try:
+            if action == "assign":
+                _assign(ticket, assignee, by, now)
+            elif action == "tag":
+                _add_tags(ticket, names, by, now)
+            else:
+                _resolve(ticket, by, now)
+        except ActionError as exc:
+            result.skip(exc.reason, ticket_id)
+        else:
+            result.done.append(ticket_id)
+    db.session.commit()
+    if action == "resolve":
+        for ticket_id in result.done:
+            after_resolution(found[ticket_id], by)
+    return result

@@ -1,0 +1,149 @@
+"""The ticket page's read side: one time-ordered thread of messages, replies, notes and events,
+the customer's other tickets, and where each SLA clock stands."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import User
+from ..extensions import db
+from .models import Contact, Message, SlaPolicy, Ticket, TicketEvent, TicketNote
+from .sla_clock import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES, ClockResult
+
+# shown as their own thread items (the message, the note), so their events would only repeat them
+_SHOWN_ELSEWHERE = {"note", "reply", "customer_message", "first_response"}
+_ORDER = {"message": 0, "reply": 0, "note": 1, "event": 2}
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    kind: str  # message | reply | note | event
+    at: datetime
+    item: Any  # the Message, TicketNote or TicketEvent
+    who: str | None = None  # events: the person who acted; None for the customer or the system
+    text: str = ""  # events: what happened, in words ("took the ticket")
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, int]:
+        return (self.at, _ORDER[self.kind], self.item.id or 0)
+
+
+def load_ticket(ticket_id: int) -> Ticket | None:
+    """Everything the ticket page shows, in a fixed number of queries."""
+    return db.session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .options(
+            selectinload(Ticket.messages).selectinload(Message.corrections),
+            selectinload(Ticket.events).selectinload(TicketEvent.actor),
+            selectinload(Ticket.notes).selectinload(TicketNote.author),
+            selectinload(Ticket.tags),
+            selectinload(Ticket.contact).selectinload(Contact.identities),
+            selectinload(Ticket.account),
+            selectinload(Ticket.assignee),
+            selectinload(Ticket.sla_policy).selectinload(SlaPolicy.calendar),
+        )
+    )
+
+
+def _names(ticket: Ticket) -> dict[int, str]:
+    ids: set[int] = set()
+    for event in ticket.events:
+        if event.type == "assignment" and event.data:
+            ids.update(i for i in (event.data.get("from"), event.data.get("to")) if isinstance(i, int))
+    if not ids:
+        return {}
+    return {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+
+
+def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | None, str] | None:
+    """(who, what happened) for an event shown in the thread, or None when another item shows it."""
+    data: dict[str, Any] = event.data or {}
+    who = event.actor.name if event.actor is not None else None
+    kind = event.type
+    if kind in _SHOWN_ELSEWHERE:
+        return None
+    if kind == "created":
+        return None, f"Ticket opened with priority {data.get('priority', 'normal')}"
+    if kind == "status":
+        to, was = data.get("to"), data.get("from")
+        if data.get("by") == "customer":
+            return None, f"The customer wrote back: {was} → {to}"
+        words = {"resolved": "resolved the ticket", "pending": "set the ticket pending (waiting on the customer)",
+                 "open": "moved the ticket back to open"}
+        return who, words.get(to, f"set the status {was} → {to}")
+    if kind == "reopened":
+        if data.get("by") == "customer":
+            return None, "Reopened by a new customer message"
+        return who, "reopened the ticket"
+    if kind == "assignment":
+        def name(user_id: Any) -> str:
+            return names.get(user_id, f"user #{user_id}") if user_id is not None else "nobody"
+
+        was, to = data.get("from"), data.get("to")
+        if data.get("how") == "take":
+            return who, "took the ticket" + (f" from {name(was)}" if was is not None else "")
+        if to is None:
+            return who, "unassigned themselves" if was == event.actor_id else f"unassigned {name(was)}"
+        return who, f"assigned the ticket to {name(to)}" + (f" (was {name(was)})" if was is not None else "")
+    if kind == "priority":
+        text = f"changed the priority {data.get('from')} → {data.get('to')}"
+        if data.get("sla_policy"):
+            text += f"; the {data.get('to')} SLA policy now applies"
+        return who, text
+    if kind in ("tags_added", "tags_removed"):
+        tags = ", ".join(str(t) for t in data.get("tags", []))
+        plural = "s" if len(data.get("tags", [])) > 1 else ""
+        return who, f"{'added' if kind == 'tags_added' else 'removed'} tag{plural} {tags}"
+    if kind == "sla_breached":
+        target = TARGET_NAMES.get(str(data.get("target")), str(data.get("target", "")))
+        return None, f"{target} target breached"
+    if kind == "sentiment_corrected":
+        return who, f"corrected a message's sentiment {data.get('from') or 'none'} → {data.get('to')}"
+    return who, kind.replace("_", " ")
+
+
+def ticket_thread(ticket: Ticket) -> list[ThreadItem]:
+    """Customer messages, our replies, internal notes and what happened, oldest first."""
+    items: list[ThreadItem] = []
+    for message in ticket.messages:
+        items.append(ThreadItem("message" if message.direction == "inbound" else "reply", message.sent_at, message))
+    for note in ticket.notes:
+        items.append(ThreadItem("note", note.created_at, note, note.author.name if note.author else None))
+    names = _names(ticket)
+    for event in ticket.events:
+        described = describe_event(event, names)
+        if described is not None:
+            items.append(ThreadItem("event", event.at, event, described[0], described[1]))
+    return sorted(items, key=lambda i: i.sort_key)
+
+
+@dataclass(frozen=True)
+class EarlierTicket:
+    ticket: Ticket
+    outcome: str  # the status it ended in or is in now
+    outcome_at: datetime | None
+
+
+def customer_history(ticket: Ticket, limit: int = 10) -> tuple[list[EarlierTicket], int]:
+    """The contact's other tickets on every channel, newest first, and how many there are in all."""
+    others = Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id
+    total = db.session.scalar(select(func.count()).select_from(Ticket).where(*others)) or 0
+    rows = db.session.scalars(select(Ticket).where(*others).order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit))
+    history = [EarlierTicket(row, row.status, row.resolved_at if row.status in ("resolved", "closed") else None) for row in rows]
+    return history, total
+
+
+def sla_clocks(ticket: Ticket) -> list[ClockResult]:
+    """The latest clock per target (first response, next response, resolution) that exists."""
+    from .sla_sync import replay_ticket
+
+    if ticket.sla_policy is None:
+        return []
+    result = replay_ticket(ticket)
+    clocks = [result.current(target) for target in (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION)]
+    return [c for c in clocks if c is not None and c.outcome != "cancelled"]

@@ -1,0 +1,141 @@
+"""Admin pages for canned responses and users; the rules live in inbox.tickets.canned and inbox.auth.users."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth.models import ROLES, User
+from ..auth.roles import role_required
+from ..auth.users import UserError, change_role, create_user, list_users, set_active
+from ..extensions import db
+from ..tickets.actions import ActionError
+from ..tickets.canned import (
+    PLACEHOLDERS, all_canned, create_canned, fill_placeholders, set_canned_active, unknown_placeholders, update_canned,
+)
+from ..tickets.models import CannedResponse
+from . import bp
+
+_EXAMPLE = {"customer_name": "Hana Sato", "agent_name": "Ada"}
+
+
+def _canned_or_404(canned_id: int) -> CannedResponse:
+    canned = db.session.get(CannedResponse, canned_id)
+    if canned is None:
+        abort(404)
+    return canned
+
+
+def _warn_unknown(body: str) -> None:
+    unknown = unknown_placeholders(body)
+    if unknown:
+        flash("Left as typed (not a placeholder): " + ", ".join("{" + name + "}" for name in unknown), "error")
+
+
+@bp.get("/admin/canned")
+@role_required("admin")
+def admin_canned():
+    rows = all_canned()
+    return render_template("admin_canned.html", rows=rows, placeholders=PLACEHOLDERS,
+                           previews={c.id: fill_placeholders(c.body, _EXAMPLE) for c in rows})
+
+
+@bp.route("/admin/canned/new", methods=["GET", "POST"])
+@role_required("admin")
+def admin_canned_new():
+    form = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+    if request.method == "POST":
+        try:
+            canned = create_canned(form["title"], form["body"], current_user)
+        except ActionError as exc:
+            flash(f"Not saved: {exc}", "error")
+            return render_template("admin_canned_form.html", canned=None, form=form, placeholders=PLACEHOLDERS), 422
+        _warn_unknown(canned.body)
+        flash(f"Canned response {canned.title!r} added.", "success")
+        return redirect(url_for("web.admin_canned"))
+    return render_template("admin_canned_form.html", canned=None, form=form, placeholders=PLACEHOLDERS)
+
+
+@bp.route("/admin/canned/<int:canned_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def admin_canned_edit(canned_id: int):
+    canned = _canned_or_404(canned_id)
+    if request.method == "POST":
+        form = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+        try:
+            update_canned(canned, form["title"], form["body"], current_user)
+        except ActionError as exc:
+            flash(f"Not saved: {exc}", "error")
+            return render_template("admin_canned_form.html", canned=canned, form=form, placeholders=PLACEHOLDERS), 422
+        _warn_unknown(canned.body)
+        flash(f"Canned response {canned.title!r} saved.", "success")
+        return redirect(url_for("web.admin_canned"))
+    return render_template("admin_canned_form.html", canned=canned, form={"title": canned.title, "body": canned.body},
+                           placeholders=PLACEHOLDERS)
+
+
+def _form_flag(name: str) -> bool:
+    value = request.form.get(name)
+    if value not in ("0", "1"):
+        abort(400)
+    return value == "1"
+
+
+@bp.post("/admin/canned/<int:canned_id>/active")
+@role_required("admin")
+def admin_canned_active(canned_id: int):
+    canned = _canned_or_404(canned_id)
+    active = _form_flag("active")
+    set_canned_active(canned, active, current_user)
+    flash(f"Canned response {canned.title!r} {'restored' if active else 'deactivated'}.", "success")
+    return redirect(url_for("web.admin_canned"))
+
+
+@bp.get("/admin/users")
+@role_required("admin")
+def admin_users():
+    return render_template("admin_users.html", users=list_users(), roles=ROLES, form={})
+
+
+@bp.post("/admin/users")
+@role_required("admin")
+def admin_user_create():
+    form = {k: request.form.get(k, "") for k in ("email", "name", "role")}
+    try:
+        user, password = create_user(form["email"], form["name"], form["role"])
+    except UserError as exc:
+        flash(f"Not added: {exc}", "error")
+        return render_template("admin_users.html", users=list_users(), roles=ROLES, form=form), 422
+    # shown once on this page (not in a flash, which would travel in the session cookie); only its hash is stored
+    return render_template("admin_users.html", users=list_users(), roles=ROLES, form={}, created=(user, password))
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@role_required("admin")
+def admin_user_role(user_id: int):
+    user = _user_or_404(user_id)
+    try:
+        change_role(user, request.form.get("role", ""), current_user)
+        flash(f"{user.name} is now {user.role}.", "success")
+    except UserError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@role_required("admin")
+def admin_user_active(user_id: int):
+    user = _user_or_404(user_id)
+    active = _form_flag("active")
+    try:
+        set_active(user, active, current_user)
+        flash(f"{user.name} {'reactivated' if active else 'deactivated'}.", "success")
+    except UserError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.admin_users"))
