@@ -350,3 +350,32 @@ def test_every_action_is_an_event_with_who_and_when(client, ada):
     assert [e.type for e in events] == ["assignment", "priority", "tags_added", "tags_removed", "note", "status", "status",
                                         "status", "reopened", "assignment"]
     assert {e.actor_id for e in events} == {ada.id} and all(e.at.tzinfo is not None for e in events)
+
+
+def test_nul_bytes_and_huge_fields_get_a_clear_error_not_a_500(client, ada, boss):
+    """PostgreSQL refuses NUL even in a query parameter; every field that reaches the database checks first."""
+    from tests.helpers import csrf_token
+
+    page = client.get("/login")
+    assert client.post("/login", data={"email": "a\x00@x", "password": "x\x00", "csrf_token": csrf_token(page)}).status_code == 401
+    ticket = open_ticket("c1")
+    login(client, ada.email)
+    assert _post(client, f"/tickets/{ticket.id}/reply", text="a\x00b").status_code == 422
+    assert _post(client, f"/tickets/{ticket.id}/notes", body="a\x00b").status_code == 422
+    for url, data in ((f"/tickets/{ticket.id}/tags", {"tags": "a\x00b"}), (f"/tickets/{ticket.id}/tags/remove", {"tag": "a\x00b"}),
+                      (f"/tickets/{ticket.id}/priority", {"priority": "\x00"}), (f"/tickets/{ticket.id}/assign", {"assignee_id": "\x00"}),
+                      (f"/tickets/{ticket.id}/take", {"next": "/\x00"}), ("/tickets/bulk", {"ticket_ids": "\x00", "action": "resolve"}),
+                      ("/tickets/bulk", {"ticket_ids": str(ticket.id), "action": "tag", "tag": "\x00"}),
+                      ("/tickets/bulk", {"ticket_ids": str(ticket.id), "action": "a\x00"})):
+        assert _post(client, url, **data).status_code in (302, 400), url
+    client.post("/logout", data={"csrf_token": token(client)})
+    login(client, boss.email)
+    assert _post(client, "/admin/users", email="a\x00@example.com", name="n", role="agent").status_code == 422
+    assert _post(client, "/admin/users", email="ok@example.com", name="n\x00", role="agent").status_code == 422
+    assert _post(client, "/admin/users", email="ok@example.com", name="n" * 300, role="agent").status_code == 422
+    assert _post(client, f"/admin/users/{ada.id}/role", role="\x00").status_code == 302
+    assert _post(client, "/admin/canned/new", title="t\x00", body="b").status_code == 422
+    assert _post(client, "/admin/canned/new", title="t", body="b\x00").status_code == 422
+    assert _post(client, "/admin/canned/new", title="t", body="b" * 20_000).status_code == 422
+    db.session.refresh(ticket)
+    assert ticket.status == "new" and ticket.tags == []

@@ -18,16 +18,15 @@ class UserError(ValueError):
 
 def create_user(email: str, name: str, role: str, password: str | None = None) -> tuple[User, str]:
     """Returns the user and the password (generated when none is given)."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 255:
+    email, name = email.strip().lower(), name.strip()
+    if "@" not in email or len(email) > 255 or any(ord(ch) < 33 or ord(ch) == 127 for ch in email):
         raise UserError(f"not an email address: {email!r}")
+    if len(name) > 255 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise UserError("names have at most 255 characters and no control characters")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
         raise UserError(f"a user with email {email} already exists")
-    name = name.strip()
-    if len(name) > 255 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name + email):
-        raise UserError("names have at most 255 characters and no control characters")
     password = password or secrets.token_urlsafe(12)
     if len(password) < 8:
         raise UserError("password must have at least 8 characters")

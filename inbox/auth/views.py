@@ -39,7 +39,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        # NUL never occurs in a stored address, and PostgreSQL refuses it even in a query
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if "\x00" not in email else None
         if user is not None and user.active and user.check_password(form.password.data):
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))

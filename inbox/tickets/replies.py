@@ -40,6 +40,8 @@ def reply_problem(ticket: Ticket, text: str) -> str | None:
         return "the reply is empty"
     if len(text) > MAX_REPLY_CHARS:
         return f"the reply is longer than {MAX_REPLY_CHARS} characters"
+    if "\x00" in text:  # PostgreSQL cannot store it, and no network would send it
+        return "the reply contains a NUL character"
     account: ChannelAccount = ticket.account
     try:
         connector = connector_class(account.connector)(account.config, account.name)
