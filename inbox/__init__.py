@@ -48,6 +48,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(voice_bp)
 
+    from .live import init_app as init_live
+
+    # every process that builds the app (web, RQ worker, CLI) publishes committed ticket changes
+    init_live(app)
+
     from .web.filters import register_filters
 
     register_filters(app)

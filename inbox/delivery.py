@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from .channels import ChannelAccount
 from .connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_class
 from .extensions import db
-from .jobs import job_context, publish_ticket_changes
+from .jobs import job_context
 from .queue import DELIVERY_QUEUE, get_queue
 from .tickets.models import Message
 from .timeutil import utcnow
@@ -59,7 +59,6 @@ def _fail(message: Message, reason: str) -> dict[str, Any]:
     _save_delivery(message, failed_at=utcnow().isoformat())
     db.session.commit()
     log.warning("reply %s failed: %s", message.id, reason)
-    publish_ticket_changes([message.ticket_id] if message.ticket_id else [])
     return {"message_id": message.id, "state": "failed", "error": message.delivery_error}
 
 
@@ -151,5 +150,4 @@ def deliver_reply(message_id: int) -> dict[str, Any]:
             account.config = {**account.config, **connector.config_updates}
         db.session.commit()
         log.info("reply %s sent as %s on account %s", message.id, external_id, account.name)
-        publish_ticket_changes([message.ticket_id] if message.ticket_id else [])
         return {"message_id": message.id, "state": "sent", "external_id": external_id, "url": message.url}

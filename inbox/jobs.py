@@ -1,7 +1,6 @@
 """RQ job functions. They take ids and plain data, and let exceptions propagate so RQ retries."""
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,11 +12,9 @@ from sqlalchemy import select
 from .channels import ChannelAccount
 from .connectors.base import InboundMessage
 from .extensions import db
-from .queue import get_redis
 
 log = logging.getLogger(__name__)
 
-TICKET_CHANNEL = "inbox:tickets"
 _app: Flask | None = None
 
 
@@ -73,7 +70,6 @@ def ingest_batch(account_id: int, payloads: list[dict[str, Any]]) -> dict[str, A
             sentiments[i] = sentiment
         result = ingest_messages(account, fresh, sentiments, timedelta(days=app.config["REOPEN_WINDOW_DAYS"]))
         result.duplicates += len(messages) - len(fresh)
-        publish_ticket_changes(result.changed_ticket_ids)
         log.info(
             "account %s: stored %d, duplicates %d, tickets created %d, updated %d",
             account.name, result.stored, result.duplicates, len(result.tickets_created), len(result.tickets_updated),
@@ -84,13 +80,3 @@ def ingest_batch(account_id: int, payloads: list[dict[str, Any]]) -> dict[str, A
             "tickets_created": result.tickets_created,
             "tickets_updated": result.tickets_updated,
         }
-
-
-def publish_ticket_changes(ticket_ids: list[int]) -> None:
-    """Tell live views which tickets changed; losing this only delays a refresh."""
-    if not ticket_ids:
-        return
-    try:
-        get_redis().publish(TICKET_CHANNEL, json.dumps({"tickets": ticket_ids}))
-    except Exception as exc:  # the data is committed; a missed notification is not worth a retry
-        log.warning("could not publish ticket changes: %s", exc)

@@ -67,6 +67,10 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.remove_ticket_tag", "POST"): ("agent", 302, {"tag": "walker"}),
     ("web.correct_sentiment", "POST"): ("agent", 302, {"label": "neutral"}),
     ("web.bulk", "POST"): ("agent", 302, {}),
+    # live updates (helper C): the event stream, and presence, which takes JSON only (a form post is refused)
+    ("live.events", "GET"): ("agent", 200, {}),
+    ("live.presence", "GET"): ("agent", 200, {}),
+    ("live.update_presence", "POST"): ("agent", 400, {}),
     # leads: dashboards and the customer voice
     ("web.dashboard", "GET"): ("lead", 200, {}),
     ("web.dashboard_export", "GET"): ("lead", 200, {}),

@@ -1,0 +1,37 @@
+"""Live updates: ticket changes published on commit, the SSE stream, and presence on ticket pages."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .publish import TICKET_CHANNEL, Live, install_session_hooks
+
+__all__ = ["TICKET_CHANNEL", "Live", "init_app"]
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def init_app(app: Flask) -> None:
+    """Called by create_app: the publish-on-commit hook, the live routes, their settings."""
+    app.config.setdefault("LIVE_STREAM_SECONDS", _env_number("INBOX_LIVE_STREAM_SECONDS", 60))
+    app.config.setdefault("LIVE_HEARTBEAT_SECONDS", 15)
+    app.config.setdefault("LIVE_RETRY_MS", 2000)
+    app.config.setdefault("PRESENCE_TTL_SECONDS", 25)
+    app.extensions["inbox_live"] = Live(app)
+    install_session_hooks()
+
+    from .views import bp
+
+    app.register_blueprint(bp)

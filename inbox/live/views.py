@@ -1,0 +1,110 @@
+"""GET /events (the live stream) and the presence API of the ticket page."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user, login_required
+from redis.exceptions import RedisError
+
+from ..extensions import db
+from ..tickets.models import Ticket
+from .presence import LEAVING, PRESENCE_STATES, clear_presence, others_present, set_presence
+from .publish import Live
+from .stream import parse_event_id, ticket_events
+
+bp = Blueprint("live", __name__)
+
+MAX_PRESENCE_BODY = 1024
+
+
+def _live() -> Live:
+    return current_app.extensions["inbox_live"]
+
+
+def _error(message: str, status: int = 400) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+@bp.get("/events")
+@login_required
+def events() -> Any:
+    config = current_app.config
+    live = _live()
+    try:
+        # subscribed before the response starts, so nothing committed from now on is missed
+        pubsub = live.subscribe()
+        current = live.last_sequence()
+    except RedisError as exc:
+        current_app.logger.warning("live stream unavailable: %s", exc)
+        return Response("live updates are unavailable right now\n", 503, {"Retry-After": "30"}, mimetype="text/plain")
+    stream = ticket_events(
+        pubsub,
+        lifetime=float(config["LIVE_STREAM_SECONDS"]),
+        heartbeat=float(config["LIVE_HEARTBEAT_SECONDS"]),
+        retry_ms=int(config["LIVE_RETRY_MS"]),
+        last_seen=parse_event_id(request.headers.get("Last-Event-ID")),
+        current=current,
+    )
+    # the database session goes back to the pool when this returns; the stream needs only Redis
+    return Response(stream, mimetype="text/event-stream", headers={
+        "Cache-Control": "no-cache, no-transform",
+        "X-Accel-Buffering": "no",  # a reverse proxy must pass each event on at once
+    })
+
+
+def _ticket_exists(ticket_id: int) -> bool:
+    return db.session.get(Ticket, ticket_id) is not None
+
+
+@bp.get("/tickets/<int:ticket_id>/presence")
+@login_required
+def presence(ticket_id: int) -> Any:
+    if not _ticket_exists(ticket_id):
+        return _error("no such ticket", 404)
+    try:
+        others = others_present(_live().redis, ticket_id, current_user.id)
+    except RedisError:
+        return _error("presence is unavailable right now", 503)
+    return _json({"others": others})
+
+
+@bp.post("/tickets/<int:ticket_id>/presence")
+@login_required
+def update_presence(ticket_id: int) -> Any:
+    """{"state": "viewing" | "replying" | "left"}; answers with the others present."""
+    if request.content_length is not None and request.content_length > MAX_PRESENCE_BODY:
+        return _error(f"a presence update is at most {MAX_PRESENCE_BODY} bytes")
+    if not request.is_json:
+        return _error("send the presence as JSON (Content-Type: application/json)")
+    raw = request.stream.read(MAX_PRESENCE_BODY + 1)
+    if len(raw) > MAX_PRESENCE_BODY:
+        return _error(f"a presence update is at most {MAX_PRESENCE_BODY} bytes")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error("the presence update is not valid JSON")
+    state = body.get("state") if isinstance(body, dict) else None
+    if state not in PRESENCE_STATES and state != LEAVING:
+        return _error("state must be one of: " + ", ".join((*PRESENCE_STATES, LEAVING)))
+    if not _ticket_exists(ticket_id):
+        return _error("no such ticket", 404)
+    redis = _live().redis
+    try:
+        if state == LEAVING:
+            clear_presence(redis, ticket_id, current_user.id)
+        else:
+            set_presence(redis, ticket_id, current_user.id, current_user.name, state,
+                         int(current_app.config["PRESENCE_TTL_SECONDS"]))
+        others = others_present(redis, ticket_id, current_user.id)
+    except RedisError:
+        return _error("presence is unavailable right now", 503)
+    return _json({"others": others})
+
+
+def _json(data: dict[str, Any]) -> Response:
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
