@@ -73,3 +73,10 @@ def test_demo_responses_are_seeded_once_in_english_and_japanese(app):
     bodies = [c.body for c in active_canned()]
     assert any("お詫び" in c.title for c in active_canned()) and any("{customer_name}様" in b for b in bodies)
     assert all(unknown_placeholders(b) == [] for b in bodies)
+
+
+def test_the_demo_comes_with_canned_responses(app):
+    from inbox.setup import seed_demo_channels
+
+    assert seed_demo_channels()
+    assert sorted(c.title for c in active_canned()) == sorted(title for title, _ in DEMO_CANNED)
