@@ -82,7 +82,7 @@ def live_server(app) -> Iterator[str]:
     recorder = _ServerErrors(app.wsgi_app)
     app.wsgi_app = recorder
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
