@@ -113,6 +113,7 @@ class Ticket(db.Model):
         # the inbox views (queries.py): each page is one range scan in the view's order
         Index("ix_tickets_open_due", "due_at", "id", **_where(_OPEN_SQL)),
         Index("ix_tickets_open_assignee_due", "assignee_id", "due_at", "id", **_where(_OPEN_SQL)),
+        Index("ix_tickets_unassigned_due", "due_at", "id", **_where(_OPEN_SQL + " AND assignee_id IS NULL")),
         Index("ix_tickets_open_state_due", "sla_state", "due_at", "id", **_where(_OPEN_SQL)),
         Index("ix_tickets_closed_resolved", "resolved_at", "id", **_where(_CLOSED_SQL)),
     )

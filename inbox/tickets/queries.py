@@ -1,133 +1,286 @@
-"""Read-side queries for the inbox list and the ticket page."""
+"""Read-side queries for the inbox list and the ticket page.
+
+The list is read in keyset pages: each view is a range scan of an index already in the view's order
+(migration d5f0a2b8c6e1), continued from the last row shown, so page 1 000 costs what page 1 does.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Mapping
+from typing import Any, Mapping
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, literal, select, true, tuple_
 from sqlalchemy.orm import selectinload
 
+from ..channels import CHANNEL_TYPES
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import OPEN_STATUSES, Contact, ContactIdentity, Message, Ticket
+from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
+from .search import SearchError, matching, normalise_query
 
-VIEWS = {
+# The tabs, in order: key -> title.
+VIEWS: dict[str, str] = {
+    "mine": "Mine",
+    "unassigned": "Unassigned",
     "open": "All open",
+    "at_risk": "At risk",
+    "breached": "Breached",
+    "pending": "Pending",
     "resolved": "Resolved",
 }
-# reached from the lead dashboard's numbers and bars; not tabs of their own
-FILTER_VIEWS = {
-    "breached": "Breached",
-    "at_risk": "At risk in the next hour",
-    "unassigned": "Unassigned",
-    "all": "All tickets",
-}
+# Reached from the lead dashboard's numbers and bars; not a tab of its own.
+FILTER_VIEWS: dict[str, str] = {"all": "All tickets"}
+DEFAULT_VIEW = "open"
+CLOSED_STATUSES = ("resolved", "closed")
 PAGE_SIZE = 50
 AT_RISK_HORIZON = timedelta(hours=1)
+MAX_SEARCH_TERMS = 8
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SIGNED_INT = re.compile(r"-?[0-9]{1,18}")
+
+
+def _statuses(values: tuple[str, ...]) -> ColumnElement[bool]:
+    """`status IN ('new', 'open', 'pending')` written out literally, so the planner can match the partial
+    indexes (whose predicate is exactly this) whatever plan caching the driver does."""
+    return Ticket.status.in_(bindparam(f"statuses_{'_'.join(values)}", list(values), expanding=True, literal_execute=True))
+
+
+IS_OPEN = _statuses(OPEN_STATUSES)
+IS_CLOSED = _statuses(CLOSED_STATUSES)
+
+
+def view_conditions(view: str, user_id: int | None, now: datetime) -> list[ColumnElement[bool]]:
+    """What puts a ticket in a view (also what the tab counts count)."""
+    if view == "mine":
+        return [IS_OPEN, Ticket.assignee_id == user_id] if user_id is not None else [false()]
+    if view == "unassigned":
+        return [IS_OPEN, Ticket.assignee_id.is_(None)]
+    if view == "open":
+        return [IS_OPEN]
+    if view == "at_risk":
+        # the lead dashboard's definition: not yet breached, next deadline within the hour
+        return [IS_OPEN, Ticket.sla_state != "breached", Ticket.due_at > now, Ticket.due_at <= now + AT_RISK_HORIZON]
+    if view == "breached":
+        return [IS_OPEN, Ticket.sla_state == "breached"]
+    if view == "pending":
+        return [Ticket.status == "pending"]
+    if view == "resolved":
+        return [IS_CLOSED]
+    if view == "all":
+        return [true()]
+    raise ValueError(f"unknown view {view!r}")
 
 
 @dataclass(frozen=True)
 class ListCursor:
-    """Keyset position: (due time, id) of the last row shown, so deep pages cost the same as the first."""
+    """Keyset position: the sort time (due time; resolution time in Resolved) and id of the last row shown.
 
-    due: datetime | None
+    Times travel as whole microseconds since the epoch, so a cursor lands exactly on ties in the sort time."""
+
+    at: datetime | None
     ticket_id: int
 
     def encode(self) -> str:
-        due = "-" if self.due is None else f"{self.due.timestamp():.6f}"
-        return f"{due}_{self.ticket_id}"
+        at = "-" if self.at is None else str((self.at - _EPOCH) // timedelta(microseconds=1))
+        return f"{at}_{self.ticket_id}"
 
     @classmethod
     def decode(cls, raw: str | None) -> "ListCursor | None":
+        """None for anything that is not a cursor we made (the list then starts at its first page)."""
         if not raw or len(raw) > 64:
             return None
-        try:
-            due, ticket_id = raw.split("_", 1)
-            at = None if due == "-" else datetime.fromtimestamp(float(due), timezone.utc)
-            return cls(at, int(ticket_id))
-        except (ValueError, OverflowError, OSError):
+        head, sep, tail = raw.partition("_")
+        if not sep or not (tail.isascii() and tail.isdigit()) or len(tail) > 18:
             return None
-
-
-def view_counts() -> dict[str, int]:
-    rows = dict(db.session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all())
-    return {"open": sum(rows.get(s, 0) for s in OPEN_STATUSES), "resolved": rows.get("resolved", 0)}
+        if head == "-":
+            return cls(None, int(tail))
+        if not _SIGNED_INT.fullmatch(head):
+            return None
+        try:
+            return cls(_EPOCH + timedelta(microseconds=int(head)), int(tail))
+        except OverflowError:
+            return None
 
 
 @dataclass(frozen=True)
 class TicketFilter:
-    """Narrowing from the dashboard: ?channel=x&assignee=3&week=2026-W47 (opened that ISO week)."""
+    """Narrowing within a view: ?channel=&status=&sentiment=&priority=&tag=&assignee=&week=&q=.
+
+    Made only by `from_args`, which drops what it cannot use and says why in `problems`."""
 
     channel: str | None = None
-    assignee_id: int | None = None
+    status: str | None = None
+    sentiment: str | None = None
+    priority: str | None = None
+    tag: str | None = None
+    assignee_id: int | None = None  # 0: nobody
     week_start: datetime | None = None
     week_end: datetime | None = None
-
-    def apply(self, query):  # type: ignore[no-untyped-def]
-        if self.channel:
-            query = query.where(Ticket.channel == self.channel)
-        if self.assignee_id is not None:
-            # assignee=0 means "nobody"
-            query = query.where(Ticket.assignee_id == self.assignee_id) if self.assignee_id else query.where(Ticket.assignee_id.is_(None))
-        if self.week_start is not None and self.week_end is not None:
-            query = query.where(Ticket.opened_at >= self.week_start, Ticket.opened_at < self.week_end)
-        return query
-
+    search: str = ""
+    search_refused: bool = False  # the search text itself was refused: show nothing rather than an unsearched list
+    problems: tuple[str, ...] = ()
+    # the accepted arguments, as given: carried into page links and the filter form
+    args: tuple[tuple[str, str], ...] = ()
 
     @property
     def active(self) -> bool:
-        return self.channel is not None or self.assignee_id is not None or self.week_start is not None
+        return bool(self.args)
+
+    def terms(self) -> list[str]:
+        return self.search.split()
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if self.channel:
+            where.append(Ticket.channel == self.channel)
+        if self.status:
+            where.append(Ticket.status == self.status)
+        if self.sentiment:
+            where.append(Ticket.last_sentiment == self.sentiment)
+        if self.priority:
+            where.append(Ticket.priority == self.priority)
+        if self.tag:
+            where.append(Ticket.id.in_(select(ticket_tags.c.ticket_id).join(Tag, Tag.id == ticket_tags.c.tag_id).where(Tag.name == self.tag)))
+        if self.assignee_id is not None:
+            where.append(Ticket.assignee_id == self.assignee_id if self.assignee_id else Ticket.assignee_id.is_(None))
+        if self.week_start is not None and self.week_end is not None:
+            where.append(Ticket.opened_at >= self.week_start)
+            where.append(Ticket.opened_at < self.week_end)
+        where.extend(matching(term) for term in self.terms())
+        if self.search_refused:
+            where.append(false())
+        return where
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        return query.where(*self.conditions())
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str], zone: tzinfo) -> "TicketFilter":
-        """Unknown or malformed values are ignored, like any other hostile query string."""
-        channel = (args.get("channel") or "").strip()[:16] or None
-        assignee = args.get("assignee")
-        assignee_id = int(assignee) if assignee and assignee.isdigit() and len(assignee) < 10 else None
+    def from_args(cls, args: Mapping[str, str], zone: tzinfo, me: int | None = None) -> "TicketFilter":
+        """Unknown or malformed values are left out (and reported), like any other hostile query string."""
+        problems: list[str] = []
+        accepted: list[tuple[str, str]] = []
+
+        def choice(name: str, allowed: tuple[str, ...], label: str) -> str | None:
+            raw = (args.get(name) or "").strip()
+            if not raw:
+                return None
+            value = raw.lower()
+            if value not in allowed:
+                problems.append(f"Unknown {label} “{raw[:40]}”: not applied.")
+                return None
+            accepted.append((name, value))
+            return value
+
+        channel = choice("channel", CHANNEL_TYPES, "channel")
+        status = choice("status", TICKET_STATUSES, "status")
+        sentiment = choice("sentiment", SENTIMENT_LABELS, "sentiment")
+        priority = choice("priority", PRIORITIES, "priority")
+
+        tag = None
+        raw_tag = (args.get("tag") or "").strip()
+        if raw_tag:
+            if len(raw_tag) > 64 or any(ord(c) < 32 for c in raw_tag):
+                problems.append("A tag has at most 64 characters: not applied.")
+            else:
+                tag = raw_tag.lower()
+                accepted.append(("tag", tag))
+
+        assignee_id = None
+        raw_assignee = (args.get("assignee") or "").strip()
+        if raw_assignee:
+            if raw_assignee == "me" and me is not None:
+                assignee_id = me
+            elif raw_assignee == "none":
+                assignee_id = 0
+            elif raw_assignee.isascii() and raw_assignee.isdigit() and len(raw_assignee) < 10:
+                assignee_id = int(raw_assignee)
+            else:
+                problems.append(f"Unknown assignee “{raw_assignee[:40]}”: not applied.")
+            if assignee_id is not None:
+                accepted.append(("assignee", raw_assignee))
+
         start = end = None
-        week = args.get("week") or ""
+        week = (args.get("week") or "").strip()
+        if week:
+            try:
+                year, number = week.split("-W")
+                monday = date.fromisocalendar(int(year), int(number), 1)
+                start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(timezone.utc)
+                end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone).astimezone(timezone.utc)
+                accepted.append(("week", week))
+            except (ValueError, OverflowError):
+                problems.append(f"Not an ISO week “{week[:40]}” (like 2026-W47): not applied.")
+
+        search, refused = "", False
         try:
-            year, number = week.split("-W")
-            monday = date.fromisocalendar(int(year), int(number), 1)
-            start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(timezone.utc)
-            end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone).astimezone(timezone.utc)
-        except ValueError:
-            pass
-        return cls(channel, assignee_id, start, end)
+            search = normalise_query(args.get("q"))
+            if len(search.split()) > MAX_SEARCH_TERMS:
+                raise SearchError(f"Search takes at most {MAX_SEARCH_TERMS} words.")
+        except SearchError as exc:
+            problems.append(str(exc))
+            search, refused = "", True
+        if search:
+            accepted.append(("q", search))
+        return cls(channel, status, sentiment, priority, tag, assignee_id, start, end, search, refused, tuple(problems), tuple(accepted))
 
 
-def list_tickets(view: str, after: ListCursor | None = None, limit: int = PAGE_SIZE,
-                 filters: TicketFilter | None = None) -> tuple[list[Ticket], ListCursor | None]:
-    """Open tickets by their next deadline (most urgent first, none last); resolved ones newest first."""
-    query = select(Ticket).options(selectinload(Ticket.contact).selectinload(Contact.identities), selectinload(Ticket.account))
+def _sort_key(view: str) -> tuple[Any, bool]:
+    """(time column or None for id only, descending) — the order each view is read in."""
+    if view == "resolved":
+        return Ticket.resolved_at, True
+    if view == "all":
+        return None, True
+    return Ticket.due_at, False
+
+
+def list_tickets(view: str, after: ListCursor | None = None, limit: int = PAGE_SIZE, filters: TicketFilter | None = None,
+                 user_id: int | None = None, now: datetime | None = None) -> tuple[list[Ticket], ListCursor | None]:
+    """One page of a view: open views by their next deadline (most urgent first, no deadline last, then
+    id), Resolved by resolution time (newest first), "all" newest first; with `after`, the page after it."""
+    base = (
+        select(Ticket)
+        .where(*view_conditions(view, user_id, now or utcnow()))
+        .options(
+            selectinload(Ticket.contact).selectinload(Contact.identities),
+            selectinload(Ticket.tags),
+            selectinload(Ticket.assignee),
+        )
+    )
     if filters is not None:
-        query = filters.apply(query)
-    if view in ("resolved", "all"):
-        query = query.where(Ticket.status == "resolved") if view == "resolved" else query
-        if after:
-            query = query.where(Ticket.id < after.ticket_id)
-        query = query.order_by(Ticket.id.desc())
-    else:
-        query = query.where(Ticket.status.in_(OPEN_STATUSES))
-        if view == "breached":
-            query = query.where(Ticket.sla_state == "breached")
-        elif view == "at_risk":
-            now = utcnow()
-            query = query.where(Ticket.sla_state != "breached", Ticket.due_at > now, Ticket.due_at <= now + AT_RISK_HORIZON)
-        elif view == "unassigned":
-            query = query.where(Ticket.assignee_id.is_(None))
-        if after and after.due is None:
-            query = query.where(Ticket.due_at.is_(None), Ticket.id > after.ticket_id)
-        elif after:
-            query = query.where(or_(Ticket.due_at > after.due, Ticket.due_at.is_(None), and_(Ticket.due_at == after.due, Ticket.id > after.ticket_id)))
-        query = query.order_by(Ticket.due_at.asc().nulls_last(), Ticket.id.asc())
-    rows = list(db.session.scalars(query.limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = ListCursor(rows[-1].due_at, rows[-1].id)
-    return rows, next_cursor
+        base = filters.apply(base)
+    key, descending = _sort_key(view)
+    rows = _keyset_page(base, key, descending, after, limit + 1)
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, ListCursor(None if key is None else getattr(last, key.key), last.id)
+
+
+def _keyset_page(base: Select[Any], key: Any, descending: bool, after: ListCursor | None, want: int) -> list[Ticket]:
+    """Rows with a sort time come first (in time, then id order), rows without one last (in id order).
+
+    Each part is its own query with a row-value bound `(time, id) > (t, i)`, which PostgreSQL and SQLite
+    both turn into an index range start; an OR of both parts in one query would not be."""
+    by_id = Ticket.id.desc() if descending else Ticket.id.asc()
+    if key is None:
+        query = base if after is None else base.where(Ticket.id < after.ticket_id if descending else Ticket.id > after.ticket_id)
+        return list(db.session.scalars(query.order_by(by_id).limit(want)))
+    rows: list[Ticket] = []
+    if after is None or after.at is not None:
+        timed = base.where(key.is_not(None))
+        if after is not None:
+            here, mark = tuple_(key, Ticket.id), tuple_(literal(after.at, key.type), literal(after.ticket_id))
+            timed = timed.where(here < mark if descending else here > mark)
+        order = (key.desc(), Ticket.id.desc()) if descending else (key.asc(), Ticket.id.asc())
+        rows = list(db.session.scalars(timed.order_by(*order).limit(want)))
+    if len(rows) < want:
+        untimed = base.where(key.is_(None))
+        if after is not None and after.at is None:
+            untimed = untimed.where(Ticket.id < after.ticket_id if descending else Ticket.id > after.ticket_id)
+        rows += db.session.scalars(untimed.order_by(by_id).limit(want - len(rows)))
+    return rows
 
 
 def ticket_page(ticket_id: int) -> Ticket | None:

@@ -40,6 +40,8 @@ def _where(clause):
 def upgrade():
     op.create_index('ix_tickets_open_due', 'tickets', ['due_at', 'id'], unique=False, **_where(OPEN))
     op.create_index('ix_tickets_open_assignee_due', 'tickets', ['assignee_id', 'due_at', 'id'], unique=False, **_where(OPEN))
+    # "assignee_id IS NULL" is no equality to the planner: the unassigned view needs its own order
+    op.create_index('ix_tickets_unassigned_due', 'tickets', ['due_at', 'id'], unique=False, **_where(OPEN + " AND assignee_id IS NULL"))
     op.create_index('ix_tickets_open_state_due', 'tickets', ['sla_state', 'due_at', 'id'], unique=False, **_where(OPEN))
     op.create_index('ix_tickets_closed_resolved', 'tickets', ['resolved_at', 'id'], unique=False, **_where(CLOSED))
     if op.get_bind().dialect.name == "postgresql" and _trigram_available():
@@ -71,5 +73,6 @@ def downgrade():
             op.execute(f'DROP INDEX IF EXISTS {name}')
     op.drop_index('ix_tickets_closed_resolved', table_name='tickets')
     op.drop_index('ix_tickets_open_state_due', table_name='tickets')
+    op.drop_index('ix_tickets_unassigned_due', table_name='tickets')
     op.drop_index('ix_tickets_open_assignee_due', table_name='tickets')
     op.drop_index('ix_tickets_open_due', table_name='tickets')

@@ -1,0 +1,108 @@
+"""Ticket counts for the inbox tabs, cached briefly in Redis.
+
+Counting a view is an index-only scan of its partial index; Resolved grows without bound (900 k of
+a million tickets), which makes an uncached set of counts cost tens of milliseconds. So the counts
+live in Redis under a generation number: any committed change to a ticket bumps the generation
+(the old entry is simply never read again), and entries expire after COUNT_TTL_SECONDS anyway,
+which also covers changes that bypass the ORM session and the at-risk window moving with time.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import has_app_context
+from redis.exceptions import RedisError
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from ..extensions import db
+from ..queue import get_redis
+from ..timeutil import utcnow
+from .models import Ticket
+from .queries import VIEWS, view_conditions
+
+log = logging.getLogger(__name__)
+
+COUNT_TTL_SECONDS = 30
+GENERATION_KEY = "inbox:view-counts:gen"
+_SHARED_VIEWS = tuple(v for v in VIEWS if v != "mine")
+_STALE = "inbox_view_counts_stale"
+
+
+def count_views(views: tuple[str, ...], user_id: int | None, now: datetime) -> dict[str, int]:
+    """One round trip: a scalar subquery per view, each answered from that view's index."""
+    columns = [
+        select(func.count()).select_from(Ticket).where(*view_conditions(view, user_id, now)).scalar_subquery().label(view)
+        for view in views
+    ]
+    row = db.session.execute(select(*columns)).one()
+    return {view: int(row._mapping[view] or 0) for view in views}
+
+
+def view_counts(user_id: int | None, now: datetime | None = None) -> dict[str, int]:
+    """Counts for every tab; Redis down means counting every time, never an error page."""
+    now = now or utcnow()
+    try:
+        redis = get_redis()
+        generation = int(redis.get(GENERATION_KEY) or 0)
+        shared_key = f"inbox:view-counts:{generation}:shared"
+        mine_key = f"inbox:view-counts:{generation}:mine:{user_id}"
+        shared_raw, mine_raw = redis.mget([shared_key, mine_key])
+    except RedisError as exc:
+        log.warning("view counts not cached: %s", exc)
+        return count_views(tuple(VIEWS), user_id, now)
+    counts: dict[str, int] = {}
+    fresh: dict[str, str] = {}
+    if shared_raw is None:
+        counts.update(count_views(_SHARED_VIEWS, user_id, now))
+        fresh[shared_key] = ",".join(str(counts[v]) for v in _SHARED_VIEWS)
+    else:
+        counts.update(zip(_SHARED_VIEWS, map(int, shared_raw.split(b","))))
+    if mine_raw is None:
+        counts["mine"] = count_views(("mine",), user_id, now)["mine"]
+        fresh[mine_key] = str(counts["mine"])
+    else:
+        counts["mine"] = int(mine_raw)
+    if fresh:
+        try:
+            pipe = redis.pipeline(transaction=False)
+            for key, value in fresh.items():
+                pipe.set(key, value, ex=COUNT_TTL_SECONDS)
+            pipe.execute()
+        except RedisError as exc:
+            log.warning("view counts not cached: %s", exc)
+    return {view: counts[view] for view in VIEWS}
+
+
+def invalidate_view_counts() -> None:
+    get_redis().incr(GENERATION_KEY)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_ticket_changes(session: Session, _context: Any) -> None:
+    if any(isinstance(obj, Ticket) for objects in (session.new, session.dirty, session.deleted) for obj in objects):
+        session.info[_STALE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_ticket_statements(state: ORMExecuteState) -> None:
+    """Set-based changes (the SLA sweep's UPDATE tickets ...) never pass through the flush."""
+    table = getattr(state.statement, "table", None)  # an annotated copy of the Table for ORM statements
+    if (state.is_update or state.is_delete or state.is_insert) and getattr(table, "name", None) == Ticket.__tablename__:
+        state.session.info[_STALE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_stale_counts(session: Session) -> None:
+    if session.info.pop(_STALE, False) and has_app_context():
+        try:
+            invalidate_view_counts()
+        except RedisError as exc:  # the commit stands; the counts catch up within COUNT_TTL_SECONDS
+            log.warning("view counts not invalidated: %s", exc)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_STALE, None)
