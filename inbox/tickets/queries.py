@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Mapping
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, literal, select, true, tuple_
+from sqlalchemy import ColumnElement, bindparam, false, literal, select, true, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..channels import CHANNEL_TYPES
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
-from .search import SearchError, matching, normalise_query
+from .search import SearchError, normalise_query, search_conditions
 
 # The tabs, in order: key -> title.
 VIEWS: dict[str, str] = {
@@ -131,6 +131,7 @@ class TicketFilter:
         return self.search.split()
 
     def conditions(self) -> list[ColumnElement[bool]]:
+        """Everything but the search terms (which need lookups first: see search.search_conditions)."""
         where: list[ColumnElement[bool]] = []
         if self.channel:
             where.append(Ticket.channel == self.channel)
@@ -147,13 +148,9 @@ class TicketFilter:
         if self.week_start is not None and self.week_end is not None:
             where.append(Ticket.opened_at >= self.week_start)
             where.append(Ticket.opened_at < self.week_end)
-        where.extend(matching(term) for term in self.terms())
         if self.search_refused:
             where.append(false())
         return where
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        return query.where(*self.conditions())
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], zone: tzinfo, me: int | None = None) -> "TicketFilter":
@@ -234,52 +231,65 @@ def _sort_key(view: str) -> tuple[Any, bool]:
     return Ticket.due_at, False
 
 
-def list_tickets(view: str, after: ListCursor | None = None, limit: int = PAGE_SIZE, filters: TicketFilter | None = None,
+def list_tickets(view: str, after: ListCursor | None = None, limit: int | None = None, filters: TicketFilter | None = None,
                  user_id: int | None = None, now: datetime | None = None) -> tuple[list[Ticket], ListCursor | None]:
     """One page of a view: open views by their next deadline (most urgent first, no deadline last, then
-    id), Resolved by resolution time (newest first), "all" newest first; with `after`, the page after it."""
-    base = (
-        select(Ticket)
-        .where(*view_conditions(view, user_id, now or utcnow()))
-        .options(
-            selectinload(Ticket.contact).selectinload(Contact.identities),
-            selectinload(Ticket.tags),
-            selectinload(Ticket.assignee),
-        )
-    )
+    id), Resolved by resolution time (newest first), "all" newest first; with `after`, the page after it.
+
+    Two steps: the page's ids from the view's index (an index-only scan: filters are on columns the
+    index carries), then those tickets with what the rows show."""
+    limit = limit or PAGE_SIZE
+    where = view_conditions(view, user_id, now or utcnow())
     if filters is not None:
-        base = filters.apply(base)
+        where += filters.conditions()
+        if filters.search and not filters.search_refused:
+            where += search_conditions(filters.terms())
     key, descending = _sort_key(view)
-    rows = _keyset_page(base, key, descending, after, limit + 1)
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = rows[-1]
-    return rows, ListCursor(None if key is None else getattr(last, key.key), last.id)
+    positions = _keyset_page(where, key, descending, after, limit + 1)
+    tickets = _load([ticket_id for ticket_id, _ in positions[:limit]])
+    if len(positions) <= limit:
+        return tickets, None
+    ticket_id, at = positions[limit - 1]
+    return tickets, ListCursor(at, ticket_id)
 
 
-def _keyset_page(base: Select[Any], key: Any, descending: bool, after: ListCursor | None, want: int) -> list[Ticket]:
-    """Rows with a sort time come first (in time, then id order), rows without one last (in id order).
+def _load(ids: list[int]) -> list[Ticket]:
+    if not ids:
+        return []
+    found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(
+        selectinload(Ticket.contact).selectinload(Contact.identities),
+        selectinload(Ticket.tags),
+        selectinload(Ticket.assignee),
+    ))}
+    return [found[i] for i in ids if i in found]
+
+
+def _keyset_page(where: list[ColumnElement[bool]], key: Any, descending: bool, after: ListCursor | None,
+                 want: int) -> list[tuple[int, datetime | None]]:
+    """(id, sort time) of the next `want` tickets. Rows with a sort time come first (in time, then id
+    order), rows without one last (in id order).
 
     Each part is its own query with a row-value bound `(time, id) > (t, i)`, which PostgreSQL and SQLite
-    both turn into an index range start; an OR of both parts in one query would not be."""
+    both turn into the start of an index range; an OR of both parts in one query would not be."""
     by_id = Ticket.id.desc() if descending else Ticket.id.asc()
     if key is None:
-        query = base if after is None else base.where(Ticket.id < after.ticket_id if descending else Ticket.id > after.ticket_id)
-        return list(db.session.scalars(query.order_by(by_id).limit(want)))
-    rows: list[Ticket] = []
+        query = select(Ticket.id).where(*where)
+        if after is not None:
+            query = query.where(Ticket.id < after.ticket_id if descending else Ticket.id > after.ticket_id)
+        return [(i, None) for i in db.session.scalars(query.order_by(by_id).limit(want))]
+    rows: list[tuple[int, datetime | None]] = []
     if after is None or after.at is not None:
-        timed = base.where(key.is_not(None))
+        timed = select(Ticket.id, key).where(*where, key.is_not(None))
         if after is not None:
             here, mark = tuple_(key, Ticket.id), tuple_(literal(after.at, key.type), literal(after.ticket_id))
             timed = timed.where(here < mark if descending else here > mark)
         order = (key.desc(), Ticket.id.desc()) if descending else (key.asc(), Ticket.id.asc())
-        rows = list(db.session.scalars(timed.order_by(*order).limit(want)))
+        rows = [(i, at) for i, at in db.session.execute(timed.order_by(*order).limit(want))]
     if len(rows) < want:
-        untimed = base.where(key.is_(None))
+        untimed = select(Ticket.id).where(*where, key.is_(None))
         if after is not None and after.at is None:
             untimed = untimed.where(Ticket.id < after.ticket_id if descending else Ticket.id > after.ticket_id)
-        rows += db.session.scalars(untimed.order_by(by_id).limit(want - len(rows)))
+        rows += [(i, None) for i in db.session.scalars(untimed.order_by(by_id).limit(want - len(rows)))]
     return rows
 
 

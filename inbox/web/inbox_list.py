@@ -50,7 +50,8 @@ def inbox() -> Response:
             carried=carried,
             next_url=next_url,
             first_url=url_for("web.inbox", view=view, **carried) if after else None,
-            here=request.full_path if request.query_string else request.path,
+            # where the bulk form returns to: this page, rebuilt from what was accepted (never the raw query)
+            here=url_for("web.inbox", view=view, after=after.encode() if after else None, **carried),
             choices=(choices := _choices()),
             assignable=_assignable(choices["users"]),
         ), status)

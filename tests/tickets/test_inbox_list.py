@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -189,7 +190,18 @@ def test_bad_filter_values_are_dropped_and_reported(app):
     assert TicketFilter.from_args({"assignee": "9" * 30}, timezone.utc).assignee_id is None
 
 
-def test_search_in_english_japanese_and_handles(app):
+@pytest.fixture(params=["lookup", "walk"])
+def search_path(request, monkeypatch):
+    """Run a search test both ways a term can be run: looked up in the indexes first, or checked while walking."""
+    if request.param == "walk":
+        from inbox.tickets import search as search_module
+
+        monkeypatch.setattr(search_module, "CANDIDATE_CAP", 0)
+        monkeypatch.setattr(search_module, "CONTACT_CAP", 0)
+    return request.param
+
+
+def test_search_in_english_japanese_and_handles(app, search_path):
     refund = make_ticket(due=NOW, texts=("Where is my REFUND? It has been two weeks",), handle="@mallory")
     ja = make_ticket(due=NOW + timedelta(minutes=1), texts=("ご注文の商品が届きません", "返金してください。請求書も間違っています"), handle="@tanaka_hanako")
     later = make_ticket(due=NOW + timedelta(minutes=2), texts=("the router keeps dropping", "still waiting for the technician"),
@@ -214,7 +226,16 @@ def test_search_in_english_japanese_and_handles(app):
     assert search("返金", view="open", channel="email") == []
 
 
-def test_search_treats_its_input_as_text(app):
+def test_a_term_in_more_messages_than_the_lookup_takes_is_walked(app, monkeypatch):
+    from inbox.tickets import search as search_module
+
+    monkeypatch.setattr(search_module, "CANDIDATE_CAP", 2)
+    chatty = make_ticket(due=NOW, texts=("zebra one", "zebra two", "zebra three"))
+    quiet = make_ticket(due=NOW + timedelta(minutes=1), texts=("a zebra",))
+    assert search("zebra", view="open") == [chatty.id, quiet.id]
+
+
+def test_search_treats_its_input_as_text(app, search_path):
     percent = make_ticket(due=NOW, texts=("100% broken",))
     underscore = make_ticket(due=NOW + timedelta(minutes=1), texts=("error code E_42",))
     backslash = make_ticket(due=NOW + timedelta(minutes=2), texts=(r"path C:\inbox\new is gone",))
@@ -263,7 +284,7 @@ def test_keyset_pages_cover_every_ticket_once_across_ties(app, agent, view):
     assert keys == sorted(keys)
 
 
-def test_keyset_pages_in_resolved_and_all_and_with_filters(app, agent):
+def test_keyset_pages_in_resolved_and_all_and_with_filters(app, agent, search_path):
     when = [NOW - timedelta(hours=h) for h in (1, 1, 1, 5, 5, 30)] + [None]
     for i in range(60):
         make_ticket(status="resolved" if i % 4 else "closed", resolved_at=when[i % len(when)], channel=("x", "sms")[i % 2],
@@ -284,7 +305,7 @@ def test_views_read_their_own_index_on_postgresql(app, agent):
     """The plan that makes a page cost the same at a million tickets: an ordered index range, no sort."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("plans are PostgreSQL's")
-    from sqlalchemy import select, text
+    from sqlalchemy import text
 
     from inbox.tickets.queries import _keyset_page, view_conditions
 
@@ -293,7 +314,7 @@ def test_views_read_their_own_index_on_postgresql(app, agent):
     db.session.commit()
     db.session.execute(text("ANALYZE tickets"))
     expected = {"open": "ix_tickets_open_due", "mine": "ix_tickets_open_assignee_due", "unassigned": "ix_tickets_unassigned_due",
-                "breached": "ix_tickets_open_state_due", "resolved": "ix_tickets_closed_resolved", "pending": "ix_tickets_status_due"}
+                "breached": "ix_tickets_open_state_due", "resolved": "ix_tickets_closed_resolved"}
     # 30 rows would rather be scanned and sorted; with both discouraged the planner shows whether an
     # ordered index path exists at all, which is what a million rows need
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -303,14 +324,30 @@ def test_views_read_their_own_index_on_postgresql(app, agent):
         from sqlalchemy import event
 
         def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-            if statement.lstrip().upper().startswith("SELECT TICKETS.") and not captured:
+            if statement.lstrip().upper().startswith("SELECT TICKETS.ID, TICKETS.") and not captured:
                 captured.append(conn.exec_driver_sql("EXPLAIN " + statement, parameters).fetchall().__repr__())
 
         event.listen(db.engine, "before_cursor_execute", capture)
         try:
             key = {"resolved": Ticket.resolved_at}.get(view, Ticket.due_at)
-            _keyset_page(select(Ticket).where(*view_conditions(view, agent.id, NOW)), key, view == "resolved",
-                         ListCursor(NOW, 5), 51)
+            _keyset_page(view_conditions(view, agent.id, NOW) + [Ticket.channel == "x", Ticket.priority != "low"], key,
+                         view == "resolved", ListCursor(NOW, 5), 51)
         finally:
             event.remove(db.engine, "before_cursor_execute", capture)
-        assert captured and index in captured[0] and "Sort" not in captured[0], (view, captured)
+        plan = captured[0] if captured else ""
+        # filters are checked inside the index (index-only), and the index already has the page's order
+        assert re.search(rf"Index Only Scan (Backward )?using {index} ", plan) and "Sort" not in plan, (view, plan)
+
+
+def test_a_large_resolved_count_is_kept_for_a_minute_across_changes(board, agent, monkeypatch):
+    from inbox.tickets import counts as counts_module
+
+    monkeypatch.setattr(counts_module, "RESOLVED_EXACT_BELOW", 3)  # this board's 3 count as "large"
+    assert view_counts(agent.id, NOW)["resolved"] == 3
+    ticket = db.session.get(Ticket, board["later_mine"])
+    ticket.status, ticket.resolved_at, ticket.due_at = "resolved", NOW, None
+    db.session.commit()
+    after = view_counts(agent.id, NOW)
+    assert after["open"] == 8 and after["resolved"] == 3  # open-side exact at once; Resolved within RESOLVED_TTL_SECONDS
+    monkeypatch.setattr(counts_module, "RESOLVED_EXACT_BELOW", 10_000)
+    assert view_counts(agent.id, NOW)["resolved"] == 4

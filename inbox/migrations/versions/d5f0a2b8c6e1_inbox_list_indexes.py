@@ -33,8 +33,12 @@ TRIGRAM_INDEXES = (
 )
 
 
+# the columns the list filters on, carried in the index so a filtered page is an index-only scan
+INCLUDE = ["status", "channel", "priority", "last_sentiment", "assignee_id", "sla_state", "contact_id", "opened_at"]
+
+
 def _where(clause):
-    return {"postgresql_where": sa.text(clause), "sqlite_where": sa.text(clause)}
+    return {"postgresql_where": sa.text(clause), "sqlite_where": sa.text(clause), "postgresql_include": INCLUDE}
 
 
 def upgrade():
@@ -44,6 +48,7 @@ def upgrade():
     op.create_index('ix_tickets_unassigned_due', 'tickets', ['due_at', 'id'], unique=False, **_where(OPEN + " AND assignee_id IS NULL"))
     op.create_index('ix_tickets_open_state_due', 'tickets', ['sla_state', 'due_at', 'id'], unique=False, **_where(OPEN))
     op.create_index('ix_tickets_closed_resolved', 'tickets', ['resolved_at', 'id'], unique=False, **_where(CLOSED))
+    op.create_index('ix_tickets_opened', 'tickets', ['opened_at'], unique=False)
     if op.get_bind().dialect.name == "postgresql" and _trigram_available():
         for name, table, column in TRIGRAM_INDEXES:
             op.execute(f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)')
@@ -71,6 +76,7 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         for name, _table, _column in TRIGRAM_INDEXES:
             op.execute(f'DROP INDEX IF EXISTS {name}')
+    op.drop_index('ix_tickets_opened', table_name='tickets')
     op.drop_index('ix_tickets_closed_resolved', table_name='tickets')
     op.drop_index('ix_tickets_open_state_due', table_name='tickets')
     op.drop_index('ix_tickets_unassigned_due', table_name='tickets')
