@@ -34,15 +34,11 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-CANNED = [
-    ("Looking into it", "Hi {customer_name}, sorry for the trouble. I'm looking into it now and will update you here. {agent_name}"),
-    ("Outage", "Hi {customer_name}, there is a fibre outage in your area; engineers are on site. We'll post here when it's fixed. {agent_name}"),
-]
 
 
 def prepare() -> tuple[Any, int]:
-    """Migrate, a lead user, canned responses, the demo data polled and ingested. Returns the app and
-    the negative ticket to show."""
+    """Migrate, a lead user, the demo (channels and canned responses) polled and ingested. Returns the
+    app and the negative ticket to show."""
     from sqlalchemy import select
 
     from inbox import create_app
@@ -50,15 +46,13 @@ def prepare() -> tuple[Any, int]:
     from inbox.extensions import db
     from inbox.poller import poll_once
     from inbox.setup import seed_demo_channels, upgrade_database
-    from inbox.tickets.models import CannedResponse, Ticket
+    from inbox.tickets.models import Ticket
     from inbox.workers import run_worker
 
     app = create_app()
     with app.app_context():
         upgrade_database()
-        user, _ = create_user(EMAIL, NAME, "lead", PASSWORD)
-        db.session.add_all(CannedResponse(title=t, body=b, created_by_id=user.id) for t, b in CANNED)
-        db.session.commit()
+        create_user(EMAIL, NAME, "lead", PASSWORD)
         seeded = seed_demo_channels()
         outcomes = poll_once()
         print(f"demo channels {[name for name, _ in seeded]}; polled {sum(o.fetched for o in outcomes)} message(s)")
@@ -71,9 +65,17 @@ def prepare() -> tuple[Any, int]:
         total = len(db.session.scalars(select(Ticket.id)).all())
         if not negative:
             raise SystemExit(f"no open negative ticket among {total}: nothing to show")
-        # a short conversation (a few messages, so the page shows a thread and still fits) shows the page best
-        chosen = max(negative, key=lambda t: (min(t.message_count, 3), -negative.index(t)))
-        print(f"{total} tickets, {len(negative)} open negative; showing #{chosen.id} ({chosen.message_count} messages)")
+
+        def clearly_negative(ticket: Ticket) -> tuple[bool, bool, float]:
+            # a short thread (it fits the page) whose customer is still waiting and still unhappy, and
+            # that the model is surest is a complaint
+            first, last = ticket.messages[0], ticket.messages[-1]
+            waiting = last.direction == "inbound" and last.sentiment_label == "negative"
+            return 2 <= ticket.message_count <= 4, waiting, first.sentiment_score or 0.0
+
+        chosen = max(negative, key=clearly_negative)
+        print(f"{total} tickets, {len(negative)} open negative; showing #{chosen.id} ({chosen.message_count} messages, "
+              f"{chosen.messages[0].sentiment_score:.2f} negative): {chosen.subject!r}")
         return app, chosen.id
 
 
@@ -98,17 +100,21 @@ def _work_the_ticket(page: Any) -> None:
     if page.locator("#take-btn").count():
         page.click("#take-btn")
         page.wait_for_load_state("load")
-    tag = page.locator("#tag-form input[name=tag], form[action$='/tags'] input[name=tag]")
-    if tag.count():
-        tag.first.fill("outage")
-        tag.first.press("Enter")
+    if page.locator("#tag-input").count():
+        page.fill("#tag-input", "complaint, follow-up")
+        page.press("#tag-input", "Enter")
         page.wait_for_load_state("load")
     if page.locator("#note-text").count():
-        page.fill("#note-text", "Kawasaki node alarm since 09:10, engineers on site. Offer the outage credit once fixed.")
+        page.fill("#note-text", "Checked the account: nothing wrong on our side so far. Asking the network team before we reply.")
         page.click("#note-add")
         page.wait_for_load_state("load")
-    if page.locator("#canned option").count() > 1:
-        page.locator("#canned").select_option(label=CANNED[0][0])
+    _visit(page, page.url.split("#")[0])  # once more, without the flash messages of the steps above
+    lang = page.locator("#thread .thread-message [lang]").first.get_attribute("lang") if page.locator(
+        "#thread .thread-message [lang]").count() else "en"
+    titles = [t.strip() for t in page.locator("#canned option").all_inner_texts()]
+    wanted = "お詫び（対応中）" if lang == "ja" else "Sorry — we're on it"
+    if wanted in titles:
+        page.locator("#canned").select_option(label=wanted)  # placeholders filled in by the server
     page.evaluate("document.activeElement && document.activeElement.blur()")
 
 
@@ -130,15 +136,17 @@ def shoot(base: str, ticket_id: int, out: Path) -> list[Path]:
             if "/login" in page.url:
                 raise SystemExit("login failed: still on the login page")
 
-            _visit(page, "/")
-            shots.append(out / "inbox.png")
-            page.screenshot(path=str(shots[-1]))
-
             _visit(page, f"/tickets/{ticket_id}")
             _work_the_ticket(page)
             page.evaluate("window.scrollTo(0, 0)")
-            shots.append(out / "ticket.png")
-            page.screenshot(path=str(shots[-1]))
+            ticket_shot = out / "ticket.png"
+            page.screenshot(path=str(ticket_shot))
+
+            _visit(page, "/")
+            page.keyboard.press("j")  # the keyboard selection on the most urgent ticket
+            page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+            shots += [out / "inbox.png", ticket_shot]
+            page.screenshot(path=str(shots[0]))
 
             _visit(page, "/dashboard")
             shots.append(out / "dashboard.png")

@@ -123,6 +123,12 @@ def test_same_flow_by_keyboard_only(new_page, people, inbox):
     expect(page.locator("#ticket")).to_have_attribute("data-ticket-id", str(ticket_id))
     settled(page)
 
+    page.keyboard.press("a")  # take it
+    expect(page.locator("#ticket")).to_contain_text(f"assigned to {agent.name}")
+    settled(page)
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket_id).assignee_id == agent.id
+
     page.keyboard.press("r")
     expect(page.locator("#reply-text")).to_be_focused()
     # the canned picker, by keyboard: walk the focus to it, then arrow down to the response
