@@ -36,7 +36,7 @@ class Person:
     id: int
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # the browser quits when tests/browser is done, not at the end of the suite
 def browser() -> Iterator[Any]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
