@@ -243,7 +243,7 @@ def list_tickets(view: str, after: ListCursor | None = None, limit: int | None =
     if filters is not None:
         where += filters.conditions()
         if filters.search and not filters.search_refused:
-            where += search_conditions(filters.terms())
+            where += search_conditions(filters.terms(), open_view=view not in ("resolved", "all"))
     key, descending = _sort_key(view)
     positions = _keyset_page(where, key, descending, after, limit + 1)
     tickets = _load([ticket_id for ticket_id, _ in positions[:limit]])

@@ -1,28 +1,42 @@
 """Inbox search: substring match on message text and customer handles, safe for any input.
 
 Substring (not word) matching, because Japanese has no spaces between words: "返金" must find
-"返金してください". On PostgreSQL the ILIKE is served by pg_trgm GIN indexes (migration
-d5f0a2b8c6e1); on SQLite, the small single-machine default, it scans.
+"返金してください". Every term of the search must appear in the ticket: in one of its messages, in
+the handle that wrote it, or in a handle of the customer on any channel.
+
+Where: open views search the per-open-ticket documents (search_index.py); Resolved and "all"
+search the messages and handles directly. On PostgreSQL both are served by trigram GIN indexes,
+and the open documents also by a bigram index for 2-character terms (migration d5f0a2b8c6e1);
+SQLite, the small single-machine default, scans.
+
+How: the database cannot estimate how common a substring is, so each search decides per term. A
+term is first looked up in the index, taking at most a cap of hits; if it has no more, the view
+then reads just those tickets. A commoner term (or one no index serves, like a single character)
+is checked ticket by ticket while walking the view in its order, which finds a page of matches
+after a short walk precisely because the term is common. The rarest looked-up term narrows; the
+other terms are checked on the tickets it leaves.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, literal, or_, select, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, exists, false, func, literal, or_, select, text
 
 from ..extensions import db
 from .models import ContactIdentity, Message, Ticket
+from .search_index import OpenTicketSearch
 
 MAX_QUERY_CHARS = 200
-# A term found in at most this many messages is looked up first; a more common one is checked while
-# walking the list (where a page of matches comes quickly). See search_conditions.
-CANDIDATE_CAP = 3000
+# Hits a lookup takes before calling the term common (see the module docstring).
+DOCUMENT_CAP = 5000  # open-ticket documents: one per ticket, small rows
+CANDIDATE_CAP = 6000  # messages: one row per message, wide rows
 CONTACT_CAP = 500
 # Indexes that exist only on PostgreSQL with pg_trgm, so they are not declared on the models;
 # the models-vs-migrations check (and autogenerate) skips them by name.
-DIALECT_ONLY_INDEXES = frozenset({"ix_messages_text_trgm", "ix_messages_author_handle_trgm", "ix_contact_identities_handle_trgm"})
-
+DIALECT_ONLY_INDEXES = frozenset({"ix_messages_text_trgm", "ix_messages_author_handle_trgm", "ix_contact_identities_handle_trgm",
+                                  "ix_open_ticket_search_trgm", "ix_open_ticket_search_bigram"})
+_ESCAPE = "\\"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
@@ -37,90 +51,104 @@ def normalise_query(raw: str | None) -> str:
         return ""
     if len(raw) > MAX_QUERY_CHARS * 4:  # before any work on it
         raise SearchError(f"Search text is limited to {MAX_QUERY_CHARS} characters.")
-    text = " ".join(_CONTROL.sub(" ", raw).split())
-    if len(text) > MAX_QUERY_CHARS:
+    text_ = " ".join(_CONTROL.sub(" ", raw).split())
+    if len(text_) > MAX_QUERY_CHARS:
         raise SearchError(f"Search text is limited to {MAX_QUERY_CHARS} characters.")
-    return text
+    return text_
 
 
-def like_pattern(text: str) -> str:
-    """`%text%` with the LIKE wildcards in the text matched literally (escape character: backslash)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def like_pattern(term: str) -> str:
+    """`%term%` with the LIKE wildcards in the term matched literally (escape character: backslash)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def _message_match(pattern: str) -> ColumnElement[bool]:
-    return or_(Message.text.ilike(pattern, escape="\\"), Message.author_handle.ilike(pattern, escape="\\"))
-
-
-def _indexed(term: str) -> bool:
-    """Whether looking the term up is cheaper than walking the list: a trigram index needs three characters."""
-    if db.engine.dialect.name != "postgresql":
-        return True  # SQLite (the small single-machine default) scans either way; the bounded lookup is the cheaper scan
-    return len(term) >= 3 and _has_trigram_index()
-
-
-def _has_trigram_index() -> bool:
-    key = str(db.engine.url)
-    if key not in _TRIGRAM:
-        _TRIGRAM[key] = db.session.scalar(select(func.count()).select_from(text("pg_indexes")).where(
-            text("indexname = 'ix_messages_text_trgm'"))) == 1
-    return _TRIGRAM[key]
-
-
-_TRIGRAM: dict[str, bool] = {}
-
-
-def search_conditions(terms: list[str]) -> list[ColumnElement[bool]]:
-    """Conditions on tickets for "every term appears in one of the ticket's messages, in the handle that
-    wrote it, or in a handle of the customer on any channel".
-
-    Two ways to run a term, chosen per search because the database cannot estimate how common a
-    substring is: a rare term is looked up in the trigram indexes first (at most CANDIDATE_CAP
-    messages) and the view then reads just those tickets; a common term (or one too short to index)
-    is checked ticket by ticket while walking the view in order, which finds a page of matches
-    after a short walk precisely because the term is common. The rarest looked-up term narrows,
-    the other terms are checked on the tickets it leaves."""
-    looked_up: list[tuple[set[int], str, list[int]]] = []
+def search_conditions(terms: list[str], open_view: bool) -> list[ColumnElement[bool]]:
+    """Conditions on tickets for "every term appears in the ticket" (see the module docstring)."""
+    looked_up: list[tuple[set[int], ColumnElement[bool]]] = []
     walked: list[ColumnElement[bool]] = []
     for term in terms:
-        pattern = like_pattern(term)
-        if not _indexed(term):
-            walked.append(_row_check(pattern, None))
-            continue
-        contacts = list(db.session.scalars(
-            select(ContactIdentity.contact_id).where(ContactIdentity.handle.ilike(pattern, escape="\\")).distinct().limit(CONTACT_CAP + 1)))
-        few_contacts = len(contacts) <= CONTACT_CAP
-        if few_contacts:
-            hits = list(db.session.scalars(
-                select(Message.ticket_id).where(_message_match(pattern), Message.ticket_id.is_not(None)).limit(CANDIDATE_CAP + 1)))
-            if len(hits) <= CANDIDATE_CAP:  # all of them (counting messages: distinct tickets could hide a cut-off)
-                found = set(hits)
-                if contacts:
-                    found.update(db.session.scalars(select(Ticket.id).where(Ticket.contact_id.in_(contacts))))
-                looked_up.append((found, pattern, contacts))
-                continue
-        walked.append(_row_check(pattern, contacts if few_contacts else None))
+        found, check = _open_term(term) if open_view else _history_term(term)
+        if found is None:
+            walked.append(check)
+        else:
+            looked_up.append((found, check))
     if not looked_up:
         return walked
     looked_up.sort(key=lambda entry: len(entry[0]))
     narrowest = looked_up[0][0]
-    return [Ticket.id.in_(sorted(narrowest)) if narrowest else false(),
-            *(_row_check(pattern, contacts) for _, pattern, contacts in looked_up[1:]), *walked]
+    return [_one_of(sorted(narrowest)) if narrowest else false(), *(check for _, check in looked_up[1:]), *walked]
 
 
-def _row_check(pattern: str, contacts: list[int] | None) -> ColumnElement[bool]:
-    """The term checked on one ticket: its messages by ticket id (OFFSET 0 keeps the database from
-    turning this into a scan of every matching message), then its customer's handles."""
-    in_messages = exists(select(literal(1)).where(Message.ticket_id == Ticket.id, _message_match(pattern)).offset(0))
-    if contacts is None:
-        in_handles = exists(select(literal(1)).where(
-            ContactIdentity.contact_id == Ticket.contact_id, ContactIdentity.handle.ilike(pattern, escape="\\")).offset(0))
-    else:
-        in_handles = Ticket.contact_id.in_(contacts) if contacts else false()
-    return or_(in_messages, in_handles)
+def _one_of(ids: list[int]) -> ColumnElement[bool]:
+    """`tickets.id` among thousands of ids: one array parameter on PostgreSQL (binding thousands of
+    separate parameters costs more than the query), an IN list elsewhere."""
+    if db.engine.dialect.name == "postgresql":
+        return Ticket.id == any_(bindparam("search_ids", ids, type_=ARRAY(Integer)))
+    return Ticket.id.in_(ids)
+
+
+def _open_term(term: str) -> tuple[set[int] | None, ColumnElement[bool]]:
+    """(tickets with the term if the lookup found all of them, else None; the per-ticket check)."""
+    pattern = like_pattern(term)
+    matches = OpenTicketSearch.document.ilike(pattern, escape=_ESCAPE)
+    check = exists(select(literal(1)).where(OpenTicketSearch.ticket_id == Ticket.id, matches).offset(0))
+    lookup = _document_lookup(term, matches)
+    if lookup is None:
+        return None, check
+    hits = list(db.session.scalars(select(OpenTicketSearch.ticket_id).where(*lookup).limit(DOCUMENT_CAP + 1)))
+    return (set(hits) if len(hits) <= DOCUMENT_CAP else None), check
+
+
+def _document_lookup(term: str, matches: ColumnElement[bool]) -> list[ColumnElement[bool]] | None:
+    """The conditions an index can serve for this term, or None when only a walk can find it."""
+    if db.engine.dialect.name != "postgresql":
+        return [matches]  # SQLite scans either way; the bounded lookup is the cheaper scan
+    indexes = _indexes()
+    if len(term) >= 3 and "ix_open_ticket_search_trgm" in indexes:
+        return [matches]
+    if len(term) == 2 and "ix_open_ticket_search_bigram" in indexes:
+        # the expression of the bigram index, so the planner can use it; then the exact match
+        return [func.inbox_bigrams(OpenTicketSearch.document).op("@>")(func.inbox_bigrams(term)), matches]
+    return None
+
+
+def _history_term(term: str) -> tuple[set[int] | None, ColumnElement[bool]]:
+    """The same for views over every ticket (Resolved, all): messages and handles themselves."""
+    pattern = like_pattern(term)
+    in_messages = or_(Message.text.ilike(pattern, escape=_ESCAPE), Message.author_handle.ilike(pattern, escape=_ESCAPE))
+    in_handles = ContactIdentity.handle.ilike(pattern, escape=_ESCAPE)
+    # OFFSET 0 keeps PostgreSQL from turning the per-ticket check into a scan of every matching message
+    message_check = exists(select(literal(1)).where(Message.ticket_id == Ticket.id, in_messages).offset(0))
+    handle_check = exists(select(literal(1)).where(ContactIdentity.contact_id == Ticket.contact_id, in_handles).offset(0))
+    if db.engine.dialect.name == "postgresql" and (len(term) < 3 or "ix_messages_text_trgm" not in _indexes()):
+        return None, or_(message_check, handle_check)
+    contacts = list(db.session.scalars(select(ContactIdentity.contact_id).where(in_handles).distinct().limit(CONTACT_CAP + 1)))
+    if len(contacts) > CONTACT_CAP:
+        return None, or_(message_check, handle_check)
+    contact_check = Ticket.contact_id.in_(contacts) if contacts else false()
+    hits = list(db.session.scalars(select(Message.ticket_id).where(in_messages, Message.ticket_id.is_not(None)).limit(CANDIDATE_CAP + 1)))
+    if len(hits) > CANDIDATE_CAP:  # counting messages: distinct tickets could hide the cut-off
+        return None, or_(message_check, contact_check)
+    found = set(hits)
+    if contacts:
+        found.update(db.session.scalars(select(Ticket.id).where(Ticket.contact_id.in_(contacts))))
+    return found, or_(message_check, contact_check)
+
+
+_INDEXES: dict[str, frozenset[str]] = {}
+
+
+def _indexes() -> frozenset[str]:
+    """Which of the PostgreSQL-only search indexes this database has (once per process and database)."""
+    key = str(db.engine.url)
+    if key not in _INDEXES:
+        names = db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE :p"), {"p": "%\\_trgm"}).all()
+        names += db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname = 'ix_open_ticket_search_bigram'")).all()
+        _INDEXES[key] = frozenset(names)
+    return _INDEXES[key]
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic hook: leave the PostgreSQL-only trigram indexes out of model/database comparisons."""
+    """Alembic hook: leave the PostgreSQL-only search indexes out of model/database comparisons."""
     return not (type_ == "index" and name in DIALECT_ONLY_INDEXES)

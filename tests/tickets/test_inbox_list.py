@@ -66,7 +66,7 @@ def ids(view: str, user=None, filters: TicketFilter | None = None, limit: int = 
     return [t.id for t in rows]
 
 
-def search(q: str, view: str = "all", **args: str) -> list[int]:
+def search_in(q: str, view: str = "all", **args: str) -> list[int]:
     return ids(view, filters=TicketFilter.from_args({"q": q, **args}, timezone.utc))
 
 
@@ -190,18 +190,24 @@ def test_bad_filter_values_are_dropped_and_reported(app):
     assert TicketFilter.from_args({"assignee": "9" * 30}, timezone.utc).assignee_id is None
 
 
-@pytest.fixture(params=["lookup", "walk"])
+@pytest.fixture(params=["open/lookup", "open/walk", "all/lookup", "all/walk"])
 def search_path(request, monkeypatch):
-    """Run a search test both ways a term can be run: looked up in the indexes first, or checked while walking."""
-    if request.param == "walk":
+    """Run a search test every way a term can be run: in an open view (the open tickets' documents) or
+    over all tickets (messages and handles), looked up in the indexes first or checked while walking.
+    Returns the view to search in."""
+    view, how = request.param.split("/")
+    if how == "walk":
         from inbox.tickets import search as search_module
 
-        monkeypatch.setattr(search_module, "CANDIDATE_CAP", 0)
-        monkeypatch.setattr(search_module, "CONTACT_CAP", 0)
-    return request.param
+        for cap in ("DOCUMENT_CAP", "CANDIDATE_CAP", "CONTACT_CAP"):
+            monkeypatch.setattr(search_module, cap, 0)
+    return view
 
 
 def test_search_in_english_japanese_and_handles(app, search_path):
+    def search(q: str, **args: str) -> list[int]:
+        return search_in(q, **{"view": search_path, **args})
+
     refund = make_ticket(due=NOW, texts=("Where is my REFUND? It has been two weeks",), handle="@mallory")
     ja = make_ticket(due=NOW + timedelta(minutes=1), texts=("ご注文の商品が届きません", "返金してください。請求書も間違っています"), handle="@tanaka_hanako")
     later = make_ticket(due=NOW + timedelta(minutes=2), texts=("the router keeps dropping", "still waiting for the technician"),
@@ -232,10 +238,14 @@ def test_a_term_in_more_messages_than_the_lookup_takes_is_walked(app, monkeypatc
     monkeypatch.setattr(search_module, "CANDIDATE_CAP", 2)
     chatty = make_ticket(due=NOW, texts=("zebra one", "zebra two", "zebra three"))
     quiet = make_ticket(due=NOW + timedelta(minutes=1), texts=("a zebra",))
-    assert search("zebra", view="open") == [chatty.id, quiet.id]
+    assert search_in("zebra", view="open") == [chatty.id, quiet.id]
+    assert search_in("zebra", view="all") == [quiet.id, chatty.id]
 
 
 def test_search_treats_its_input_as_text(app, search_path):
+    def search(q: str, **args: str) -> list[int]:
+        return search_in(q, **{"view": search_path, **args})
+
     percent = make_ticket(due=NOW, texts=("100% broken",))
     underscore = make_ticket(due=NOW + timedelta(minutes=1), texts=("error code E_42",))
     backslash = make_ticket(due=NOW + timedelta(minutes=2), texts=(r"path C:\inbox\new is gone",))
@@ -351,3 +361,48 @@ def test_a_large_resolved_count_is_kept_for_a_minute_across_changes(board, agent
     assert after["open"] == 8 and after["resolved"] == 3  # open-side exact at once; Resolved within RESOLVED_TTL_SECONDS
     monkeypatch.setattr(counts_module, "RESOLVED_EXACT_BELOW", 10_000)
     assert view_counts(agent.id, NOW)["resolved"] == 4
+
+
+def test_open_ticket_documents_follow_messages_status_and_handles(app):
+    from inbox.tickets.search_index import OpenTicketSearch, rebuild_all
+
+    def document(ticket_id: int) -> str | None:
+        found = db.session.get(OpenTicketSearch, ticket_id)
+        db.session.expire_all()
+        return found.document if found else None
+
+    ticket = make_ticket(due=NOW, texts=("my parcel is late",), handle="@kumiko")
+    assert "my parcel is late" in document(ticket.id) and "@kumiko" in document(ticket.id)
+    # a new message on the ticket
+    db.session.add(Message(ticket_id=ticket.id, account_id=ticket.account_id, conversation_key=ticket.conversation_key,
+                           external_id="later-1", direction="inbound", kind="mention", author_handle="@kumiko", author_name="K",
+                           text="配達はいつですか", sent_at=NOW, received_at=NOW))
+    db.session.commit()
+    assert "配達はいつですか" in document(ticket.id)
+    assert search_in("配達", view="open") == [ticket.id]
+    # the customer's handle changes on another channel
+    identity = db.session.query(ContactIdentity).filter_by(contact_id=ticket.contact_id).one()
+    identity.handle = "@kumiko_new"
+    db.session.commit()
+    assert "@kumiko_new" in document(ticket.id)
+    # resolved: no document, found in Resolved through its messages; reopened: back
+    t = db.session.get(Ticket, ticket.id)
+    t.status, t.resolved_at = "resolved", NOW
+    db.session.commit()
+    assert document(ticket.id) is None
+    assert search_in("配達", view="open") == [] and search_in("配達", view="resolved") == [ticket.id]
+    t = db.session.get(Ticket, ticket.id)
+    t.status, t.resolved_at = "open", None
+    db.session.commit()
+    assert "配達はいつですか" in document(ticket.id)
+    # a rollback leaves nothing behind
+    t = db.session.get(Ticket, ticket.id)
+    t.status = "resolved"
+    db.session.flush()
+    db.session.rollback()
+    assert document(ticket.id) is not None
+    # a rebuild from scratch gives the same documents
+    before = document(ticket.id)
+    with db.engine.begin() as conn:
+        assert rebuild_all(conn) == 1
+    assert document(ticket.id) == before

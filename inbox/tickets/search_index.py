@@ -1,0 +1,111 @@
+"""One search document per open ticket, kept in step with the tickets and their messages.
+
+Why it exists: searching an open view means "tickets that are open AND contain the term". Message
+rows know nothing of their ticket's status, so on messages alone a word found in 3 500 messages
+costs 3 500 heap reads to learn that 350 of those tickets are open (or a walk through the open
+list checking each ticket's messages). A document per *open* ticket (its messages' text, the
+handles that wrote them and the customer's handles on every channel) makes that intersection the
+index lookup itself, on a table a tenth the size of the ticket history; on PostgreSQL it carries a
+trigram index (terms of 3+ characters) and a bigram index (2-character terms, i.e. most Japanese
+words, which trigrams cannot serve).
+
+The documents are rebuilt, not patched: after each flush that adds a message, opens, closes or
+reassigns a ticket to a contact, or changes a customer's handle, the affected tickets' documents
+are recomputed from their rows, in the same transaction. Resolved tickets have none.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import ForeignKey, Text, delete, event, insert, inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..extensions import db
+from .models import OPEN_STATUSES, ContactIdentity, Message, Ticket
+
+_CHUNK = 500
+_TICKETS = "inbox_search_tickets"
+_CONTACTS = "inbox_search_contacts"
+
+
+class OpenTicketSearch(db.Model):
+    __tablename__ = "open_ticket_search"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+
+
+def refresh_documents(connection: Connection, ticket_ids: Iterable[int] = (), contact_ids: Iterable[int] = ()) -> None:
+    """Recompute the documents of these tickets (and of every open ticket of these contacts)."""
+    ids = set(ticket_ids)
+    contacts = sorted(set(contact_ids))
+    for start in range(0, len(contacts), _CHUNK):
+        ids.update(connection.scalars(select(Ticket.id).where(
+            Ticket.contact_id.in_(contacts[start:start + _CHUNK]), Ticket.status.in_(OPEN_STATUSES))))
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        _refresh_chunk(connection, ordered[start:start + _CHUNK])
+
+
+def _refresh_chunk(connection: Connection, ids: list[int]) -> None:
+    connection.execute(delete(OpenTicketSearch).where(OpenTicketSearch.ticket_id.in_(ids)))
+    open_tickets = dict(connection.execute(select(Ticket.id, Ticket.contact_id).where(
+        Ticket.id.in_(ids), Ticket.status.in_(OPEN_STATUSES))).all())
+    if not open_tickets:
+        return
+    parts: dict[int, list[str]] = {ticket_id: [] for ticket_id in open_tickets}
+    for ticket_id, text, handle in connection.execute(
+            select(Message.ticket_id, Message.text, Message.author_handle)
+            .where(Message.ticket_id.in_(list(open_tickets))).order_by(Message.ticket_id, Message.id)):
+        parts[ticket_id] += (text, handle)
+    handles: dict[int, list[str]] = {}
+    for contact_id, handle in connection.execute(select(ContactIdentity.contact_id, ContactIdentity.handle).where(
+            ContactIdentity.contact_id.in_(set(open_tickets.values())))):
+        handles.setdefault(contact_id, []).append(handle)
+    connection.execute(insert(OpenTicketSearch), [
+        # one line per piece: a search term never contains a line break, so it never matches across two pieces
+        {"ticket_id": ticket_id, "document": "\n".join(parts[ticket_id] + handles.get(contact_id, []))}
+        for ticket_id, contact_id in open_tickets.items()
+    ])
+
+
+def rebuild_all(connection: Connection) -> int:
+    """Every open ticket's document from scratch (after a bulk import that bypassed the application)."""
+    connection.execute(delete(OpenTicketSearch))
+    ids = list(connection.scalars(select(Ticket.id).where(Ticket.status.in_(OPEN_STATUSES))))
+    refresh_documents(connection, ids)
+    return len(ids)
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _context: Any) -> None:
+    tickets: set[int] = session.info.setdefault(_TICKETS, set())
+    contacts: set[int] = session.info.setdefault(_CONTACTS, set())
+    for obj in session.new:
+        if isinstance(obj, Ticket):
+            tickets.add(obj.id)
+        elif isinstance(obj, Message) and obj.ticket_id is not None:
+            tickets.add(obj.ticket_id)
+        elif isinstance(obj, ContactIdentity):
+            contacts.add(obj.contact_id)
+    for obj in session.dirty:
+        if isinstance(obj, Ticket) and _changed(obj, "status", "contact_id"):
+            tickets.add(obj.id)
+        elif isinstance(obj, Message) and _changed(obj, "ticket_id", "text") and obj.ticket_id is not None:
+            tickets.add(obj.ticket_id)
+        elif isinstance(obj, ContactIdentity) and _changed(obj, "handle", "contact_id"):
+            contacts.add(obj.contact_id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _refresh(session: Session, _context: Any) -> None:
+    tickets = session.info.pop(_TICKETS, set())
+    contacts = session.info.pop(_CONTACTS, set())
+    if tickets or contacts:
+        refresh_documents(session.connection(), tickets, contacts)
+
+
+def _changed(obj: Any, *names: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
