@@ -34,6 +34,7 @@ bench: $(MODEL_STAMP)
 	$(PY) bench/pipeline.py
 	$(PY) bench/weekly_export.py
 	$(PY) bench/sla_sweep.py  # needs PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/inbox_bench)
+	$(PY) bench/inbox_list.py  # needs PostgreSQL: BENCH_DATABASE_URL (default .../inbox_bench_list); seeds 1 M tickets once (~3 min)
 
 eval-sentiment: $(MODEL_STAMP)
 	$(PY) -m inbox sentiment eval
