@@ -287,6 +287,7 @@ def main() -> None:
         ("filter open: sms, urgent, tag=refund", "/?view=open&channel=sms&priority=urgent&tag=refund"),
         ("filter resolved: x, assignee 7, negative", "/?view=resolved&channel=x&assignee=7&sentiment=negative"),
         ("search open: refund", "/?view=open&q=refund"),
+        ("search open: the (in most tickets)", "/?view=open&q=the"),
         ("search open: two words (still waiting)", "/?view=open&q=still+waiting"),
         ("search open: 請求 (2 chars)", "/?view=open&q=請求"),
         ("search open: 解約したい", "/?view=open&q=解約したい"),

@@ -29,7 +29,7 @@ from .search_index import OpenTicketSearch
 
 MAX_QUERY_CHARS = 200
 # Hits a lookup takes before calling the term common (see the module docstring).
-DOCUMENT_CAP = 5000  # open-ticket documents: one per ticket, small rows
+DOCUMENT_CAP = 2000  # open-ticket documents: one per ticket, small rows
 CANDIDATE_CAP = 6000  # messages: one row per message, wide rows
 CONTACT_CAP = 500
 # Indexes that exist only on PostgreSQL with pg_trgm, so they are not declared on the models;
