@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Mapping
 
-from sqlalchemy import ColumnElement, bindparam, false, literal, select, true, tuple_
+from sqlalchemy import ColumnElement, bindparam, exists, false, literal, select, true, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..channels import CHANNEL_TYPES
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
-from .search import SearchError, normalise_query, search_conditions
+from .search import SearchError, normalise_query, one_of, search_conditions
 
 # The tabs, in order: key -> title.
 VIEWS: dict[str, str] = {
@@ -131,7 +131,7 @@ class TicketFilter:
         return self.search.split()
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        """Everything but the search terms (which need lookups first: see search.search_conditions)."""
+        """Everything but the tag and the search terms, which need lookups first (tag_condition, search_conditions)."""
         where: list[ColumnElement[bool]] = []
         if self.channel:
             where.append(Ticket.channel == self.channel)
@@ -141,8 +141,6 @@ class TicketFilter:
             where.append(Ticket.last_sentiment == self.sentiment)
         if self.priority:
             where.append(Ticket.priority == self.priority)
-        if self.tag:
-            where.append(Ticket.id.in_(select(ticket_tags.c.ticket_id).join(Tag, Tag.id == ticket_tags.c.tag_id).where(Tag.name == self.tag)))
         if self.assignee_id is not None:
             where.append(Ticket.assignee_id == self.assignee_id if self.assignee_id else Ticket.assignee_id.is_(None))
         if self.week_start is not None and self.week_end is not None:
@@ -222,6 +220,21 @@ class TicketFilter:
         return cls(channel, status, sentiment, priority, tag, assignee_id, start, end, search, refused, tuple(problems), tuple(accepted))
 
 
+TAG_CAP = 2000
+
+
+def tag_condition(name: str) -> ColumnElement[bool]:
+    """Tickets with this tag. A tag on few tickets becomes their ids (the view reads just those); a
+    common one is checked per ticket while walking the view, after the filters the index carries."""
+    tag_id = db.session.scalar(select(Tag.id).where(Tag.name == name))
+    if tag_id is None:
+        return false()
+    tagged = list(db.session.scalars(select(ticket_tags.c.ticket_id).where(ticket_tags.c.tag_id == tag_id).limit(TAG_CAP + 1)))
+    if len(tagged) <= TAG_CAP:
+        return one_of(tagged) if tagged else false()
+    return exists(select(literal(1)).where(ticket_tags.c.ticket_id == Ticket.id, ticket_tags.c.tag_id == tag_id).offset(0))
+
+
 def _sort_key(view: str) -> tuple[Any, bool]:
     """(time column or None for id only, descending) — the order each view is read in."""
     if view == "resolved":
@@ -244,6 +257,8 @@ def list_tickets(view: str, after: ListCursor | None = None, limit: int | None =
         where += filters.conditions()
         if filters.search and not filters.search_refused:
             where += search_conditions(filters.terms(), open_view=view not in ("resolved", "all"))
+        if filters.tag:
+            where.append(tag_condition(filters.tag))
     key, descending = _sort_key(view)
     positions = _keyset_page(where, key, descending, after, limit + 1)
     tickets = _load([ticket_id for ticket_id, _ in positions[:limit]])
@@ -278,18 +293,20 @@ def _keyset_page(where: list[ColumnElement[bool]], key: Any, descending: bool, a
             query = query.where(Ticket.id < after.ticket_id if descending else Ticket.id > after.ticket_id)
         return [(i, None) for i in db.session.scalars(query.order_by(by_id).limit(want))]
     rows: list[tuple[int, datetime | None]] = []
+    order = (key.desc(), Ticket.id.desc()) if descending else (key.asc(), Ticket.id.asc())
     if after is None or after.at is not None:
         timed = select(Ticket.id, key).where(*where, key.is_not(None))
         if after is not None:
             here, mark = tuple_(key, Ticket.id), tuple_(literal(after.at, key.type), literal(after.ticket_id))
             timed = timed.where(here < mark if descending else here > mark)
-        order = (key.desc(), Ticket.id.desc()) if descending else (key.asc(), Ticket.id.asc())
         rows = [(i, at) for i, at in db.session.execute(timed.order_by(*order).limit(want))]
     if len(rows) < want:
         untimed = select(Ticket.id).where(*where, key.is_(None))
         if after is not None and after.at is None:
             untimed = untimed.where(Ticket.id < after.ticket_id if descending else Ticket.id > after.ticket_id)
-        rows += [(i, None) for i in db.session.scalars(untimed.order_by(by_id).limit(want - len(rows)))]
+        # all sort times here are NULL: ordering by (time, id) anyway is what lets the database read the
+        # view's (time, id) index in order instead of walking every ticket by id
+        rows += [(i, None) for i in db.session.scalars(untimed.order_by(*order).limit(want - len(rows)))]
     return rows
 
 

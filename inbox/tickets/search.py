@@ -77,10 +77,10 @@ def search_conditions(terms: list[str], open_view: bool) -> list[ColumnElement[b
         return walked
     looked_up.sort(key=lambda entry: len(entry[0]))
     narrowest = looked_up[0][0]
-    return [_one_of(sorted(narrowest)) if narrowest else false(), *(check for _, check in looked_up[1:]), *walked]
+    return [one_of(sorted(narrowest)) if narrowest else false(), *(check for _, check in looked_up[1:]), *walked]
 
 
-def _one_of(ids: list[int]) -> ColumnElement[bool]:
+def one_of(ids: list[int]) -> ColumnElement[bool]:
     """`tickets.id` among thousands of ids: one array parameter on PostgreSQL (binding thousands of
     separate parameters costs more than the query), an IN list elsewhere."""
     if db.engine.dialect.name == "postgresql":
