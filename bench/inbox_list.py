@@ -295,6 +295,7 @@ def main() -> None:
         ("search resolved: order number", f"/?view=resolved&q={order_no}"),
         ("search resolved: refund + channel=x", "/?view=resolved&q=refund&channel=x"),
         (f"deep page open (after row {args.tickets * 8 // 100:,})", "/?view=open&after=" + ListCursor(deep_open[0], deep_open[1]).encode()),
+        ("open: the tickets with no deadline (listed last)", "/?view=open&after=" + ListCursor(None, 0).encode()),
         (f"deep page resolved (after row {args.tickets * 8 // 10:,})",
          "/?view=resolved&after=" + ListCursor(deep_resolved[0], deep_resolved[1]).encode()),
     ]
