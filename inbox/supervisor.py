@@ -19,6 +19,7 @@ from .config import PROJECT_ROOT
 log = logging.getLogger("inbox.run")
 
 STOP_GRACE_SECONDS = 20
+WEB_THREADS = 32
 
 
 @dataclass
@@ -33,6 +34,22 @@ class Prepared:
     seeded: list
     redis_url: str
     demo_dir: str | None  # set when demo accounts are polled: new demo traffic keeps arriving
+
+
+def gunicorn_command(host: str, port: int, workers: int | None = None, threads: int | None = None) -> list[str]:
+    """The web server: gthread workers, with enough threads that open live streams leave room for pages.
+
+    Each browser tab on the inbox or a ticket holds one thread with its /events stream (at most
+    LIVE_STREAM_SECONDS, then it reconnects; a hidden tab lets go after 30 s). A connection is handed to
+    a worker before a thread is free, so one worker's threads must cover the streams that land on it
+    plus the page requests behind them; idle stream threads cost memory, not CPU. Measured in
+    bench/live_sse.py and docs/benchmarks.md.
+    """
+    return [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
+            "--worker-class", "gthread",
+            "--workers", str(workers or os.environ.get("WEB_CONCURRENCY", "2")),
+            "--threads", str(threads or os.environ.get("WEB_THREADS", str(WEB_THREADS))),
+            "--access-logfile", "-", "--graceful-timeout", "10"]
 
 
 def _prepare(demo: bool) -> Prepared:
@@ -65,9 +82,7 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
     env = dict(os.environ, REDIS_URL=prepared.redis_url, PYTHONUNBUFFERED="1")
     python = sys.executable
     children = [
-        _spawn("web", [python, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
-                       "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
-                       "--access-logfile", "-", "--graceful-timeout", "10"], env),
+        _spawn("web", gunicorn_command(host, port), env),
         _spawn("worker", [python, "-m", "inbox", "worker"], env),
         _spawn("poller", [python, "-m", "inbox", "poll"], env),
     ]

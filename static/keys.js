@@ -103,7 +103,7 @@
         document.querySelectorAll("nav.views .count").forEach(function (span, i) {
           if (counts[i]) span.textContent = counts[i].textContent;
         });
-        if (fresh) live.replaceRows(Array.prototype.slice.call(fresh.querySelectorAll("tr.ticket-row")));
+        if (fresh) live.replaceRows(Array.prototype.slice.call(fresh.querySelectorAll("tr")));
         else location.reload();
       })
       .catch(function () {

@@ -110,7 +110,8 @@
     template.innerHTML = html;
     var wrapper = template.content.querySelector("#ticket-rows");
     var scope = wrapper || template.content;
-    return Array.prototype.slice.call(scope.querySelectorAll("tr.ticket-row"));
+    // every row, including the "No tickets here" one an empty view shows
+    return Array.prototype.slice.call(scope.querySelectorAll("tr"));
   }
 
   var inFlight = false;
@@ -137,8 +138,10 @@
         if (html === lastHtml) return;
         lastHtml = html;
         if (!rows) {
-          // the list was empty when the page loaded: there is no table to fill in, offer a reload
-          if (rowsFromHtml(html).length) showBanner("New tickets in this view", "Show them");
+          // no table to fill in on this page: offer a reload
+          if (rowsFromHtml(html).some(function (r) { return r.classList.contains("ticket-row"); })) {
+            showBanner("New tickets in this view", "Show them");
+          }
           return;
         }
         replaceRows(rowsFromHtml(html));
@@ -310,6 +313,13 @@
     if (myState() !== postedState) presenceTick();
   }
 
+  function refreshPresence() {
+    fetch(presenceUrl(), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { if (response.ok) return response.json(); })
+      .then(function (data) { if (data) renderPresence(data.others); })
+      .catch(function () {});
+  }
+
   function othersReplying() {
     // asked fresh at send time: someone may have started typing since the last heartbeat
     var controller = window.AbortController ? new AbortController() : null;
@@ -370,15 +380,25 @@
   var hiddenTimer = null;
   var reconnectTimer = null;
 
+  var staleWhileHidden = false;
+
   function onTicketEvent(ev) {
     var data;
     try { data = JSON.parse(ev.data); } catch (e) { return; }
     var id = data.ticket_id;
-    if (listPage) {
-      if (id !== null && id !== undefined) changed[String(id)] = true;
-      refreshRows();
-    }
-    if (ticketId && (id === ticketId || data.kind === "missed")) refreshTicket();
+    var mine = ticketId && (id === ticketId || data.kind === "missed");
+    if (listPage && id !== null && id !== undefined) changed[String(id)] = true;
+    if (!listPage && !mine) return;
+    // nobody is looking: one refresh when the tab is shown again instead of one per change
+    if (document.hidden) { staleWhileHidden = true; return; }
+    if (listPage) refreshRows();
+    if (mine) refreshTicket();
+  }
+
+  function onPresenceEvent(ev) {
+    var data;
+    try { data = JSON.parse(ev.data); } catch (e) { return; }
+    if (ticketId && data.ticket_id === ticketId) refreshPresence();
   }
 
   function catchUp() {
@@ -391,6 +411,7 @@
     if (source || !window.EventSource) return;
     source = new EventSource("/events");
     source.addEventListener("ticket", onTicketEvent);
+    source.addEventListener("presence", onPresenceEvent);
     source.addEventListener("open", function () { backoff = 5000; });
     source.addEventListener("error", function () {
       // the browser retries by itself unless the answer was not a stream (signed out, 503)
@@ -415,7 +436,8 @@
     document.addEventListener("visibilitychange", function () {
       clearTimeout(hiddenTimer);
       if (document.hidden) hiddenTimer = setTimeout(disconnect, HIDDEN_CLOSE_MS);
-      else if (!source) { clearTimeout(reconnectTimer); connect(true); }
+      else if (!source) { staleWhileHidden = false; clearTimeout(reconnectTimer); connect(true); }
+      else if (staleWhileHidden) { staleWhileHidden = false; catchUp(); }
     });
     window.addEventListener("pagehide", disconnect);
     window.addEventListener("pageshow", function (ev) { if (ev.persisted && !source) connect(true); });

@@ -27,7 +27,8 @@ def init_app(app: Flask) -> None:
     """Called by create_app: the publish-on-commit hook, the live routes, their settings."""
     app.config.setdefault("LIVE_STREAM_SECONDS", _env_number("INBOX_LIVE_STREAM_SECONDS", 60))
     app.config.setdefault("LIVE_HEARTBEAT_SECONDS", 15)
-    app.config.setdefault("LIVE_RETRY_MS", 2000)
+    # longer than gunicorn's 2 s keep-alive: a reconnect never races the server closing the idle connection
+    app.config.setdefault("LIVE_RETRY_MS", 3000)
     app.config.setdefault("PRESENCE_TTL_SECONDS", 25)
     app.extensions["inbox_live"] = Live(app)
     install_session_hooks()

@@ -13,6 +13,7 @@ from typing import Any
 from redis import Redis
 
 PRESENCE_STATES = ("viewing", "replying")
+PRESENCE_CHANNEL = "inbox:presence"
 LEAVING = "left"
 
 
@@ -24,22 +25,31 @@ def _ticket_key(ticket_id: int) -> str:
     return f"inbox:presence:{ticket_id}"
 
 
-def set_presence(redis: Redis, ticket_id: int, user_id: int, name: str, state: str, ttl: int) -> None:
+def set_presence(redis: Redis, ticket_id: int, user_id: int, name: str, state: str, ttl: int) -> bool:
+    """Record (or refresh) one person's presence; True when others should hear of it (new or changed state)."""
     if state not in PRESENCE_STATES:
         raise ValueError(f"unknown presence state {state!r}")
     record = json.dumps({"user_id": user_id, "name": name, "state": state, "at": int(time.time())})
     pipe = redis.pipeline()
+    pipe.get(_member_key(ticket_id, user_id))
     pipe.set(_member_key(ticket_id, user_id), record, ex=ttl)
     pipe.sadd(_ticket_key(ticket_id), user_id)
     pipe.expire(_ticket_key(ticket_id), ttl * 2)
-    pipe.execute()
+    previous = pipe.execute()[0]
+    return previous is None or json.loads(previous).get("state") != state
 
 
-def clear_presence(redis: Redis, ticket_id: int, user_id: int) -> None:
+def clear_presence(redis: Redis, ticket_id: int, user_id: int) -> bool:
+    """True when the person was there (so others should hear they left)."""
     pipe = redis.pipeline()
     pipe.delete(_member_key(ticket_id, user_id))
     pipe.srem(_ticket_key(ticket_id), user_id)
-    pipe.execute()
+    return bool(pipe.execute()[0])
+
+
+def announce(redis: Redis, ticket_id: int) -> None:
+    """Open ticket pages ask for the presence again at once instead of at their next heartbeat."""
+    redis.publish(PRESENCE_CHANNEL, json.dumps({"ticket_id": ticket_id}))
 
 
 def others_present(redis: Redis, ticket_id: int, user_id: int) -> list[dict[str, Any]]:

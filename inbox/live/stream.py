@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 from typing import Iterator
 
 from redis.client import PubSub
 from redis.exceptions import RedisError
+
+from .presence import PRESENCE_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,14 @@ def parse_event_id(raw: str | None) -> int | None:
     return int(raw)
 
 
+def _ticket_id(raw: bytes | str | None) -> int | None:
+    try:
+        ticket_id = json.loads(raw or "")["ticket_id"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return ticket_id if isinstance(ticket_id, int) and not isinstance(ticket_id, bool) else None
+
+
 def ticket_events(pubsub: PubSub, *, lifetime: float, heartbeat: float, retry_ms: int,
                   last_seen: int | None, current: int) -> Iterator[str]:
     """Yield SSE text until `lifetime` seconds have passed; always closes the subscription."""
@@ -45,7 +56,8 @@ def ticket_events(pubsub: PubSub, *, lifetime: float, heartbeat: float, retry_ms
         if last_seen is not None and last_seen != current:
             yield sse_message("ticket", {"ticket_id": None, "kind": "missed"}, current)
         started = time.monotonic()
-        deadline = started + lifetime
+        # spread out: tabs opened together (after a deploy) do not all reconnect in the same second
+        deadline = started + lifetime * random.uniform(0.9, 1.0)
         next_beat = started + heartbeat
         while True:
             now = time.monotonic()
@@ -57,11 +69,18 @@ def ticket_events(pubsub: PubSub, *, lifetime: float, heartbeat: float, retry_ms
             message = pubsub.get_message(timeout=max(0.0, min(deadline, next_beat) - now))
             if not message or message.get("type") != "message":
                 continue
+            channel = message.get("channel")
+            if channel in (PRESENCE_CHANNEL, PRESENCE_CHANNEL.encode()):
+                # no id: presence is not replayed after a reconnect, the page asks for it anyway
+                ticket_id = _ticket_id(message.get("data"))
+                if ticket_id is not None:
+                    yield sse_message("presence", {"ticket_id": ticket_id})
+                continue
             try:
                 payload = json.loads(message["data"])
                 seq = int(payload.pop("seq"))
                 ticket_id = payload.get("ticket_id")
-                if ticket_id is not None and not isinstance(ticket_id, int):
+                if ticket_id is not None and (not isinstance(ticket_id, int) or isinstance(ticket_id, bool)):
                     raise ValueError("ticket_id")
             except (ValueError, TypeError, KeyError, AttributeError):
                 log.warning("ignoring malformed message on the ticket channel: %r", message.get("data"))

@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 
 from ..extensions import db
 from ..tickets.models import Ticket
-from .presence import LEAVING, PRESENCE_STATES, clear_presence, others_present, set_presence
+from .presence import LEAVING, PRESENCE_STATES, announce, clear_presence, others_present, set_presence
 from .publish import Live
 from .stream import parse_event_id, ticket_events
 
@@ -93,10 +93,12 @@ def update_presence(ticket_id: int) -> Any:
     redis = _live().redis
     try:
         if state == LEAVING:
-            clear_presence(redis, ticket_id, current_user.id)
+            changed = clear_presence(redis, ticket_id, current_user.id)
         else:
-            set_presence(redis, ticket_id, current_user.id, current_user.name, state,
-                         int(current_app.config["PRESENCE_TTL_SECONDS"]))
+            changed = set_presence(redis, ticket_id, current_user.id, current_user.name, state,
+                                   int(current_app.config["PRESENCE_TTL_SECONDS"]))
+        if changed:
+            announce(redis, ticket_id)
         others = others_present(redis, ticket_id, current_user.id)
     except RedisError:
         return _error("presence is unavailable right now", 503)

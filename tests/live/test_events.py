@@ -1,0 +1,124 @@
+"""GET /events: the Server-Sent Events stream of committed ticket changes."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from redis import Redis
+
+from inbox.live import TICKET_CHANNEL
+from inbox.live.publish import SEQUENCE_KEY
+from inbox.tickets.notes import add_note
+from tests.live.conftest import ingest
+
+
+@pytest.fixture
+def short_streams(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 1.5)
+    monkeypatch.setitem(app.config, "LIVE_HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setitem(app.config, "LIVE_RETRY_MS", 1234)
+
+
+def _events(text: str) -> list[dict]:
+    """Parse SSE text into events (comment lines dropped)."""
+    found = []
+    for block in text.split("\n\n"):
+        fields: dict = {}
+        for line in block.split("\n"):
+            if not line or line.startswith(":"):
+                continue
+            name, _, value = line.partition(": ")
+            fields[name] = value
+        if "event" in fields:
+            fields["data"] = json.loads(fields["data"])
+            found.append(fields)
+    return found
+
+
+def _subscribers(redis_url: str) -> int:
+    return Redis.from_url(redis_url).pubsub_numsub(TICKET_CHANNEL)[0][1]
+
+
+def _sequence(redis_url: str) -> int:
+    return int(Redis.from_url(redis_url).get(SEQUENCE_KEY))
+
+
+def test_events_need_a_login(client):
+    response = client.get("/events")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_stream_delivers_committed_changes_then_ends(logged_in, agent, ticket, short_streams, redis_url):
+    response = logged_in.get("/events", buffered=False)
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    assert "no-cache" in response.headers["Cache-Control"]
+    chunks = iter(response.response)
+    first = next(chunks).decode()
+    assert first.startswith("retry: 1234\n")
+    assert _subscribers(redis_url) == 1  # subscribed before the first byte: nothing committed from now on is lost
+
+    add_note(ticket, "call the customer back", agent)
+    other = ingest("c2", "another customer", "2", author="zed")
+    started = time.monotonic()
+    rest = b"".join(chunks).decode()  # runs until the stream's lifetime is over
+    assert time.monotonic() - started < 3
+    events = _events(rest)
+    assert [(e["event"], e["data"]["ticket_id"], e["data"]["kind"]) for e in events] == [
+        ("ticket", ticket.id, "note"), ("ticket", other.id, "created"),
+    ]
+    assert [int(e["id"]) for e in events] == [_sequence(redis_url) - 1, _sequence(redis_url)]
+    assert ": keep-alive" in rest  # heartbeats while nothing happens
+    response.close()
+    assert _subscribers(redis_url) == 0
+
+
+def test_a_browser_that_missed_events_is_told_to_catch_up(app, logged_in, agent, ticket, short_streams, redis_url, monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_STREAM_SECONDS", 0.2)
+    seen = _sequence(redis_url)
+    add_note(ticket, "while the browser was reconnecting", agent)
+    last = str(_sequence(redis_url))
+    missed = _events(b"".join(logged_in.get("/events", headers={"Last-Event-ID": str(seen)}, buffered=False).response).decode())
+    assert [(e["id"], e["data"]) for e in missed] == [(last, {"ticket_id": None, "kind": "missed"})]
+    current = _events(b"".join(logged_in.get("/events", headers={"Last-Event-ID": last}, buffered=False).response).decode())
+    assert current == []
+    # a nonsense id is ignored, like no id at all
+    for junk in ("abc", "-1", "9" * 40, "１"):
+        assert _events(b"".join(logged_in.get("/events", headers={"Last-Event-ID": junk}, buffered=False).response).decode()) == []
+
+
+def test_a_client_that_goes_away_frees_its_subscription(logged_in, short_streams, redis_url):
+    response = logged_in.get("/events", buffered=False)
+    next(iter(response.response))
+    assert _subscribers(redis_url) == 1
+    response.close()  # what the server does when the browser disconnects
+    assert _subscribers(redis_url) == 0
+
+
+def test_malformed_channel_messages_are_skipped(logged_in, agent, ticket, short_streams, redis_url):
+    response = logged_in.get("/events", buffered=False)
+    chunks = iter(response.response)
+    next(chunks)
+    redis = Redis.from_url(redis_url)
+    for junk in (b"not json", b'{"seq": "x"}', b'{"seq": 5, "ticket_id": "<script>"}', b"[1,2]"):
+        redis.publish(TICKET_CHANNEL, junk)
+    add_note(ticket, "a real change", agent)
+    events = _events(b"".join(chunks).decode())
+    assert [(e["data"]["ticket_id"], e["data"]["kind"]) for e in events] == [(ticket.id, "note")]
+
+
+def test_presence_changes_are_pushed_to_open_streams(app, logged_in, ticket, short_streams):
+    """Bea starts replying: Ada's stream says so at once (only on a change, not on every heartbeat)."""
+    from inbox.auth.users import create_user
+    from tests.live.test_presence import Browser
+
+    create_user("bea@example.com", "Bea Tanaka", "agent", "correct horse battery")
+    bea = Browser(app, "bea@example.com")
+    response = logged_in.get("/events", buffered=False)
+    chunks = iter(response.response)
+    next(chunks)
+    for state in ("viewing", "viewing", "replying", "replying", "left"):
+        assert bea.post(f"/tickets/{ticket.id}/presence", json={"state": state}, headers={"X-CSRFToken": bea.token}).status_code == 200
+    events = _events(b"".join(chunks).decode())
+    assert [(e["event"], e["data"], "id" in e) for e in events] == [("presence", {"ticket_id": ticket.id}, False)] * 3
