@@ -35,6 +35,7 @@ bench: $(MODEL_STAMP)
 	$(PY) bench/weekly_export.py
 	$(PY) bench/sla_sweep.py  # needs PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/inbox_bench)
 	$(PY) bench/inbox_list.py  # needs PostgreSQL: BENCH_DATABASE_URL (default .../inbox_bench_list); seeds 1 M tickets once (~3 min)
+	$(PY) bench/live_sse.py  # 20 open live streams vs page latency on the gunicorn settings `inbox run` uses
 
 eval-sentiment: $(MODEL_STAMP)
 	$(PY) -m inbox sentiment eval

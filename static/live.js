@@ -114,6 +114,36 @@
     return Array.prototype.slice.call(scope.querySelectorAll("tr"));
   }
 
+  // the fragment's headers carry the tab counts and the next-page link, so the page stays in step
+  function updateCounts(raw) {
+    var counts;
+    try { counts = JSON.parse(raw || "null"); } catch (e) { return; }
+    if (!counts || typeof counts !== "object") return;
+    document.querySelectorAll("nav.views a[data-view]").forEach(function (tab) {
+      var value = counts[tab.getAttribute("data-view")];
+      var span = tab.querySelector(".count");
+      if (span && (typeof value === "number" || typeof value === "string")) span.textContent = String(value);
+    });
+  }
+
+  function updateNext(url) {
+    var pager = document.querySelector("nav.pager");
+    if (!pager || url === null) return;
+    var link = pager.querySelector('a[rel="next"]');
+    // only our own relative links, never whatever a header might hold
+    if (url && url.charAt(0) === "/" && url.charAt(1) !== "/") {
+      if (!link) {
+        link = document.createElement("a");
+        link.rel = "next";
+        link.textContent = "Next page \u2192";
+        pager.appendChild(link);
+      }
+      link.setAttribute("href", url);
+    } else if (link) {
+      link.remove();
+    }
+  }
+
   var inFlight = false;
   var again = false;
   var lastRefresh = 0;
@@ -132,6 +162,8 @@
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
         if (!response.ok || response.redirected || type.indexOf("text/html") !== 0) throw new Error("no rows");
+        updateCounts(response.headers.get("X-Inbox-Counts"));
+        updateNext(response.headers.get("X-Inbox-Next"));
         return response.text();
       })
       .then(function (html) {
