@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import runpy
 import signal
 import socket
 import statistics
@@ -191,8 +192,8 @@ def _cpu_seconds(pid: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--streams", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=None, help="default: what `inbox run` uses")
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py")
+    parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py")
     parser.add_argument("--lifetime", type=float, default=60, help="seconds a stream lives before the client reconnects")
     parser.add_argument("--rounds", type=int, default=20, help="page timing rounds (list, fragment, ticket each)")
     parser.add_argument("--notes", type=int, default=10, help="changes whose delivery to every stream is timed")
@@ -206,15 +207,18 @@ def main() -> int:
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     from inbox.queue import stop_embedded_redis
-    from inbox.supervisor import WEB_THREADS, gunicorn_command
+    from inbox.supervisor import GUNICORN_CONFIG, gunicorn_command
 
-    threads = args.threads or WEB_THREADS
+    configured = runpy.run_path(str(GUNICORN_CONFIG))
+    threads = args.threads or configured["threads"]
+    args.workers = args.workers or configured["workers"]
     database_url, redis_url, ticket_id = _seed(300)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, INBOX_LIVE_STREAM_SECONDS=str(args.lifetime),
                PYTHONUNBUFFERED="1")
-    command = [c for c in gunicorn_command("127.0.0.1", port, args.workers, threads) if c not in ("--access-logfile", "-")]
+    command = gunicorn_command("127.0.0.1", port, args.workers, threads)
+    command[command.index("--access-logfile") + 1] = "/dev/null"
     web = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the server below is stopped too

@@ -19,7 +19,7 @@ from .config import PROJECT_ROOT
 log = logging.getLogger("inbox.run")
 
 STOP_GRACE_SECONDS = 20
-WEB_THREADS = 32
+GUNICORN_CONFIG = PROJECT_ROOT / "gunicorn.conf.py"
 
 
 @dataclass
@@ -37,19 +37,14 @@ class Prepared:
 
 
 def gunicorn_command(host: str, port: int, workers: int | None = None, threads: int | None = None) -> list[str]:
-    """The web server: gthread workers, with enough threads that open live streams leave room for pages.
-
-    Each browser tab on the inbox or a ticket holds one thread with its /events stream (at most
-    LIVE_STREAM_SECONDS, then it reconnects; a hidden tab lets go after 30 s). A connection is handed to
-    a worker before a thread is free, so one worker's threads must cover the streams that land on it
-    plus the page requests behind them; idle stream threads cost memory, not CPU. Measured in
-    bench/live_sse.py and docs/benchmarks.md.
-    """
-    return [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
-            "--worker-class", "gthread",
-            "--workers", str(workers or os.environ.get("WEB_CONCURRENCY", "2")),
-            "--threads", str(threads or os.environ.get("WEB_THREADS", str(WEB_THREADS))),
-            "--access-logfile", "-", "--graceful-timeout", "10"]
+    """The web server, with the settings in gunicorn.conf.py (gthread workers sized for live streams)."""
+    command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", str(GUNICORN_CONFIG),
+               "--bind", f"{host}:{port}", "--access-logfile", "-"]
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads:
+        command += ["--threads", str(threads)]
+    return command
 
 
 def _prepare(demo: bool) -> Prepared:

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("LIVE_HEARTBEAT_SECONDS", 15)
     # longer than gunicorn's 2 s keep-alive: a reconnect never races the server closing the idle connection
     app.config.setdefault("LIVE_RETRY_MS", 3000)
+    app.config.setdefault("LIVE_SINGLE_THREAD_RETRY_MS", 30000)
     app.config.setdefault("PRESENCE_TTL_SECONDS", 25)
     app.extensions["inbox_live"] = Live(app)
     install_session_hooks()

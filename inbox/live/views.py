@@ -39,11 +39,16 @@ def events() -> Any:
     except RedisError as exc:
         current_app.logger.warning("live stream unavailable: %s", exc)
         return Response("live updates are unavailable right now\n", 503, {"Retry-After": "30"}, mimetype="text/plain")
+    lifetime, retry_ms = float(config["LIVE_STREAM_SECONDS"]), int(config["LIVE_RETRY_MS"])
+    if not request.environ.get("wsgi.multithread"):
+        # a server that answers one request at a time (gunicorn's sync worker) must not be held by a
+        # stream: answer what was missed at once and have the browser come back later, like polling
+        lifetime, retry_ms = 0.0, int(config["LIVE_SINGLE_THREAD_RETRY_MS"])
     stream = ticket_events(
         pubsub,
-        lifetime=float(config["LIVE_STREAM_SECONDS"]),
+        lifetime=lifetime,
         heartbeat=float(config["LIVE_HEARTBEAT_SECONDS"]),
-        retry_ms=int(config["LIVE_RETRY_MS"]),
+        retry_ms=retry_ms,
         last_seen=parse_event_id(request.headers.get("Last-Event-ID")),
         current=current,
     )

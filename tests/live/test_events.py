@@ -40,6 +40,12 @@ def _subscribers(redis_url: str) -> int:
     return Redis.from_url(redis_url).pubsub_numsub(TICKET_CHANNEL)[0][1]
 
 
+def _open(client, last_event_id: str | None = None, threaded: bool = True):
+    """GET /events as a threaded server (gunicorn gthread, werkzeug) would run it; streamed, not buffered."""
+    headers = {"Last-Event-ID": last_event_id} if last_event_id is not None else {}
+    return client.get("/events", headers=headers, buffered=False, environ_overrides={"wsgi.multithread": threaded})
+
+
 def _sequence(redis_url: str) -> int:
     return int(Redis.from_url(redis_url).get(SEQUENCE_KEY))
 
@@ -50,7 +56,7 @@ def test_events_need_a_login(client):
 
 
 def test_stream_delivers_committed_changes_then_ends(logged_in, agent, ticket, short_streams, redis_url):
-    response = logged_in.get("/events", buffered=False)
+    response = _open(logged_in)
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
     assert "no-cache" in response.headers["Cache-Control"]
@@ -79,17 +85,17 @@ def test_a_browser_that_missed_events_is_told_to_catch_up(app, logged_in, agent,
     seen = _sequence(redis_url)
     add_note(ticket, "while the browser was reconnecting", agent)
     last = str(_sequence(redis_url))
-    missed = _events(b"".join(logged_in.get("/events", headers={"Last-Event-ID": str(seen)}, buffered=False).response).decode())
+    missed = _events(b"".join(_open(logged_in, str(seen)).response).decode())
     assert [(e["id"], e["data"]) for e in missed] == [(last, {"ticket_id": None, "kind": "missed"})]
-    current = _events(b"".join(logged_in.get("/events", headers={"Last-Event-ID": last}, buffered=False).response).decode())
+    current = _events(b"".join(_open(logged_in, last).response).decode())
     assert current == []
     # a nonsense id is ignored, like no id at all
     for junk in ("abc", "-1", "9" * 40, "１"):
-        assert _events(b"".join(logged_in.get("/events", headers={"Last-Event-ID": junk}, buffered=False).response).decode()) == []
+        assert _events(b"".join(_open(logged_in, junk).response).decode()) == []
 
 
 def test_a_client_that_goes_away_frees_its_subscription(logged_in, short_streams, redis_url):
-    response = logged_in.get("/events", buffered=False)
+    response = _open(logged_in)
     next(iter(response.response))
     assert _subscribers(redis_url) == 1
     response.close()  # what the server does when the browser disconnects
@@ -97,7 +103,7 @@ def test_a_client_that_goes_away_frees_its_subscription(logged_in, short_streams
 
 
 def test_malformed_channel_messages_are_skipped(logged_in, agent, ticket, short_streams, redis_url):
-    response = logged_in.get("/events", buffered=False)
+    response = _open(logged_in)
     chunks = iter(response.response)
     next(chunks)
     redis = Redis.from_url(redis_url)
@@ -115,10 +121,21 @@ def test_presence_changes_are_pushed_to_open_streams(app, logged_in, ticket, sho
 
     create_user("bea@example.com", "Bea Tanaka", "agent", "correct horse battery")
     bea = Browser(app, "bea@example.com")
-    response = logged_in.get("/events", buffered=False)
+    response = _open(logged_in)
     chunks = iter(response.response)
     next(chunks)
     for state in ("viewing", "viewing", "replying", "replying", "left"):
         assert bea.post(f"/tickets/{ticket.id}/presence", json={"state": state}, headers={"X-CSRFToken": bea.token}).status_code == 200
     events = _events(b"".join(chunks).decode())
     assert [(e["event"], e["data"], "id" in e) for e in events] == [("presence", {"ticket_id": ticket.id}, False)] * 3
+
+
+def test_a_one_request_at_a_time_server_is_never_held(app, logged_in, agent, ticket, redis_url):
+    """gunicorn's sync worker: the stream answers at once (with what was missed) and asks for a later retry."""
+    seen = _sequence(redis_url)
+    add_note(ticket, "meanwhile", agent)
+    started = time.monotonic()
+    text = b"".join(_open(logged_in, str(seen), threaded=False).response).decode()
+    assert time.monotonic() - started < 1
+    assert text.startswith(f"retry: {app.config['LIVE_SINGLE_THREAD_RETRY_MS']}\n")
+    assert [e["data"]["kind"] for e in _events(text)] == ["missed"]
