@@ -369,11 +369,15 @@
   function guardReply() {
     if (!replyForm) return;
     var confirmed = false;
+    var checking = false;
     replyForm.addEventListener("submit", function (ev) {
       if (confirmed) { confirmed = false; return; }
       ev.preventDefault();
+      if (checking) return; // a second click while we ask must not send the reply twice
+      checking = true;
       var submitter = ev.submitter;
       othersReplying().then(function (replying) {
+        checking = false;
         if (replying.length) {
           var names = replying.map(function (p) { return p.name; }).join(", ");
           var verb = replying.length === 1 ? " is" : " are";
