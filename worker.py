@@ -1,7 +1,7 @@
 """Start one RQ worker: `python worker.py [--burst]` (same as `inbox worker`)."""
 import sys
 
-from inbox.workers import run_worker
+from inbox.jobs.worker import run_worker
 
 if __name__ == "__main__":
     run_worker(burst="--burst" in sys.argv[1:])

@@ -46,7 +46,7 @@ def _seed(tickets: int) -> tuple[str, str, int]:
     from inbox.channels import get_or_create_account
     from inbox.connectors.jsonl import message_from_record
     from inbox.extensions import db
-    from inbox.queue import redis_url
+    from inbox.redis_client import redis_url
     from inbox.sentiment import Sentiment
     from inbox.setup import upgrade_database
     from inbox.tickets.ingest import ingest_messages
@@ -206,8 +206,8 @@ def main() -> int:
     os.environ["INBOX_INSTANCE_PATH"] = str(instance)
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
-    from inbox.queue import stop_embedded_redis
-    from inbox.supervisor import GUNICORN_CONFIG, gunicorn_command
+    from inbox.redis_client import stop_embedded_redis
+    from inbox.cli.run import GUNICORN_CONFIG, gunicorn_command
 
     configured = runpy.run_path(str(GUNICORN_CONFIG))
     threads = args.threads or configured["threads"]

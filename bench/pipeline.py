@@ -215,7 +215,7 @@ def fresh_instance(index: int) -> Iterator[Any]:
     os.environ["INBOX_INSTANCE_PATH"] = str(path)
     from inbox import create_app
     from inbox.extensions import db
-    from inbox.queue import _embedded, get_redis
+    from inbox.redis_client import _embedded, get_redis
     from inbox.setup import upgrade_database
 
     app = create_app()
@@ -240,7 +240,8 @@ def fresh_instance(index: int) -> Iterator[Any]:
 def make_worker():
     from rq import SimpleWorker
 
-    from inbox.queue import ALL_QUEUES, get_queue, get_redis
+    from inbox.jobs import ALL_QUEUES, get_queue
+from inbox.redis_client import get_redis
 
     return SimpleWorker([get_queue(name) for name in ALL_QUEUES], connection=get_redis())
 
@@ -274,8 +275,8 @@ def run_pipeline(index: int, messages: dict[str, list[dict]], expected: dict[str
     from sqlalchemy import func, select
 
     from inbox.extensions import db
-    from inbox.importer import import_jsonl
-    from inbox.queue import INGEST_QUEUE, get_queue
+    from inbox.channels.importer import import_jsonl
+    from inbox.jobs import INGEST_QUEUE, get_queue
     from inbox.tickets.models import Message, Ticket
 
     with fresh_instance(index) as app:
@@ -340,7 +341,7 @@ def run_raw_model(batches: list[list[str]], n_messages: int) -> dict[str, Any]:
 
 
 def run_rq_noop(index: int, n: int) -> dict[str, Any]:
-    from inbox.queue import INGEST_QUEUE, get_queue
+    from inbox.jobs import INGEST_QUEUE, get_queue
 
     with fresh_instance(index):
         queue = get_queue(INGEST_QUEUE)
@@ -371,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from inbox.poller import BATCH_SIZE
+    from inbox.channels.poller import BATCH_SIZE
     from inbox.sentiment import get_classifier
 
     used, messages = make_messages(args.messages, args.source)

@@ -54,8 +54,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_live(app)
 
     from .web.filters import register_filters
+    from .web.outages import register as register_outage_pages
 
     register_filters(app)
+    register_outage_pages(app)
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

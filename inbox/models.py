@@ -1,6 +1,6 @@
 """Imports every model so that metadata (and Alembic) sees all tables."""
 from .auth.models import User  # noqa: F401
-from .channels import ChannelAccount  # noqa: F401
+from .channels.models import ChannelAccount, RejectedMessage  # noqa: F401
 from .tickets.models import (  # noqa: F401
     BusinessCalendar,
     Contact,

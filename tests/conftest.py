@@ -25,7 +25,7 @@ def redis_url():
     if url:
         yield url
         return
-    from inbox.queue import embedded_redis_url, stop_embedded_redis
+    from inbox.redis_client import embedded_redis_url, stop_embedded_redis
 
     yield embedded_redis_url(str(_SESSION_DIR / "redis.db"))
     stop_embedded_redis(owner=True)
@@ -122,12 +122,12 @@ def logged_in(client, agent):
 @pytest.fixture
 def run_jobs(app):
     """Run every queued job in this process with RQ's SimpleWorker in burst mode."""
-    from rq import SimpleWorker
-
-    from inbox.queue import ALL_QUEUES, get_queue, get_redis
+    from inbox.jobs import ALL_QUEUES, get_queue
+    from inbox.jobs.worker import InboxWorker
+    from inbox.redis_client import get_redis
 
     def _run() -> None:
-        worker = SimpleWorker([get_queue(name) for name in ALL_QUEUES], connection=get_redis())
+        worker = InboxWorker([get_queue(name) for name in ALL_QUEUES], connection=get_redis())
         worker.work(burst=True)
 
     return _run

@@ -34,7 +34,7 @@ def _fill(rule: str, ids: dict[str, int | str]) -> str:
 
 def _ids(ticket) -> dict[str, int | str]:
     return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": "0", "account_id": ticket.account_id,
-            "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1}
+            "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1, "job_id": "no-such-job"}
 
 
 # Every route × method, and what each kind of visitor gets. (least role, status for that role and above,
@@ -100,6 +100,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.admin_user_create", "POST"): ("admin", 422, {}),
     ("web.admin_user_role", "POST"): ("admin", 302, {}),
     ("web.admin_user_active", "POST"): ("admin", 400, {}),
+    ("web.pipeline", "GET"): ("admin", 200, {}),
+    ("web.retry_job", "POST"): ("admin", 302, {}),  # "no longer in the failed list"
 }
 ROLE_ORDER = ("agent", "lead", "admin")
 
@@ -241,7 +243,11 @@ def test_hostile_query_strings_are_harmless(logged_in, ticket):
 def test_healthz_reports_database_and_redis(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    body = response.get_json()
+    assert (body["status"], body["database"], body["redis"]) == ("ok", "ok", "ok")
+    # what an operator needs at a glance: workers, failures, set-aside input, whether Redis keeps its data
+    assert {"failed_jobs", "rejected_messages", "workers", "queued", "redis_aof"} <= body.keys()
+    assert body["failed_jobs"] == 0 and body["checks"]["failed jobs"]["state"] == "ok"
 
 
 def test_agent_corrects_sentiment_with_who_and_when(logged_in, ticket, agent):

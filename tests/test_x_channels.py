@@ -10,7 +10,7 @@ from inbox.auth.users import create_user
 from inbox.channels import account_by_name
 from inbox.cli import main
 from inbox.extensions import db
-from inbox.poller import poll_once
+from inbox.channels.poller import poll_once
 from tests.connectors.x_replay import BRAND_ID, CREDENTIALS, replay
 from tests.helpers import csrf_token
 

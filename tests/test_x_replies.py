@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from inbox.channel_settings import add_account
+from inbox.channels.settings import add_account
 from inbox.channels import get_or_create_account
 from inbox.connectors.base import ConnectorError
-from inbox.delivery import deliver_reply
+from inbox.jobs.delivery import deliver_reply
 from inbox.extensions import db
-from inbox.poller import poll_once
+from inbox.channels.poller import poll_once
 from inbox.tickets.models import Message, Ticket, TicketEvent
 from tests.connectors.x_replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, replay
 from tests.helpers import ago, csrf_token, message, write_jsonl

@@ -44,10 +44,10 @@ def prepare() -> tuple[Any, int]:
     from inbox import create_app
     from inbox.auth.users import create_user
     from inbox.extensions import db
-    from inbox.poller import poll_once
+    from inbox.channels.poller import poll_once
     from inbox.setup import seed_demo_channels, upgrade_database
     from inbox.tickets.models import Ticket
-    from inbox.workers import run_worker
+    from inbox.jobs.worker import run_worker
 
     app = create_app()
     with app.app_context():
@@ -171,7 +171,7 @@ def main() -> int:
     finally:
         if server is not None:
             server.shutdown()
-        from inbox.queue import stop_embedded_redis
+        from inbox.redis_client import stop_embedded_redis
 
         stop_embedded_redis(owner=True)  # this script started it
         shutil.rmtree(TMP, ignore_errors=True)

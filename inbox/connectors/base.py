@@ -6,8 +6,9 @@ the poller decides when the cursor is saved (after the batch is safely queued).
 from __future__ import annotations
 
 import logging
+import math
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Mapping
 
@@ -16,10 +17,13 @@ log = logging.getLogger(__name__)
 MESSAGE_KINDS = ("mention", "dm", "reply", "email", "sms", "call")
 DIRECTIONS = ("inbound", "outbound")
 
-# Limits that protect the database and the UI from hostile payloads; longer values are cut.
+# Limits that protect the database, the model and the UI from hostile payloads.
 MAX_TEXT_CHARS = 50_000
 MAX_FIELD_CHARS = 512
 MAX_URL_CHARS = 2048
+# Timestamps outside this range are typos or attacks, and some break date arithmetic downstream.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 class InvalidMessage(ValueError):
@@ -56,6 +60,16 @@ class InboundMessage:
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> "InboundMessage":
+        """The queued form back into a message, validated again (the queue is input too)."""
+        try:
+            return check_message(cls._from_payload(data))
+        except InvalidMessage:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise InvalidMessage(f"malformed queued message ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+    @classmethod
+    def _from_payload(cls, data: Mapping[str, Any]) -> "InboundMessage":
         author = data["author"]
         return cls(
             external_id=data["external_id"],
@@ -78,7 +92,8 @@ class InboundMessage:
 
 
 def clean_text(value: Any, limit: int = MAX_TEXT_CHARS) -> str:
-    """Text as stored: str, NULs removed (PostgreSQL rejects them), cut to `limit`."""
+    """Text from a network's own API, as stored: str, NULs removed (PostgreSQL rejects them), cut
+    to `limit`. Files and other input that must be kept whole are checked with `check_message`."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -89,14 +104,107 @@ def clean_text(value: Any, limit: int = MAX_TEXT_CHARS) -> str:
 def to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise InvalidMessage("created_at has no UTC offset")
-    return value.astimezone(timezone.utc)
+    try:
+        moment = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidMessage("created_at is out of range") from None
+    if not EARLIEST <= moment < LATEST:
+        raise InvalidMessage(f"created_at {moment.date().isoformat()} is outside 1970-2100")
+    return moment
+
+
+def text_problem(value: str, name: str, limit: int) -> str | None:
+    """Why the database or the model cannot take this string, or None."""
+    if len(value) > limit:
+        return f"{name} is longer than {limit:,} characters"
+    if "\x00" in value:
+        return f"{name} contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{name} contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def check_message(message: "InboundMessage") -> "InboundMessage":
+    """Reject what the model, the database or the UI cannot take, with a reason a person can act on.
+
+    Every connector's output and every queued payload passes here, so one bad item is reported
+    and set aside before it can fail a whole batch."""
+    fields = [
+        ("external_id", message.external_id, MAX_FIELD_CHARS),
+        ("kind", message.kind, MAX_FIELD_CHARS),
+        ("conversation", message.conversation, MAX_FIELD_CHARS),
+        ("author.id", message.author.external_id, MAX_FIELD_CHARS),
+        ("author.handle", message.author.handle, MAX_FIELD_CHARS),
+        ("author.name", message.author.name, MAX_FIELD_CHARS),
+        ("text", message.text, MAX_TEXT_CHARS),
+        ("in_reply_to", message.in_reply_to or "", MAX_FIELD_CHARS),
+        ("url", message.url or "", MAX_URL_CHARS),
+        ("lang", message.lang or "", 16),
+    ]
+    for name, value, limit in fields:
+        if not isinstance(value, str):
+            raise InvalidMessage(f"{name} must be a string")
+        problem = text_problem(value, name, limit)
+        if problem:
+            raise InvalidMessage(problem)
+    for name in ("external_id", "conversation", "author.id"):
+        if not dict((n, v) for n, v, _ in fields)[name].strip():
+            raise InvalidMessage(f"{name} is empty")
+    if message.kind not in MESSAGE_KINDS:
+        raise InvalidMessage(f"kind must be one of {', '.join(MESSAGE_KINDS)}")
+    if message.direction not in DIRECTIONS:
+        raise InvalidMessage("direction must be inbound or outbound")
+    followers = message.author.followers
+    if followers is not None and (isinstance(followers, bool) or not isinstance(followers, int) or not 0 <= followers < 2**63):
+        raise InvalidMessage("author.followers must be a non-negative integer")
+    if not isinstance(message.created_at, datetime):
+        raise InvalidMessage("created_at must be a timestamp")
+    to_utc(message.created_at)
+    if not isinstance(message.raw, dict):
+        raise InvalidMessage("raw payload must be an object")
+    return replace(message, raw=storable(message.raw))
+
+
+def storable(value: Any) -> Any:
+    """A raw payload the database can keep: NULs dropped and lone surrogates escaped in every
+    string (the fields Inbox reads are checked, not repaired; the rest is kept for reference)."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {storable(str(k)): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):  # NaN and Infinity are not JSON
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One item a connector could not turn into a message: where it was, why, and what it was."""
+
+    reference: str  # "sms.jsonl line 12", "tweet 1234"
+    reason: str
+    payload: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.reason}"
 
 
 @dataclass
 class FetchResult:
     messages: list[InboundMessage]
     cursor: dict[str, Any]
-    rejected: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    # set while the account works through a backlog, in words an admin reads ("catching up: ...")
+    catching_up: str | None = None
 
 
 class Connector(ABC):

@@ -33,6 +33,8 @@ MAX_TICKETS_PER_COMMIT = 50
 # after a failed publish, skip publishing for this long: a Redis outage must not add a timeout to every commit
 BACKOFF_SECONDS = 5.0
 
+# execution option for a statement on tickets the same flush already reports (counter increments)
+ROWS_REPORTED = "inbox_live_rows_reported"
 _PENDING = "inbox_live_changes"
 _BULK = "inbox_live_bulk"
 # statements that change many rows at once and name no ticket (the sweep's UPDATE tickets ...)
@@ -69,7 +71,7 @@ class Live:
     def redis(self) -> Redis:
         """For publishing and presence: short timeouts, so a stuck Redis cannot hold a request."""
         if self._client is None:
-            from ..queue import redis_url
+            from ..redis_client import redis_url
 
             self._client = Redis.from_url(redis_url(self._app), socket_connect_timeout=2, socket_timeout=2)
         return self._client
@@ -77,7 +79,7 @@ class Live:
     def subscribe(self) -> PubSub:
         """A subscription to the ticket and presence channels (its own connection, no read timeout: it waits)."""
         if self._subscriber is None:
-            from ..queue import redis_url
+            from ..redis_client import redis_url
 
             self._subscriber = Redis.from_url(redis_url(self._app), socket_connect_timeout=2, health_check_interval=0)
         from .presence import PRESENCE_CHANNEL
@@ -157,6 +159,8 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 def _on_execute(state: ORMExecuteState) -> Any:
     """UPDATE/INSERT ... SELECT statements name no ticket; note "many changed" if any row was."""
     if not (state.is_update or state.is_insert or state.is_delete):
+        return None
+    if state.execution_options.get(ROWS_REPORTED):  # the writer's flush already named these tickets
         return None
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) not in _BULK_TABLES:

@@ -19,7 +19,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from ..extensions import db
-from ..queue import get_redis
+from ..redis_client import get_redis
 from ..timeutil import utcnow
 from .models import Ticket
 from .queries import VIEWS, view_conditions

@@ -1,31 +1,41 @@
 """Turning a batch of normalised messages into contacts, tickets and message rows.
 
-One transaction per batch. Idempotent on (account, external id): a batch ingested twice, or
-retried after a crash, changes nothing the second time.
+One transaction per batch, exactly-once in effect with any number of workers:
+- the batch first locks what it is about to decide on — its conversations and its authors'
+  identities (PostgreSQL: transaction advisory locks taken in one sorted order, so two batches
+  never deadlock on them; SQLite: BEGIN IMMEDIATE, the database's one writer lock) — and only then
+  reads which messages are already stored and which ticket each conversation has;
+- a partial unique index allows one open ticket per account and conversation, so even a writer
+  that skipped the lock cannot open a second one;
+- message counts are recounted from the message rows, never incremented in memory.
+A batch ingested twice, or retried after a crash or a conflict, changes nothing the second time.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.orm import selectinload
 
-from ..channels import ChannelAccount
+from ..channels.models import ChannelAccount
 from ..connectors.base import InboundMessage
 from ..extensions import db
+from ..live.publish import ROWS_REPORTED
 from ..sentiment import Sentiment
-from ..timeutil import utcnow
 from .conversations import Placement, TicketSnapshot, place_message
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
-from .policies import PolicyBook, targets_of
+from .policies import PolicyBook
 from .priority import initial_priority, raise_priority
-from .sla import due_after, due_times
 
 log = logging.getLogger(__name__)
 
 PUBLIC_KINDS = ("mention", "reply")
+_CHUNK = 500
 
 
 @dataclass
@@ -40,9 +50,34 @@ class IngestResult:
         return sorted(set(self.tickets_created) | set(self.tickets_updated))
 
 
-def _subject(text: str) -> str:
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+def subject_of(message: InboundMessage) -> str:
+    """An email's subject when it has one, else the first non-empty line."""
+    subject = (message.raw or {}).get("subject") if isinstance(message.raw, dict) else None
+    if isinstance(subject, str) and subject.strip():
+        return subject.strip()[:200]
+    first = next((line.strip() for line in message.text.splitlines() if line.strip()), "")
     return first[:200]
+
+
+def lock_key(*parts: object) -> int:
+    """A stable signed 64-bit key for pg_advisory_xact_lock."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_batch(account: ChannelAccount, messages: Sequence[InboundMessage]) -> None:
+    """Start the batch's transaction holding the locks its decisions depend on (see module doc)."""
+    db.session.rollback()  # the locks must come first in a fresh transaction (SQLite: before any read)
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("BEGIN IMMEDIATE"))
+        return
+    keys = {lock_key("conversation", account.id, m.conversation) for m in messages}
+    keys |= {lock_key("identity", account.channel, m.author.external_id) for m in messages if m.direction == "inbound"}
+    if keys:
+        db.session.execute(
+            text("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS s"),
+            {"keys": sorted(keys)},
+        )
 
 
 class _Batch:
@@ -52,18 +87,50 @@ class _Batch:
         self.policies = PolicyBook()
         self.identities: dict[str, ContactIdentity] = {}
         self.latest: dict[str, Ticket | None] = {}
+        self.unattached: dict[str, list[Message]] = defaultdict(list)
+        self.created: list[Ticket] = []
+        self.touched: dict[int, Ticket] = {}
+        self.rows: list[Message] = []
         self.result = IngestResult()
+
+    # -- everything the batch decides on, read once under the lock --------------------------------
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        account = self.account
+        authors = sorted({m.author.external_id for m in messages if m.direction == "inbound"})
+        for start in range(0, len(authors), _CHUNK):
+            for identity in db.session.scalars(
+                select(ContactIdentity).options(selectinload(ContactIdentity.contact)).where(
+                    ContactIdentity.channel == account.channel,
+                    ContactIdentity.external_id.in_(authors[start:start + _CHUNK]),
+                )
+            ):
+                self.identities[identity.external_id] = identity
+        conversations = sorted({m.conversation for m in messages})
+        for start in range(0, len(conversations), _CHUNK):
+            chunk = conversations[start:start + _CHUNK]
+            newest = (
+                select(func.max(Ticket.id))
+                .where(Ticket.account_id == account.id, Ticket.conversation_key.in_(chunk))
+                .group_by(Ticket.conversation_key)
+            )
+            for ticket in db.session.scalars(
+                select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.sla_policy)).where(Ticket.id.in_(newest))
+            ):
+                self.latest[ticket.conversation_key] = ticket
+            # the brand's own earlier posts that opened no ticket: context for the one that opens now
+            for message in db.session.scalars(
+                select(Message).where(
+                    Message.account_id == account.id, Message.conversation_key.in_(chunk), Message.ticket_id.is_(None)
+                ).order_by(Message.id)
+            ):
+                self.unattached[message.conversation_key].append(message)
+
+    # -- contacts ------------------------------------------------------------------------------
 
     def identity_for(self, message: InboundMessage) -> ContactIdentity:
         author = message.author
         identity = self.identities.get(author.external_id)
-        if identity is None:
-            identity = db.session.scalar(
-                select(ContactIdentity).where(
-                    ContactIdentity.channel == self.account.channel,
-                    ContactIdentity.external_id == author.external_id,
-                )
-            )
         if identity is None:
             contact = Contact(display_name=author.name)
             identity = ContactIdentity(
@@ -73,31 +140,25 @@ class _Batch:
                 handle=author.handle,
                 name=author.name,
                 followers=author.followers,
+                updated_at=message.created_at,
             )
             db.session.add_all([contact, identity])
-        else:
-            identity.handle, identity.name = author.handle, author.name
-            if author.followers is not None:
+            self.identities[author.external_id] = identity
+        elif message.created_at >= identity.updated_at:
+            # the newest message tells the customer's current handle; an older one replayed later does not
+            if (identity.handle, identity.name) != (author.handle, author.name):
+                identity.handle, identity.name = author.handle, author.name
+            if author.followers is not None and identity.followers != author.followers:
                 identity.followers = author.followers
-            identity.updated_at = utcnow()
-        self.identities[author.external_id] = identity
+            identity.updated_at = message.created_at
         return identity
 
-    def latest_ticket(self, conversation: str) -> Ticket | None:
-        if conversation not in self.latest:
-            self.latest[conversation] = db.session.scalar(
-                select(Ticket)
-                .where(Ticket.account_id == self.account.id, Ticket.conversation_key == conversation)
-                .order_by(Ticket.id.desc())
-                .limit(1)
-            )
-        return self.latest[conversation]
+    # -- tickets -------------------------------------------------------------------------------
 
     def open_ticket(self, message: InboundMessage, identity: ContactIdentity, sentiment: Sentiment | None) -> Ticket:
         priority = initial_priority(
             sentiment.label if sentiment else None, identity.followers, public=message.kind in PUBLIC_KINDS
         )
-        policy = self.policies.policy_for(self.account.channel, priority)
         ticket = Ticket(
             account_id=self.account.id,
             channel=self.account.channel,
@@ -106,55 +167,36 @@ class _Batch:
             kind=message.kind,
             status="new",
             priority=priority,
-            subject=_subject(message.text),
+            subject=subject_of(message),
             opened_at=message.created_at,
             last_customer_message_at=message.created_at,
+            sla_policy=self.policies.policy_for(self.account.channel, priority),
+            message_count=0,
+            events=[],
         )
-        if policy is not None:
-            due = due_times(message.created_at, targets_of(policy), self.policies.calendar_for(policy))
-            ticket.sla_policy = policy
-            ticket.first_response_due_at = due.first_response_due_at
-            ticket.resolution_due_at = due.resolution_due_at
-        ticket.refresh_due()
         db.session.add(ticket)
-        db.session.flush()
-        db.session.add(TicketEvent(ticket=ticket, type="created", at=message.created_at, data={"priority": priority}))
-        # the brand's earlier posts in this conversation give the agent context
-        for earlier in db.session.scalars(
-            select(Message).where(
-                Message.account_id == self.account.id,
-                Message.conversation_key == message.conversation,
-                Message.ticket_id.is_(None),
-            )
-        ):
+        ticket.events.append(TicketEvent(type="created", at=message.created_at, data={"priority": priority}))
+        for earlier in self.unattached.pop(message.conversation, []):
             earlier.ticket = ticket
-            ticket.message_count += 1
+            self.rows.append(earlier)
         self.latest[message.conversation] = ticket
-        self.result.tickets_created.append(ticket.id)
+        self.created.append(ticket)
         return ticket
-
-    def next_response_due(self, ticket: Ticket, start: datetime) -> datetime | None:
-        policy = ticket.sla_policy
-        if policy is None:
-            return None
-        targets = targets_of(policy)
-        return due_after(start, targets.next_response, targets, self.policies.calendar_for(policy))
 
     def reopen(self, ticket: Ticket, message: InboundMessage) -> None:
         ticket.status = "open"
         ticket.resolved_at = None
-        ticket.next_response_due_at = self.next_response_due(ticket, message.created_at)
-        db.session.add(TicketEvent(ticket=ticket, type="reopened", at=message.created_at, data={"by": "customer"}))
+        ticket.events.append(TicketEvent(type="reopened", at=message.created_at, data={"by": "customer"}))
 
     def customer_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
         ticket.last_customer_message_at = max(ticket.last_customer_message_at or message.created_at, message.created_at)
         if ticket.status == "pending":
             ticket.status = "open"
-            db.session.add(TicketEvent(ticket=ticket, type="status", at=message.created_at, data={"from": "pending", "to": "open", "by": "customer"}))
+            ticket.events.append(TicketEvent(type="status", at=message.created_at,
+                                             data={"from": "pending", "to": "open", "by": "customer"}))
         # the SLA clocks are replayed from events (sla_clock): a customer message may start a next-response clock
-        db.session.add(TicketEvent(ticket=ticket, type="customer_message", at=message.created_at, data={"external_id": message.external_id}))
-        if ticket.first_response_at is not None and ticket.next_response_due_at is None:
-            ticket.next_response_due_at = self.next_response_due(ticket, message.created_at)
+        ticket.events.append(TicketEvent(type="customer_message", at=message.created_at,
+                                         data={"external_id": message.external_id}))
 
     def brand_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
         """A reply sent from the network itself (not through Inbox) still answers the customer."""
@@ -162,23 +204,24 @@ class _Batch:
             return
         if ticket.first_response_at is None:
             ticket.first_response_at = message.created_at
-            db.session.add(TicketEvent(ticket=ticket, type="first_response", at=message.created_at, data={"external_id": message.external_id}))
+            ticket.events.append(TicketEvent(type="first_response", at=message.created_at,
+                                             data={"external_id": message.external_id}))
         else:
-            db.session.add(TicketEvent(ticket=ticket, type="reply", at=message.created_at, data={"external_id": message.external_id, "source": "network"}))
-        ticket.next_response_due_at = None
+            ticket.events.append(TicketEvent(type="reply", at=message.created_at,
+                                             data={"external_id": message.external_id, "source": "network"}))
         if ticket.status == "new":
             ticket.status = "open"
 
     def add(self, message: InboundMessage, sentiment: Sentiment | None) -> None:
         inbound = message.direction == "inbound"
         identity = self.identity_for(message) if inbound else None
-        latest = self.latest_ticket(message.conversation)
+        latest = self.latest.get(message.conversation)
         snapshot = None if latest is None else TicketSnapshot(latest.status, latest.resolved_at)
         placement = place_message(snapshot, message.created_at, inbound, self.reopen_window)
 
         ticket: Ticket | None = latest
         if placement is Placement.NEW:
-            ticket = self.open_ticket(message, identity, sentiment) if inbound else None
+            ticket = self.open_ticket(message, identity, sentiment) if identity is not None else None
         elif placement is Placement.REOPEN:
             assert ticket is not None
             self.reopen(ticket, message)
@@ -190,7 +233,7 @@ class _Batch:
             external_id=message.external_id,
             direction=message.direction,
             kind=message.kind,
-            identity_id=identity.id if identity is not None and identity.id else None,
+            identity=identity,
             author_handle=message.author.handle,
             author_name=message.author.name,
             text=message.text,
@@ -200,17 +243,16 @@ class _Batch:
             lang=message.lang,
             raw=message.raw or None,
         )
-        if identity is not None and identity.id is None:
-            db.session.flush()
-            row.identity_id = identity.id
         if sentiment is not None:
             row.sentiment_label, row.sentiment_score, row.sentiment_model = sentiment.label, sentiment.score, sentiment.model
         db.session.add(row)
         self.result.stored += 1
         if ticket is None:
+            self.unattached[message.conversation].append(row)
             return
+        self.rows.append(row)
 
-        ticket.message_count += 1
+        self.touched[id(ticket)] = ticket
         if inbound:
             if placement is not Placement.NEW:
                 self.customer_wrote(ticket, message)
@@ -221,9 +263,42 @@ class _Batch:
                 ticket.priority = raise_priority(ticket.priority, proposed)
         else:
             self.brand_wrote(ticket, message)
-        ticket.refresh_due()
-        if ticket.id not in self.result.tickets_created:
-            self.result.tickets_updated.append(ticket.id)
+
+    def finish(self) -> None:
+        """One flush for the whole batch, then each ticket's counter moved by what the batch added
+        (an atomic increment, so it commutes with a reply an agent sends at the same moment)."""
+        db.session.flush()
+        added: dict[int, int] = defaultdict(int)
+        for ticket_id in self.attached:
+            added[ticket_id] += 1
+        if added:
+            tickets = Ticket.__table__
+            db.session.execute(
+                update(tickets).where(tickets.c.id == bindparam("tid")).values(message_count=tickets.c.message_count + bindparam("n")),
+                [{"tid": ticket_id, "n": n} for ticket_id, n in sorted(added.items())],
+                execution_options={ROWS_REPORTED: True},
+            )
+        for ticket in self.touched.values():
+            db.session.expire(ticket, ["message_count"])
+        created = {t.id for t in self.created}
+        ids = sorted({t.id for t in self.touched.values()})
+        self.result.tickets_created = sorted(created)
+        self.result.tickets_updated = [i for i in ids if i not in created]
+
+    @property
+    def attached(self) -> list[int]:
+        """The ticket id of every message row this batch put on a ticket (after the flush)."""
+        return [row.ticket_id for row in self.rows if row.ticket_id is not None]
+
+
+def known_external_ids(account_id: int, external_ids: Sequence[str]) -> set[str]:
+    known: set[str] = set()
+    ids = sorted(set(external_ids))
+    for start in range(0, len(ids), _CHUNK):
+        known.update(db.session.scalars(
+            select(Message.external_id).where(Message.account_id == account_id, Message.external_id.in_(ids[start:start + _CHUNK]))
+        ))
+    return known
 
 
 def ingest_messages(
@@ -232,29 +307,33 @@ def ingest_messages(
     sentiments: Sequence[Sentiment | None],
     reopen_window: timedelta,
 ) -> IngestResult:
-    """Store a batch in one transaction. `sentiments[i]` belongs to `messages[i]` (None for our own posts)."""
+    """Store a batch in one transaction. `sentiments[i]` belongs to `messages[i]` (None for our own posts).
+
+    Raises what the database raises; the caller decides whether a conflict is retried (the whole
+    batch again: it converges) or a failing message is set aside.
+    """
     if len(messages) != len(sentiments):
         raise ValueError("one sentiment per message")
-    batch = _Batch(account, reopen_window)
-    seen: set[str] = set()
-    ids = [m.external_id for m in messages]
-    existing: set[str] = set()
-    for start in range(0, len(ids), 500):
-        existing.update(
-            db.session.scalars(
-                select(Message.external_id).where(Message.account_id == account.id, Message.external_id.in_(ids[start:start + 500]))
-            )
-        )
-    ordered = sorted(zip(messages, sentiments), key=lambda pair: (pair[0].created_at, pair[0].external_id))
+    account_id = account.id
     try:
-        for message, sentiment in ordered:
-            if message.external_id in existing or message.external_id in seen:
+        lock_batch(account, messages)
+        account = db.session.get(ChannelAccount, account_id)  # read again inside the locked transaction
+        batch = _Batch(account, reopen_window)
+        existing = known_external_ids(account_id, [m.external_id for m in messages])
+        fresh: dict[str, tuple[InboundMessage, Sentiment | None]] = {}
+        for message, sentiment in zip(messages, sentiments):
+            if message.external_id in existing or message.external_id in fresh:
                 batch.result.duplicates += 1
-                continue
-            seen.add(message.external_id)
-            batch.add(message, sentiment)
+            else:
+                fresh[message.external_id] = (message, sentiment)
+        ordered = sorted(fresh.values(), key=lambda pair: (pair[0].created_at, pair[0].external_id))
+        with db.session.no_autoflush:
+            batch.prefetch([m for m, _ in ordered])
+            for message, sentiment in ordered:
+                batch.add(message, sentiment)
+        batch.finish()
         db.session.commit()
-    except Exception:
+    except BaseException:
         db.session.rollback()
         raise
     return batch.result

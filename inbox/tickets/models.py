@@ -114,6 +114,9 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_tickets_status_due", "status", "due_at", "id"),
         Index("ix_tickets_conversation", "account_id", "conversation_key", "id"),
+        # one open ticket per conversation, whatever races the writers run
+        Index("uq_tickets_open_conversation", "account_id", "conversation_key", unique=True,
+              postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL)),
         Index("ix_tickets_status_warn", "status", "sla_warn_at"),
         # the inbox views (queries.py): each page is one range scan in the view's order
         Index("ix_tickets_open_due", "due_at", "id", **_where(_OPEN_SQL)),
@@ -205,6 +208,7 @@ class Message(db.Model):
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     ticket: Mapped[Ticket | None] = relationship(back_populates="messages")
+    identity: Mapped[ContactIdentity | None] = relationship()
     corrections: Mapped[list["SentimentCorrection"]] = relationship(back_populates="message", order_by="SentimentCorrection.id")
 
     @property

@@ -5,6 +5,8 @@ import logging
 import uuid
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from ..auth.models import User
 from ..channels import ChannelAccount
 from ..connectors.base import connector_class
@@ -52,7 +54,7 @@ def reply_problem(ticket: Ticket, text: str) -> str | None:
 
 def queue_reply(ticket: Ticket, user: User, text: str) -> Message:
     """Record the reply as the ticket's response (FRT counts from now), then queue its delivery."""
-    from ..delivery import enqueue_delivery
+    from ..jobs.delivery import enqueue_delivery
 
     text = text.replace("\r\n", "\n").strip()
     problem = reply_problem(ticket, text)
@@ -81,7 +83,7 @@ def queue_reply(ticket: Ticket, user: User, text: str) -> Message:
         sent_by_id=user.id,
     )
     db.session.add(message)
-    ticket.message_count += 1
+    ticket.message_count = Ticket.message_count + 1  # atomic: ingest may add to the same ticket now
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.next_response_due_at = None
@@ -93,8 +95,9 @@ def queue_reply(ticket: Ticket, user: User, text: str) -> Message:
     db.session.commit()
     try:
         enqueue_delivery(message.id)
-    except Exception as exc:  # Redis down: say so on the message instead of leaving it "sending" forever
-        log.exception("could not queue delivery of message %s", message.id)
-        message.delivery_state, message.delivery_error = "failed", f"could not be queued for sending ({type(exc).__name__})"
+    except RedisError as exc:
+        # the reply is safe in the database; the delivery job is queued once Redis is back (requeue_replies)
+        log.warning("delivery of message %s waits for Redis: %s", message.id, exc)
+        message.delivery_error = "waiting to be sent: the job queue is unavailable; it goes out when the queue is back"
         db.session.commit()
     return message

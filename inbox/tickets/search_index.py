@@ -11,13 +11,15 @@ words, which trigrams cannot serve).
 
 The documents are rebuilt, not patched: after each flush that adds a message, opens, closes or
 reassigns a ticket to a contact, or changes a customer's handle, the affected tickets' documents
-are recomputed from their rows, in the same transaction. Resolved tickets have none.
+are recomputed from their rows, in the same transaction. Resolved tickets have none. A document
+holds at most DOCUMENT_MAX_CHARS of a ticket's text (its earliest messages first), so the cost of
+keeping it — and of its indexes — is bounded however long the messages are.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlalchemy import ForeignKey, Text, delete, event, insert, inspect, select
+from sqlalchemy import ForeignKey, Text, delete, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -25,6 +27,8 @@ from ..extensions import db
 from .models import OPEN_STATUSES, ContactIdentity, Message, Ticket
 
 _CHUNK = 500
+# a 50 000-character message fits whole; a ticket of several such messages is searched in its first 200 000
+DOCUMENT_MAX_CHARS = 200_000
 _TICKETS = "inbox_search_tickets"
 _CONTACTS = "inbox_search_contacts"
 
@@ -55,9 +59,14 @@ def _refresh_chunk(connection: Connection, ids: list[int]) -> None:
     if not open_tickets:
         return
     parts: dict[int, list[str]] = {ticket_id: [] for ticket_id in open_tickets}
+    room: dict[int, int] = {ticket_id: DOCUMENT_MAX_CHARS for ticket_id in open_tickets}
     for ticket_id, text, handle in connection.execute(
-            select(Message.ticket_id, Message.text, Message.author_handle)
+            select(Message.ticket_id, func.substr(Message.text, 1, DOCUMENT_MAX_CHARS), Message.author_handle)
             .where(Message.ticket_id.in_(list(open_tickets))).order_by(Message.ticket_id, Message.id)):
+        if room[ticket_id] <= 0:
+            continue
+        text = text[:room[ticket_id]]
+        room[ticket_id] -= len(text) + len(handle) + 2
         parts[ticket_id] += (text, handle)
     handles: dict[int, list[str]] = {}
     for contact_id, handle in connection.execute(select(ContactIdentity.contact_id, ContactIdentity.handle).where(
@@ -90,7 +99,7 @@ def _collect(session: Session, _context: Any) -> None:
         elif isinstance(obj, ContactIdentity):
             contacts.add(obj.contact_id)
     for obj in session.dirty:
-        if isinstance(obj, Ticket) and _changed(obj, "status", "contact_id"):
+        if isinstance(obj, Ticket) and (_changed(obj, "contact_id") or _crossed_open(obj)):
             tickets.add(obj.id)
         elif isinstance(obj, Message) and _changed(obj, "ticket_id", "text") and obj.ticket_id is not None:
             tickets.add(obj.ticket_id)
@@ -104,6 +113,18 @@ def _refresh(session: Session, _context: Any) -> None:
     contacts = session.info.pop(_CONTACTS, set())
     if tickets or contacts:
         refresh_documents(session.connection(), tickets, contacts)
+
+
+def _crossed_open(ticket: Ticket) -> bool:
+    """Open ↔ pending keeps the document; only opening or closing the ticket changes whether it has one."""
+    history = inspect(ticket).attrs["status"].history
+    if not history.has_changes():
+        return False
+    before = [value for value in history.deleted if value is not None]
+    after = [value for value in history.added if value is not None]
+    was_open = before[0] in OPEN_STATUSES if before else None
+    is_open = after[-1] in OPEN_STATUSES if after else None
+    return was_open is None or is_open is None or was_open != is_open
 
 
 def _changed(obj: Any, *names: str) -> bool:

@@ -25,7 +25,8 @@ def replay_ticket(ticket: Ticket, now: datetime | None = None) -> Replay:
     policy = ticket.sla_policy
     targets = targets_of(policy) if policy is not None else None
     cal = calendar_of(policy.calendar) if policy is not None and policy.calendar is not None else _default_calendar()
-    events = [ClockEvent(e.type, e.at, e.data) for e in ticket.events]
+    # in the order things happened: a message fetched late (back-dated) still counts at its own time
+    events = [ClockEvent(e.type, e.at, e.data) for e in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0))]
     return replay(events, targets, cal, now or utcnow())
 
 

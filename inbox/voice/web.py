@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from redis.exceptions import RedisError
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from ..auth.roles import role_required
@@ -10,7 +11,7 @@ from ..timeutil import utcnow
 from .chart import line_chart
 from .export import export_dir
 from .files import export_file, list_exports
-from .jobs import enqueue_export, workspace_zone
+from ..jobs.exports import enqueue_export, workspace_zone
 from .trend import corrections_between, daily_sentiment, net_series, week_themes
 from .weeks import IsoWeek, previous_week, week_bounds, week_containing
 
@@ -84,7 +85,11 @@ def export_now():
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("voice.exports"))
-    enqueue_export(week)
+    try:
+        enqueue_export(week)
+    except RedisError:
+        flash(f"Export of {week} not queued: the job queue (Redis) is unavailable. Try again shortly.", "error")
+        return redirect(url_for("voice.exports"))
     flash(f"Export of {week} queued; it appears here when the worker has written it.", "success")
     return redirect(url_for("voice.exports"))
 

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..auth.roles import role_required
-from ..channel_settings import SettingsError, add_account, apply_settings, masked_config
+from ..channels.settings import SettingsError, add_account, apply_settings, masked_config
 from ..channels import ChannelAccount
 from ..connectors.x import CREDENTIALS
 from ..extensions import db

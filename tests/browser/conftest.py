@@ -132,7 +132,7 @@ class Seeder:
 
     def add(self, rows: list[tuple[str, str, str, str, float]]) -> None:
         from inbox.channels import get_or_create_account
-        from inbox.poller import poll_once
+        from inbox.channels.poller import poll_once
 
         records = []
         for conversation, author, name, text, minutes in rows:

@@ -52,16 +52,50 @@ def test_bad_lines_are_rejected_with_line_numbers(tmp_path):
     write_jsonl(path, [message("4", "c", "still read after the bad lines", ago(minutes=1))])
     result = JsonlConnector({"path": str(path)}).fetch(None)
     assert [m.external_id for m in result.messages] == ["1", "4"]
-    assert [r.split(":")[1] for r in result.rejected] == ["2", "3", "4", "5", "6", "7", "8"]
-    assert "UTF-8" in result.rejected[5] and "longer" in result.rejected[6]
+    assert [r.reference for r in result.rejected] == [f"in.jsonl line {n}" for n in range(2, 9)]
+    assert "UTF-8" in result.rejected[5].reason and "longer" in result.rejected[6].reason
+    assert result.rejected[0].payload == "{broken"  # what was received, kept for the admin to read
+    assert result.rejected[5].payload == '{"text": "\\xff\\xfe"}'  # undecodable bytes shown escaped
 
 
-def test_text_is_kept_verbatim_but_bounded(tmp_path):
-    huge = "ä" * 60_000
+def test_text_is_kept_verbatim_and_what_cannot_be_stored_is_rejected(tmp_path):
     path = write_jsonl(tmp_path / "in.jsonl", [
-        message("1", "c", "<b>bold</b> 'quotes' \u202e RTL \x00 nul", ago(minutes=2)),
-        message("2", "c", huge, ago(minutes=1)),
+        message("1", "c", "<b>bold</b> 'quotes' \u202e RTL 😡 返金", ago(minutes=3)),
+        message("2", "c", "ä" * 50_000, ago(minutes=2)),
+        message("3", "c", "ä" * 50_001, ago(minutes=2)),
+        message("4", "c", "nul \x00 inside", ago(minutes=1)),
     ])
-    first, second = JsonlConnector({"path": str(path)}).fetch(None).messages
-    assert first.text == "<b>bold</b> 'quotes' \u202e RTL  nul"
-    assert len(second.text) == 50_000
+    result = JsonlConnector({"path": str(path)}).fetch(None)
+    assert [m.text for m in result.messages] == ["<b>bold</b> 'quotes' \u202e RTL 😡 返金", "ä" * 50_000]
+    assert [(r.reference, r.reason) for r in result.rejected] == [
+        ("in.jsonl line 3", "text is longer than 50,000 characters"),
+        ("in.jsonl line 4", "text contains a NUL character"),
+    ]
+
+
+def test_poison_lines_each_get_a_reason_and_good_lines_around_them_are_read(tmp_path):
+    good = [message(f"g{i}", f"c{i}", f"good line {i}", ago(minutes=10 - i)) for i in range(3)]
+    path = tmp_path / "poison.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf")  # a UTF-8 byte order mark before the first line
+    write_jsonl(path, [good[0]], raw_lines=[
+        json.dumps({**message("p1", "c", "x", ago(minutes=4)), "text": "bad \ud800"}),
+        json.dumps({**message("p2", "c", "x", ago(minutes=4)), "created_at": "0001-01-01T00:30:00+01:00"}),
+        json.dumps({**message("p3", "c", "x", ago(minutes=4)), "created_at": "9999-12-31T23:59:59+00:00"}),
+        json.dumps({k: v for k, v in message("p4", "c", "x", ago(minutes=4)).items() if k != "text"}),
+        json.dumps({**message("p5", "c", "x", ago(minutes=4)), "external_id": "e" * 600}),
+        json.dumps({**message("p6", "c", "x", ago(minutes=4)), "author": {"id": "a", "followers": "many"}}),
+        json.dumps({**message("p7", "c", "x", ago(minutes=4)), "text": 42}),
+    ])
+    write_jsonl(path, good[1:])
+    result = JsonlConnector({"path": str(path)}).fetch(None)
+    assert [m.external_id for m in result.messages] == ["g0", "g1", "g2"]  # the BOM did not cost line 1
+    reasons = {r.reference: r.reason for r in result.rejected}
+    assert reasons == {
+        "poison.jsonl line 2": "text contains a lone surrogate (not valid Unicode)",
+        "poison.jsonl line 3": "created_at is out of range",
+        "poison.jsonl line 4": "created_at 9999-12-31 is outside 1970-2100",
+        "poison.jsonl line 5": "text is missing or not a string",
+        "poison.jsonl line 6": "external_id is longer than 512 characters",
+        "poison.jsonl line 7": "author.followers must be a non-negative integer",
+        "poison.jsonl line 8": "text is missing or not a string",
+    }

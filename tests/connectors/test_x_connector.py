@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from inbox.channel_settings import add_account
+from inbox.channels.settings import add_account
 from inbox.channels import get_or_create_account
 from inbox.connectors.base import available_kinds
 from inbox.extensions import db
-from inbox.poller import due_accounts, poll_once
+from inbox.channels.poller import due_accounts, poll_once
 from inbox.tickets.models import ContactIdentity, Message, Ticket
 from tests.connectors.x_replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, TWEEPYDEV_ID, replay
 from tests.helpers import ago, message, write_jsonl
@@ -94,7 +94,10 @@ def test_malformed_item_is_logged_and_skipped_and_the_rest_ingested(app, run_job
     assert "tweet 1578516273537118209: created_at is missing" in caplog.text
     assert "tweet 1578516249856077825: author_id is missing" in caplog.text
     db.session.refresh(account)
-    assert account.status == "ok" and "2 malformed item(s) skipped" in account.status_detail
+    assert account.status == "ok" and "2 item(s) set aside" in account.status_detail
+    from inbox.channels.quarantine import recent_rejections
+
+    assert sorted(r.reference for r in recent_rejections()) == ["tweet 1578516249856077825", "tweet 1578516273537118209"]
     run_jobs()
     assert [m.external_id for m in db.session.scalars(select(Message))] == ["1578516242867945475"]
 

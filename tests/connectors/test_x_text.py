@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.connectors.x_text import length_problem, weighted_length
+from inbox.connectors.x.text import length_problem, weighted_length
 
 
 @pytest.mark.parametrize("text, length", [

@@ -27,10 +27,10 @@ def test_importing_connects_nothing_and_the_hook_comes_with_create_app(tmp_path)
     """No side effects at import time: the session hook is installed by create_app (web and worker alike)."""
     script = """
 import sqlalchemy.event as event
-import inbox, inbox.live, inbox.live.publish as publish, inbox.jobs, inbox.workers, inbox.delivery
+import inbox, inbox.live, inbox.live.publish as publish, inbox.jobs, inbox.jobs.worker, inbox.jobs.delivery, inbox.cli, inbox.redis_client
 from inbox.extensions import db
 assert not event.contains(db.session, "after_commit", publish._after_commit)
-assert not inbox.queue._embedded, "an embedded Redis was started on import"
+assert not inbox.redis_client._embedded, "an embedded Redis was started on import"
 app = inbox.create_app({"REDIS_URL": "redis://127.0.0.1:9/0"})
 assert event.contains(db.session, "after_flush", publish._after_flush)
 assert event.contains(db.session, "after_commit", publish._after_commit)

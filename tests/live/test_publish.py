@@ -15,7 +15,8 @@ from inbox.auth.users import create_user
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.live.publish import SEQUENCE_KEY
-from inbox.queue import enqueue_ingest, get_redis
+from inbox.jobs import enqueue
+from inbox.redis_client import get_redis
 from inbox.tickets.actions import resolve_ticket
 from inbox.tickets.assignment import take_ticket
 from inbox.tickets.models import Ticket
@@ -121,7 +122,7 @@ def test_the_worker_process_publishes_what_it_ingests(app, listener, tmp_path):
     account, _ = get_or_create_account("SMS", "jsonl", "sms")
     record = message("w1", "+4915100000", "my phone has no signal", ago(minutes=1), author="+4915100000", kind="sms",
                      followers=None)
-    enqueue_ingest(account.id, [message_from_record(record).to_payload()])
+    enqueue("ingest_batch", account.id, [message_from_record(record).to_payload()])
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
                INBOX_SENTIMENT_MODEL="vader", PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-m", "inbox", "worker", "--burst"], env=env, cwd=ROOT,

@@ -147,7 +147,7 @@ def test_counts_match_the_views_and_follow_changes(board, agent, agent2):
 
 
 def test_counts_are_served_from_redis_until_a_ticket_changes(board, agent):
-    from inbox.queue import get_redis
+    from inbox.redis_client import get_redis
 
     first = view_counts(agent.id, NOW)
     # a write that bypasses the application (another tool on the database) is seen only after the TTL...

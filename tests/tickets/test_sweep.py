@@ -128,24 +128,19 @@ def hook_server():
     server.shutdown()
 
 
-def test_sweep_job_posts_breaches_to_the_webhook_and_books_the_next_run(app, run_jobs, hook_server):
-    from rq.registry import ScheduledJobRegistry
-
-    from inbox.queue import DEFAULT_QUEUE, get_queue
-    from inbox.sla_jobs import SWEEP_FUNC
+def test_sweep_job_posts_breaches_to_the_webhook(app, run_jobs, hook_server):
+    from inbox.jobs import enqueue
 
     db.session.add(AppSetting(key="sla_webhook_url", value=f"http://127.0.0.1:{hook_server.server_port}/hooks/sla"))
     db.session.commit()
     late = _open("hooked", NOW - timedelta(hours=5))
-    get_queue(DEFAULT_QUEUE).enqueue(SWEEP_FUNC)
+    enqueue("sla_sweep")
     run_jobs()
     (status, payload), = _Hook.received
     assert payload["event"] == "sla.breached"
     assert [(b["ticket_id"], b["target"]) for b in payload["breaches"]] == [(late.id, "first_response")]
-    scheduled = ScheduledJobRegistry(queue=get_queue(DEFAULT_QUEUE)).get_job_ids()
-    assert any(job_id.startswith("sla-sweep-") for job_id in scheduled)
     # the sweep job again: nothing new, nothing posted
-    get_queue(DEFAULT_QUEUE).enqueue(SWEEP_FUNC)
+    enqueue("sla_sweep")
     run_jobs()
     assert len(_Hook.received) == 1
 
@@ -153,15 +148,14 @@ def test_sweep_job_posts_breaches_to_the_webhook_and_books_the_next_run(app, run
 def test_failed_webhook_delivery_is_retried_by_rq(app, run_jobs, hook_server):
     from rq.registry import ScheduledJobRegistry
 
-    from inbox.queue import DELIVERY_QUEUE, get_queue
-    from inbox.sla_jobs import enqueue_breach_webhook
+    from inbox.jobs import DELIVERY_QUEUE, enqueue, get_queue
 
     db.session.add(AppSetting(key="sla_webhook_url", value=f"http://127.0.0.1:{hook_server.server_port}/"))
     db.session.commit()
     _open("flaky", NOW - timedelta(hours=5))
     result = sweep(NOW)
     _Hook.statuses = [500]
-    job_id = enqueue_breach_webhook(result.swept_at)
+    job_id = enqueue("breach_webhook", result.swept_at.isoformat()).id
     run_jobs()
     assert [s for s, _ in _Hook.received] == [500]
     assert job_id in ScheduledJobRegistry(queue=get_queue(DELIVERY_QUEUE)).get_job_ids()  # retry booked in 10 s

@@ -7,14 +7,15 @@ tweepy model objects, so one malformed item is skipped instead of failing its wh
 from __future__ import annotations
 
 import html
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 import requests
 
-from ..timeutil import utcnow
-from .base import (
+from ...timeutil import utcnow
+from ..base import (
     MAX_FIELD_CHARS,
     Author,
     Connector,
@@ -24,12 +25,13 @@ from .base import (
     InvalidMessage,
     NeedsAttention,
     RateLimited,
+    Rejected,
     SendRejected,
     clean_text,
     register,
     to_utc,
 )
-from .x_text import length_problem
+from .text import length_problem
 
 try:
     import tweepy
@@ -171,8 +173,19 @@ def _author(user_id: str, user: Mapping[str, Any]) -> Author:
     )
 
 
+def state_last_seen(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def _ident(item: Any) -> str:
     return str(item.get("id"))[:40] if isinstance(item, dict) else "?"
+
+
+def _dump(item: Any) -> str:
+    try:
+        return json.dumps(item, ensure_ascii=False, default=str)[:64_000]
+    except (TypeError, ValueError, RecursionError):
+        return repr(item)[:64_000]
 
 
 @register
@@ -250,17 +263,37 @@ class XConnector(Connector):
         client = self.client()
         brand_id, _ = self.brand(client)
         messages: list[InboundMessage] = []
-        rejected: list[str] = []
-        mentions = self._fetch_mentions(client, brand_id, dict(cursor.get("mentions") or {}), messages, rejected)
+        rejected: list[Rejected] = []
+        behind: list[str] = []
+        mentions_state = dict(cursor.get("mentions") or {})
+        if not cursor and self.config.get("start_from_now"):
+            return self._start_from_now(client, brand_id)
+        mentions = self._fetch_mentions(client, brand_id, mentions_state, messages, rejected, behind)
         dms = dict(cursor.get("dms") or {})
         if self.has_user_context() and self.config.get("dms", True):
-            dms = self._fetch_dms(client, brand_id, dms, messages, rejected)
+            dms = self._fetch_dms(client, brand_id, dms, messages, rejected, behind)
         for problem in rejected:
             log.warning("account %s: skipped %s", self.account_name, problem)
-        return FetchResult(messages=messages, cursor={"mentions": mentions, "dms": dms}, rejected=rejected)
+        return FetchResult(messages=messages, cursor={"mentions": mentions, "dms": dms}, rejected=rejected,
+                           catching_up="; ".join(behind) or None)
+
+    def _start_from_now(self, client: Any, brand_id: str) -> FetchResult:
+        """A newly connected account with a long history: remember where "now" is, import nothing older."""
+        body = self._call(client.get_users_mentions, brand_id, max_results=5, user_auth=not self.config.get("bearer_token"))
+        newest = _newest(None, (body.get("meta") or {}).get("newest_id"))
+        dms: dict[str, Any] = {}
+        if self.has_user_context() and self.config.get("dms", True):
+            events = self._call(client.get_direct_message_events, event_types="MessageCreate", max_results=1, user_auth=True)
+            latest = next(iter(events.get("data") or []), None)
+            if isinstance(latest, dict) and _numeric(latest.get("id")) is not None:
+                dms = {"last_seen_id": str(latest["id"])}
+        return FetchResult(messages=[], cursor={"mentions": {"since_id": newest} if newest else {}, "dms": dms, "started_from_now": True})
 
     def _fetch_mentions(self, client: Any, brand_id: str, state: dict[str, Any], messages: list[InboundMessage],
-                        rejected: list[str]) -> dict[str, Any]:
+                        rejected: list[Rejected], behind: list[str]) -> dict[str, Any]:
+        """Newest first, at most `max_pages` a poll. A longer backlog is not skipped: the cursor keeps
+        `since_id` where it was and remembers the oldest mention read (`until_id`), and the next poll
+        goes on below it until the gap is closed; only then does `since_id` move up."""
         params: dict[str, Any] = {
             "max_results": PAGE_SIZE,
             "expansions": ["author_id"],
@@ -269,27 +302,45 @@ class XConnector(Connector):
             "user_auth": not self.config.get("bearer_token"),
         }
         since_id = state.get("since_id")
+        backfill = dict(state.get("backfill") or {})
         if since_id:
             params["since_id"] = since_id
-        newest = since_id
+        if backfill.get("until_id"):
+            params["until_id"] = backfill["until_id"]
+        newest = backfill.get("newest_id") or since_id
+        oldest: str | None = backfill.get("until_id")
         token = None
-        for _page in range(self.max_pages):
+        pages = 0
+        finished = False
+        while pages < self.max_pages:
             body = self._call(client.get_users_mentions, brand_id, **params, **({"pagination_token": token} if token else {}))
+            pages += 1
             users = _users(body)
             for item in body.get("data") or []:
                 try:
                     messages.append(self.tweet_message(item, users, brand_id))
-                    newest = _newest(newest, item["id"])
                 except InvalidMessage as exc:
-                    rejected.append(f"tweet {_ident(item)}: {exc}")
+                    rejected.append(Rejected(f"tweet {_ident(item)}", str(exc), _dump(item)))
+                tweet_id = _numeric(item.get("id")) if isinstance(item, dict) else None
+                if tweet_id is not None:
+                    newest = _newest(newest, tweet_id)
+                    if oldest is None or tweet_id < int(oldest):
+                        oldest = str(tweet_id)
             meta = body.get("meta") or {}
             newest = _newest(newest, meta.get("newest_id"))
             token = meta.get("next_token")
             if not token:
+                finished = True
                 break
-        else:
-            log.warning("account %s: mentions stopped after %d pages; older ones are skipped", self.account_name, self.max_pages)
-        return {"since_id": newest} if newest else {}
+        if finished:
+            return {"since_id": newest} if newest else {}
+        read = int(backfill.get("pages") or 0) + pages
+        behind.append(f"catching up on mentions: {read} page(s) read so far, older ones follow on the next poll")
+        log.info("account %s: mentions backlog, %d page(s) read; continuing below %s next poll", self.account_name, read, oldest)
+        state = {"backfill": {"until_id": oldest, "newest_id": newest, "pages": read}}
+        if since_id:
+            state["since_id"] = since_id
+        return state
 
     def tweet_message(self, item: Any, users: Mapping[str, Mapping[str, Any]], brand_id: str) -> InboundMessage:
         if not isinstance(item, dict):
@@ -318,7 +369,9 @@ class XConnector(Connector):
         )
 
     def _fetch_dms(self, client: Any, brand_id: str, state: dict[str, Any], messages: list[InboundMessage],
-                   rejected: list[str]) -> dict[str, Any]:
+                   rejected: list[Rejected], behind: list[str]) -> dict[str, Any]:
+        """DM events have no since_id: page newest-first until an event already seen. A backlog longer
+        than `max_pages` keeps its pagination token in the cursor and is finished on the next polls."""
         params: dict[str, Any] = {
             "event_types": "MessageCreate",
             "max_results": PAGE_SIZE,
@@ -327,12 +380,15 @@ class XConnector(Connector):
             "user_fields": USER_FIELDS,
             "user_auth": True,
         }
-        # DM events have no since_id: page newest-first until an event we have already seen
         last_seen = _numeric(state.get("last_seen_id"))
-        newest = state.get("last_seen_id")
-        token = None
-        for _page in range(self.max_pages):
+        backfill = dict(state.get("backfill") or {})
+        newest = backfill.get("newest_id") or state.get("last_seen_id")
+        token = backfill.get("token")
+        pages = 0
+        finished = False
+        while pages < self.max_pages:
             body = self._call(client.get_direct_message_events, **params, **({"pagination_token": token} if token else {}))
+            pages += 1
             users = _users(body)
             reached_seen = False
             for item in body.get("data") or []:
@@ -346,13 +402,19 @@ class XConnector(Connector):
                 try:
                     messages.append(self.dm_message(item, users, brand_id))
                 except InvalidMessage as exc:
-                    rejected.append(f"DM event {_ident(item)}: {exc}")
+                    rejected.append(Rejected(f"DM event {_ident(item)}", str(exc), _dump(item)))
             token = (body.get("meta") or {}).get("next_token")
             if reached_seen or not token:
+                finished = True
                 break
-        else:
-            log.warning("account %s: DMs stopped after %d pages; older ones are skipped", self.account_name, self.max_pages)
-        return {"last_seen_id": newest} if newest else {}
+        if finished:
+            return {"last_seen_id": newest} if newest else {}
+        read = int(backfill.get("pages") or 0) + pages
+        behind.append(f"catching up on DMs: {read} page(s) read so far")
+        state = {"backfill": {"token": token, "newest_id": newest, "pages": read}}
+        if state_seen := state_last_seen(last_seen):
+            state["last_seen_id"] = state_seen
+        return state
 
     def dm_message(self, item: Any, users: Mapping[str, Mapping[str, Any]], brand_id: str) -> InboundMessage:
         if not isinstance(item, dict):

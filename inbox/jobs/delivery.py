@@ -11,34 +11,51 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from datetime import timedelta
+
 import requests
-from flask import current_app
-from rq import Retry, get_current_job
+from rq import get_current_job
 from sqlalchemy import select, update
 
-from .channels import ChannelAccount
-from .connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_class
-from .extensions import db
-from .jobs import job_context
-from .queue import DELIVERY_QUEUE, get_queue
-from .tickets.models import Message
-from .timeutil import utcnow
+from ..channels.models import ChannelAccount
+from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_class
+from ..extensions import db
+from ..live.publish import ROWS_REPORTED
+from ..tickets.models import Message, Ticket
+from ..timeutil import utcnow
+from . import enqueue, job_context
 
 log = logging.getLogger(__name__)
 
-DELIVERY_RETRY_INTERVALS = [10, 30, 60]
-DELIVERY_JOB_TIMEOUT = 120
+# a reply still "sending" this long after it was written has no job (Redis was away): queue it again
+STALLED_AFTER = timedelta(minutes=1)
 
 
-def enqueue_delivery(message_id: int) -> str:
-    job = get_queue(DELIVERY_QUEUE, current_app).enqueue(
-        "inbox.delivery.deliver_reply",
-        message_id,
-        job_timeout=DELIVERY_JOB_TIMEOUT,
-        retry=Retry(max=len(DELIVERY_RETRY_INTERVALS), interval=DELIVERY_RETRY_INTERVALS),
-        description=f"deliver_reply(message={message_id})",
-    )
-    return job.id
+def delivery_job_id(message_id: int) -> str:
+    return f"deliver-reply-{message_id}"
+
+
+def enqueue_delivery(message_id: int) -> str | None:
+    """Queue the reply's delivery once: while a job for it is queued, running or waiting to retry,
+    asking again changes nothing. Returns the job id, or None when one was already there."""
+    job = enqueue("deliver_reply", message_id, job_id=delivery_job_id(message_id), description=f"deliver_reply(message={message_id})")
+    return job.id if job is not None else None
+
+
+def requeue_stalled_replies() -> int:
+    """Every minute: replies written while Redis was away are queued once it is back."""
+    with job_context():
+        cutoff = utcnow() - STALLED_AFTER
+        stalled = list(db.session.scalars(
+            select(Message.id).where(Message.delivery_state == "sending", Message.received_at < cutoff).order_by(Message.id).limit(500)
+        ))
+        queued = 0
+        for message_id in stalled:
+            if enqueue_delivery(message_id) is not None:
+                queued += 1
+        if queued:
+            log.info("queued %d reply delivery job(s) that had none", queued)
+        return queued
 
 
 def _last_attempt() -> bool:
@@ -80,8 +97,10 @@ def _record_sent(message: Message, account: ChannelAccount, external_id: str, pe
         select(Message).where(Message.account_id == account.id, Message.external_id == external_id, Message.id != message.id)
     )
     if twin is not None:
-        if twin.ticket is not None:
-            twin.ticket.message_count -= 1
+        if twin.ticket_id is not None:
+            db.session.execute(update(Ticket).where(Ticket.id == twin.ticket_id)
+                               .values(message_count=Ticket.message_count - 1)
+                               .execution_options(synchronize_session=False, **{ROWS_REPORTED: True}))
         db.session.delete(twin)
         db.session.flush()
     message.external_id = external_id
@@ -134,13 +153,12 @@ def deliver_reply(message_id: int) -> dict[str, Any]:
             _save_delivery(message, last_error=str(exc)[:500])
             db.session.commit()
             if isinstance(exc, RateLimited):
-                # X said when to come back; a fresh job then does not use up the retries
-                job = get_queue(DELIVERY_QUEUE, current_app).enqueue_at(
-                    exc.reset_at, "inbox.delivery.deliver_reply", message.id, job_timeout=DELIVERY_JOB_TIMEOUT,
-                    retry=Retry(max=len(DELIVERY_RETRY_INTERVALS), interval=DELIVERY_RETRY_INTERVALS),
-                    description=f"deliver_reply(message={message.id}, after rate limit)",
-                )
-                return {"message_id": message.id, "state": "sending", "retry_at": exc.reset_at.isoformat(), "job": job.id}
+                # the network said when to come back; a fresh job then does not use up the retries
+                job = enqueue("deliver_reply", message.id, at=exc.reset_at,
+                              job_id=f"{delivery_job_id(message.id)}-after-{int(exc.reset_at.timestamp())}",
+                              description=f"deliver_reply(message={message.id}, after rate limit)")
+                return {"message_id": message.id, "state": "sending", "retry_at": exc.reset_at.isoformat(),
+                        "job": job.id if job is not None else None}
             if _last_attempt():
                 return _fail(message, str(exc))
             raise

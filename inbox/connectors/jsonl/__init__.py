@@ -13,17 +13,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from .base import (
+from ..base import (
     DIRECTIONS,
-    MAX_FIELD_CHARS,
-    MAX_URL_CHARS,
     MESSAGE_KINDS,
     Author,
     Connector,
     FetchResult,
     InboundMessage,
     InvalidMessage,
-    clean_text,
+    Rejected,
+    check_message,
     register,
     to_utc,
 )
@@ -32,6 +31,9 @@ log = logging.getLogger(__name__)
 
 MAX_LINE_BYTES = 1_000_000
 DEFAULT_FETCH_LIMIT = 1_000
+BOM = b"\xef\xbb\xbf"
+# what is kept of a rejected line for the admin to read
+MAX_REJECTED_PAYLOAD = 64_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,16 @@ class ParsedLine:
     line_number: int
     message: InboundMessage | None
     error: str | None
+    raw: bytes = b""
+
+    def rejected(self, file_name: str) -> Rejected:
+        return Rejected(f"{file_name} line {self.line_number}", self.error or "", printable(self.raw))
+
+
+def printable(raw: bytes) -> str:
+    """A rejected line as text an admin can read and the database can store."""
+    text = raw[:MAX_REJECTED_PAYLOAD].decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+    return text + ("…" if len(raw) > MAX_REJECTED_PAYLOAD else "")
 
 
 def _required_str(data: Mapping[str, Any], key: str, where: str = "") -> str:
@@ -47,10 +59,10 @@ def _required_str(data: Mapping[str, Any], key: str, where: str = "") -> str:
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise InvalidMessage(f"{where}{key} is missing or not a non-empty string")
-    return clean_text(value.strip(), MAX_FIELD_CHARS)
+    return value.strip()
 
 
-def _optional_str(data: Mapping[str, Any], key: str, limit: int = MAX_FIELD_CHARS) -> str | None:
+def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     if value is None or value == "":
         return None
@@ -58,7 +70,7 @@ def _optional_str(data: Mapping[str, Any], key: str, limit: int = MAX_FIELD_CHAR
         value = str(value)
     if not isinstance(value, str):
         raise InvalidMessage(f"{key} must be a string")
-    return clean_text(value, limit)
+    return value
 
 
 def _timestamp(value: Any) -> datetime:
@@ -86,14 +98,16 @@ def message_from_record(record: Any) -> InboundMessage:
         if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
             raise InvalidMessage("author.followers must be a non-negative integer")
         followers = min(followers, 2**62)
-    text = record.get("text", "")
+    text = record.get("text")
     if not isinstance(text, str):
-        raise InvalidMessage("text must be a string")
+        raise InvalidMessage("text is missing or not a string")
+    if not text.strip():
+        raise InvalidMessage("text is empty")
     direction = record.get("direction") or "inbound"
     if direction not in DIRECTIONS:
         raise InvalidMessage("direction must be inbound or outbound")
     author_id = _required_str(author, "id", "author.")
-    return InboundMessage(
+    return check_message(InboundMessage(
         external_id=_required_str(record, "external_id"),
         kind=kind,
         conversation=_required_str(record, "conversation"),
@@ -103,39 +117,43 @@ def message_from_record(record: Any) -> InboundMessage:
             name=_optional_str(author, "name") or _optional_str(author, "handle") or author_id,
             followers=followers,
         ),
-        text=clean_text(text),
+        text=text,
         created_at=_timestamp(record.get("created_at")),
         in_reply_to=_optional_str(record, "in_reply_to"),
-        url=_optional_str(record, "url", MAX_URL_CHARS),
-        lang=_optional_str(record, "lang", 16),
+        url=_optional_str(record, "url"),
+        lang=_optional_str(record, "lang"),
         direction=direction,
         raw=record,
-    )
+    ))
 
 
 def parse_line(raw: bytes, line_number: int) -> ParsedLine:
     if len(raw) > MAX_LINE_BYTES:
-        return ParsedLine(line_number, None, f"line is longer than {MAX_LINE_BYTES} bytes")
+        return ParsedLine(line_number, None, f"line is longer than {MAX_LINE_BYTES:,} bytes", raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return ParsedLine(line_number, None, "line is not valid UTF-8")
+        return ParsedLine(line_number, None, "line is not valid UTF-8", raw)
     if not text.strip():
         return ParsedLine(line_number, None, None)
     try:
         record = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        return ParsedLine(line_number, None, f"not valid JSON ({getattr(exc, 'msg', 'too deeply nested')})")
+        return ParsedLine(line_number, None, f"not valid JSON ({getattr(exc, 'msg', 'too deeply nested')})", raw)
     try:
         return ParsedLine(line_number, message_from_record(record), None)
     except InvalidMessage as exc:
-        return ParsedLine(line_number, None, str(exc))
+        return ParsedLine(line_number, None, str(exc), raw)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # never let one line stop the file
+        return ParsedLine(line_number, None, f"unreadable ({type(exc).__name__})", raw)
 
 
 def read_messages(path: Path) -> Iterator[ParsedLine]:
     """Every line of one JSONL file, valid or not, with its 1-based line number."""
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]
             result = parse_line(raw.rstrip(b"\r\n"), number)
             if result.message is not None or result.error is not None:
                 yield result
@@ -164,7 +182,7 @@ class JsonlConnector(Connector):
         limit = int(self.config.get("fetch_limit", DEFAULT_FETCH_LIMIT))
         offsets: dict[str, Any] = dict((cursor or {}).get("files", {}))
         messages: list[InboundMessage] = []
-        rejected: list[str] = []
+        rejected: list[Rejected] = []
         for path in self._files():
             if len(messages) >= limit:
                 break
@@ -181,19 +199,23 @@ class JsonlConnector(Connector):
                         break
                     if not raw.endswith(b"\n"):
                         if len(raw) > MAX_LINE_BYTES:
+                            head = raw
                             # an oversized line: skip to its end so one bad line cannot stall the file
                             while raw and not raw.endswith(b"\n"):
                                 raw = fh.readline(MAX_LINE_BYTES)
                             line_number += 1
                             offset = fh.tell()
-                            rejected.append(f"{path.name}:{line_number}: line is longer than {MAX_LINE_BYTES} bytes")
+                            rejected.append(Rejected(f"{path.name} line {line_number}",
+                                                     f"line is longer than {MAX_LINE_BYTES:,} bytes", printable(head)))
                             continue
                         break  # a line still being written
+                    if offset == 0 and raw.startswith(BOM):
+                        raw = raw[len(BOM):]
                     line_number += 1
                     offset = fh.tell()
                     result = parse_line(raw.rstrip(b"\r\n"), line_number)
                     if result.error:
-                        rejected.append(f"{path.name}:{line_number}: {result.error}")
+                        rejected.append(result.rejected(path.name))
                     elif result.message:
                         messages.append(result.message)
             offsets[path.name] = {"offset": offset, "line": line_number}

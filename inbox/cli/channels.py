@@ -1,12 +1,15 @@
-"""`inbox channel ...`: add, update and list channel accounts. Secrets are never echoed back in full."""
+"""Channel accounts on the command line: `inbox channel add|update|list`, `inbox poll`, `inbox import`.
+Secrets are never echoed back in full."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from .cli import with_app
+from .app import with_app
 
 X_OPTIONS = (
     ("bearer_token", "App bearer token (reads mentions)."),
@@ -37,7 +40,7 @@ def _settings(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(account: Any) -> dict[str, Any]:
-    from .channel_settings import masked_config
+    from ..channels.settings import masked_config
 
     return {
         "name": account.name,
@@ -68,7 +71,7 @@ def add() -> None:
 @x_options
 @with_app
 def add_x(name: str, poll_interval: int | None, **options: Any) -> None:
-    from .channel_settings import SettingsError, add_account
+    from ..channels.settings import SettingsError, add_account
 
     try:
         account = add_account(name, "x", _settings(options), poll_interval)
@@ -83,8 +86,8 @@ def add_x(name: str, poll_interval: int | None, **options: Any) -> None:
 @x_options
 @with_app
 def update(name: str, poll_interval: int | None, **options: Any) -> None:
-    from .channel_settings import SettingsError, apply_settings
-    from .channels import account_by_name
+    from ..channels.settings import SettingsError, apply_settings
+    from ..channels.models import account_by_name
 
     account = account_by_name(name)
     if account is None:
@@ -102,8 +105,8 @@ def update(name: str, poll_interval: int | None, **options: Any) -> None:
 def list_accounts(as_json: bool) -> None:
     from sqlalchemy import select
 
-    from .channels import ChannelAccount
-    from .extensions import db
+    from ..channels.models import ChannelAccount
+    from ..extensions import db
 
     for account in db.session.scalars(select(ChannelAccount).order_by(ChannelAccount.id)):
         row = describe(account)
@@ -113,3 +116,55 @@ def list_accounts(as_json: bool) -> None:
         settings = " ".join(f"{k}={v}" for k, v in row["config"].items())
         detail = f" ({row['status_detail']})" if row["status_detail"] else ""
         click.echo(f"{row['name']:<24} {row['connector']:<6} {row['status']}{detail}  every {row['poll_interval_seconds'] or 'default'} s  {settings}")
+
+
+@click.command(help="Fetch new messages from every enabled channel account and queue them.")
+@click.option("--once", is_flag=True, help="Poll every account once and exit.")
+@with_app
+def poll(once: bool) -> None:
+    from ..channels.poller import QueueUnavailable, poll_once, run_poller
+
+    if not once:
+        run_poller()
+        return
+    try:
+        outcomes = poll_once(force=True)
+    except QueueUnavailable as exc:
+        raise click.ClickException(f"{exc}; no cursor was moved, nothing is lost — poll again when Redis is back") from None
+    failed = False
+    for outcome in outcomes:
+        if outcome.error:
+            failed = True
+            click.echo(f"{outcome.account}: {outcome.error}", err=True)
+        else:
+            click.echo(f"{outcome.account}: queued {outcome.fetched} message(s) in {outcome.batches} batch(es)"
+                       + (f", set aside {outcome.rejected} malformed" if outcome.rejected else "")
+                       + (f" ({outcome.catching_up})" if outcome.catching_up else ""))
+    sys.exit(1 if failed else 0)
+
+
+@click.command("import", help="Import a JSONL file of messages into an account through the pipeline.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--account", "account_name", required=True, help="Channel account name.")
+@click.option("--channel", type=click.Choice(["x", "mastodon", "email", "sms", "phone", "other"]),
+              help="Create a JSONL account of this channel type if the account does not exist.")
+@with_app
+def import_file(file: Path, account_name: str, channel: str | None) -> None:
+    from ..channels.importer import ImportError_, import_jsonl
+
+    try:
+        report = import_jsonl(file, account_name, channel)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in report.errors:
+        click.echo(f"{file}:{problem}", err=True)
+    click.echo(f"queued {report.queued} message(s) in {report.batches} batch(es) for account {account_name!r}"
+               + (f"; {len(report.errors)} line(s) rejected" if report.errors else ""))
+    if not report.complete:
+        click.echo(f"NOT queued: line {report.stopped_at_line} and everything after it — {report.stopped_because}. "
+                   f"Run the same command again when Redis is back; lines already imported are skipped.", err=True)
+        sys.exit(2)
+    sys.exit(1 if report.errors else 0)
+
+
+COMMANDS = (channel, poll, import_file)

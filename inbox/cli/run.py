@@ -1,8 +1,9 @@
 """`inbox run`: set up, then run web (gunicorn), worker and poller until Ctrl-C.
 
 The supervisor owns the embedded Redis (when no REDIS_URL is set) so that it outlives every child
-and all of them talk to the same server. If one child dies, the others are stopped too: a half-
-running inbox that silently stops ingesting is worse than one that stops.
+and all of them talk to the same server. A child that dies is started again (after a pause that
+grows while it keeps dying, reset once it has run for a while); the others keep running, so an
+outage that takes one process down never takes the whole inbox with it.
 """
 from __future__ import annotations
 
@@ -12,20 +13,31 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .config import PROJECT_ROOT
+import click
+
+from ..config import PROJECT_ROOT
 
 log = logging.getLogger("inbox.run")
 
 STOP_GRACE_SECONDS = 20
 GUNICORN_CONFIG = PROJECT_ROOT / "gunicorn.conf.py"
+RESTART_DELAY_MAX = 60.0
+# a child that ran this long before dying was healthy: its next restart waits only a second again
+HEALTHY_AFTER_SECONDS = 120.0
 
 
 @dataclass
 class Child:
     name: str
+    args: list[str]
+    env: dict[str, str]
     process: subprocess.Popen
+    started_at: float = field(default_factory=time.monotonic)
+    restart_delay: float = 1.0
+    restart_at: float | None = None
+    restarts: int = 0
 
 
 @dataclass
@@ -48,10 +60,10 @@ def gunicorn_command(host: str, port: int, workers: int | None = None, threads: 
 
 
 def _prepare(demo: bool) -> Prepared:
-    from . import create_app
-    from .auth.users import ensure_admin
-    from .queue import redis_url
-    from .setup import demo_accounts_in_use, demo_dir, seed_demo_channels, upgrade_database
+    from .. import create_app
+    from ..auth.users import ensure_admin
+    from ..redis_client import redis_url
+    from ..setup import demo_accounts_in_use, demo_dir, seed_demo_channels, upgrade_database
 
     app = create_app()
     with app.app_context():
@@ -62,10 +74,35 @@ def _prepare(demo: bool) -> Prepared:
         return Prepared(password, seeded, redis_url(app), str(demo_dir()) if live else None)
 
 
+def _popen(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # own process group: a terminal's Ctrl-C reaches only us, and we stop children in order
+    return subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+
+
 def _spawn(name: str, args: list[str], env: dict[str, str]) -> Child:
     log.info("starting %s: %s", name, " ".join(args))
-    # own process group: a terminal's Ctrl-C reaches only us, and we stop children in order
-    return Child(name, subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, start_new_session=True))
+    return Child(name, args, env, _popen(args, env))
+
+
+def supervise(child: Child, now: float) -> None:
+    """Restart a child that has exited, with a growing pause while it keeps dying."""
+    if child.process.poll() is None:
+        if child.restart_at is None and now - child.started_at > HEALTHY_AFTER_SECONDS:
+            child.restart_delay = 1.0
+        return
+    if child.restart_at is None:
+        if now - child.started_at > HEALTHY_AFTER_SECONDS:
+            child.restart_delay = 1.0
+        child.restart_at = now + child.restart_delay
+        log.error("%s exited with code %s; restarting it in %.0f s (the others keep running)",
+                  child.name, child.process.returncode, child.restart_delay)
+        child.restart_delay = min(child.restart_delay * 2, RESTART_DELAY_MAX)
+        return
+    if now >= child.restart_at:
+        child.restarts += 1
+        log.info("restarting %s (restart %d)", child.name, child.restarts)
+        child.process = _popen(child.args, child.env)
+        child.started_at, child.restart_at = now, None
 
 
 def run_all(port: int | None = None, demo: bool = True) -> int:
@@ -101,19 +138,15 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    exit_code = 0
     while not stopping:
         for child in children:
-            if child.process.poll() is not None:
-                log.error("%s exited with code %s; stopping the others", child.name, child.process.returncode)
-                stopping, exit_code = True, 1
-                break
+            supervise(child, time.monotonic())
         time.sleep(0.5)
     _stop(children)
-    from .queue import stop_embedded_redis
+    from ..redis_client import stop_embedded_redis
 
     stop_embedded_redis(owner=True)
-    return exit_code
+    return 0
 
 
 def _stop(children: list[Child]) -> None:
@@ -130,3 +163,13 @@ def _stop(children: list[Child]) -> None:
             child.process.kill()
             child.process.wait()
     print("  Inbox stopped: all processes stopped.", flush=True)
+
+
+@click.command(help="Set up (migrate, first admin, demo channel) and start web, worker and poller together.")
+@click.option("--port", default=None, type=int, help="Web port (default $PORT or 8000).")
+@click.option("--demo/--no-demo", default=True, help="Seed the demo channel when no channel is configured.")
+def run(port: int | None, demo: bool) -> None:
+    sys.exit(run_all(port=port, demo=demo))
+
+
+COMMANDS = (run,)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .channels import ChannelAccount, account_by_name
-from .connectors.base import connector_class
-from .extensions import db
+from .models import ChannelAccount, account_by_name
+from ..connectors.base import connector_class
+from ..extensions import db
 
 SECRET_WORDS = ("token", "secret", "key", "password")
 # X's read endpoints allow a few requests per 15-minute window on the smaller plans; see docs/x.md
@@ -45,12 +45,12 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
     if changed:
         account.config = {**account.config, **{key: changes[key] for key in changed}}
     if poll_interval is not None:
-        if poll_interval < 10:
-            raise SettingsError("the poll interval must be at least 10 seconds")
+        if not 10 <= poll_interval <= 86_400:
+            raise SettingsError("the poll interval must be between 10 seconds and one day (86400)")
         if account.poll_interval_seconds != poll_interval:
             account.poll_interval_seconds = poll_interval
             changed.append("poll_interval_seconds")
-    if changed and account.status != "ok":
+    if changed and account.status not in ("ok", "catching_up"):
         account.status, account.status_detail, account.backoff_until = "ok", None, None
     ready, why = connector_class(account.connector)(account.config, account.name).configured()
     if not ready:

@@ -1,0 +1,37 @@
+"""An account's state in words an admin acts on, and the pipeline's health in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .models import ChannelAccount
+
+STATUS_WORDS = {
+    "ok": "OK",
+    "catching_up": "Catching up",
+    "rate_limited": "Rate-limited",
+    "needs_attention": "Needs new credentials",
+    "error": "Error, retrying",
+}
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    label: str
+    detail: str | None
+    level: str  # ok | info | warning | error
+
+
+def account_health(account: ChannelAccount, zone: ZoneInfo, now: datetime) -> AccountHealth:
+    if not account.enabled:
+        return AccountHealth("Paused", None, "info")
+    status = account.status or "ok"
+    label = STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
+    detail = account.status_detail
+    if status == "rate_limited" and account.backoff_until and account.backoff_until > now:
+        label = f"Rate-limited until {account.backoff_until.astimezone(zone):%H:%M}"
+    elif status == "error" and account.backoff_until and account.backoff_until > now:
+        label = f"Error, retrying at {account.backoff_until.astimezone(zone):%H:%M}"
+    level = {"ok": "ok", "catching_up": "info", "rate_limited": "warning"}.get(status, "error")
+    return AccountHealth(label, detail, level)

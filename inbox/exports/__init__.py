@@ -1,1 +1,0 @@
-"""`inbox export …`: command-line exports (the weekly sentiment export, ticket exports)."""

@@ -1,0 +1,128 @@
+"""The installation's health: what `inbox doctor` prints and `/healthz` returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    level: str  # ok | warning | error
+    detail: str
+
+    @property
+    def symbol(self) -> str:
+        return {"ok": "✓", "warning": "!", "error": "✗"}[self.level]
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for c in self.checks if c.level == "error")
+
+    def level_of(self, name: str) -> str | None:
+        return next((c.level for c in self.checks if c.name == name), None)
+
+
+def schema_problem() -> str | None:
+    """Why the database cannot be used as it is (unreachable, never migrated, behind), or None."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError
+
+    from . import MIGRATIONS_DIR
+    from .extensions import db
+
+    head = ScriptDirectory(MIGRATIONS_DIR).get_current_head()
+    try:
+        with db.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return "the database has no tables yet: run `inbox migrate` first"
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as exc:
+        first_line = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        return f"cannot reach the database ({first_line[:300]})"
+    if current != head:
+        return f"the database is at revision {current or 'none'}, this code needs {head}: run `inbox migrate`"
+    return None
+
+
+def run_checks(deep: bool = True) -> Report:
+    """Database and Redis always; with `deep`, also workers, scheduler, queues, failures and accounts."""
+    from redis.exceptions import RedisError
+
+    from .redis_client import durability, get_redis
+
+    report = Report()
+    problem = schema_problem()
+    report.checks.append(Check("database", "error" if problem else "ok", problem or "reachable and migrated"))
+    try:
+        redis = get_redis()
+        redis.ping()
+    except RedisError as exc:
+        report.checks.append(Check("redis", "error", f"unreachable ({exc})"))
+        return report
+    report.checks.append(Check("redis", "ok", "reachable"))
+    kept = durability(redis)
+    report.checks.append(Check("redis persistence", "ok" if kept.ok else "warning", kept.detail))
+    report.facts["redis_aof"] = kept.ok
+    if not deep:
+        return report
+    try:
+        _pipeline_checks(report, redis)
+    except RedisError as exc:
+        report.checks.append(Check("queues", "error", f"Redis failed while checking ({exc})"))
+    if not problem:
+        _database_checks(report)
+    return report
+
+
+def _pipeline_checks(report: Report, redis: Any) -> None:
+    from rq.scheduler import RQScheduler
+
+    from .jobs import ALL_QUEUES, DEFAULT_QUEUE, get_queue
+    from .jobs.failures import failed_count
+    from .jobs.reaper import live_workers
+
+    workers = live_workers(redis)
+    report.facts["workers"] = len(workers)
+    report.checks.append(Check("workers", "ok" if workers else "error",
+                               f"{len(workers)} running" if workers else "no worker is running: fetched messages wait in the queue"))
+    scheduler = redis.get(RQScheduler.get_locking_key(DEFAULT_QUEUE))
+    report.checks.append(Check("scheduler", "ok" if scheduler else "warning",
+                               "one worker is scheduling (SLA sweep, retries, weekly export)" if scheduler
+                               else "no worker holds the scheduler lock yet (retries and the SLA sweep wait)"))
+    depths = {name: get_queue(name).count for name in ALL_QUEUES}
+    report.facts["queued"] = depths
+    report.checks.append(Check("queues", "ok", ", ".join(f"{name} {count}" for name, count in depths.items())))
+    failed = failed_count(redis)
+    report.facts["failed_jobs"] = failed
+    report.checks.append(Check("failed jobs", "warning" if failed else "ok",
+                               f"{failed} job(s) failed after every retry: see /admin/pipeline" if failed else "none"))
+
+
+def _database_checks(report: Report) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from .channels.models import ChannelAccount
+    from .channels.quarantine import rejection_count
+    from .extensions import db
+
+    try:
+        rejected = rejection_count()
+        report.facts["rejected_messages"] = rejected
+        report.checks.append(Check("set-aside input", "warning" if rejected else "ok",
+                                   f"{rejected} item(s) could not be stored: see /admin/pipeline" if rejected else "none"))
+        troubled = [a for a in db.session.scalars(select(ChannelAccount).where(ChannelAccount.enabled.is_(True)))
+                    if a.status in ("needs_attention", "error")]
+        report.checks.append(Check("channel accounts", "warning" if troubled else "ok",
+                                   ", ".join(f"{a.name}: {a.status_detail or a.status}"[:200] for a in troubled) or "all polling"))
+    except DBAPIError as exc:
+        db.session.rollback()
+        report.checks.append(Check("channel accounts", "error", f"database failed while checking ({str(exc.orig)[:200]})"))

@@ -1,0 +1,106 @@
+"""The one schedule table, and the scheduler that books its runs.
+
+Every worker runs a scheduler thread, but only the one holding RQ's scheduler lock acts (the lock
+expires a minute after its holder dies, and another worker takes over). Each tick it moves jobs
+whose time has come out of RQ's scheduled registries (retries with backoff, rate-limit waits) and
+books each periodic entry's latest slot once: a Redis marker per slot (SET NX) and a job id per
+slot make a second scheduler, a restart or a repeated tick book nothing twice. A slot missed while
+no worker ran (a machine off on Monday morning) is booked when one starts again.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from redis import Redis
+from rq.job import Job
+
+from . import enqueue
+
+log = logging.getLogger(__name__)
+
+MARKER_PREFIX = "inbox:schedule:"
+
+
+@dataclass(frozen=True)
+class Run:
+    entry: str
+    job: str
+    slot: str  # names the run: "202611301432", "2026-W48"
+    args: tuple[Any, ...]
+    marker_ttl: int
+
+
+@dataclass(frozen=True)
+class Every:
+    """Every `seconds`, aligned to the clock (a minute job runs at :00 of each minute)."""
+
+    name: str
+    job: str
+    seconds: int
+
+    def latest(self, now: datetime, _zone: ZoneInfo) -> Run:
+        start = datetime.fromtimestamp(int(now.timestamp()) // self.seconds * self.seconds, timezone.utc)
+        return Run(self.name, self.job, f"{start:%Y%m%d%H%M%S}", (), max(self.seconds * 10, 600))
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """Once a week at a local time in the workspace's zone; the run exports the week just ended."""
+
+    name: str
+    job: str
+    weekday: int  # 0 = Monday
+    at: time
+
+    def latest(self, now: datetime, zone: ZoneInfo) -> Run:
+        from ..voice.weeks import next_weekly_run, previous_week
+
+        last = next_weekly_run(now - timedelta(days=7), zone, self.weekday, self.at)  # in (now - 7 days, now]
+        week = previous_week(last, zone)
+        return Run(self.name, self.job, str(week), (str(week),), 14 * 86400)
+
+
+SCHEDULE: tuple[Every | Weekly, ...] = (
+    Every("sla_sweep", "sla_sweep", 60),
+    Every("requeue_replies", "requeue_replies", 60),
+    Weekly("weekly_export", "weekly_export", 0, time(6)),
+)
+
+
+def latest_runs(now: datetime, zone: ZoneInfo, schedule: tuple[Every | Weekly, ...] = SCHEDULE) -> list[Run]:
+    """Pure: the run each entry should have had by `now`."""
+    return [entry.latest(now, zone) for entry in schedule]
+
+
+def book_due_runs(redis: Redis, now: datetime, zone: ZoneInfo, *, skip: Callable[[Run], bool] | None = None,
+                  schedule: tuple[Every | Weekly, ...] = SCHEDULE) -> list[Job]:
+    """Queue every entry's latest run that has not been queued yet; returns the jobs queued now."""
+    booked = []
+    for run in latest_runs(now, zone, schedule):
+        marker = f"{MARKER_PREFIX}{run.entry}:{run.slot}"
+        if redis.exists(marker):
+            continue
+        if skip is not None and skip(run):
+            redis.set(marker, now.isoformat(), ex=run.marker_ttl)
+            continue
+        job = enqueue(run.job, *run.args, job_id=f"{run.entry}-{run.slot}", description=f"{run.entry} {run.slot}")
+        # the marker only after the job is safely queued: a failure here books it again next tick
+        redis.set(marker, now.isoformat(), ex=run.marker_ttl)
+        if job is not None:
+            booked.append(job)
+            log.info("scheduled %s for %s", run.entry, run.slot)
+    return booked
+
+
+def weekly_export_done(run: Run) -> bool:
+    """A week whose files are already there (written on demand or by an earlier run) is not redone."""
+    if run.entry != "weekly_export":
+        return False
+    from ..voice.export import export_dir, file_name
+    from ..voice.weeks import IsoWeek
+
+    return (export_dir() / file_name(IsoWeek.parse(run.slot), "summary")).exists()

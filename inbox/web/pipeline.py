@@ -1,0 +1,50 @@
+"""The pipeline page for admins: is everything flowing, what failed, what was set aside."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from ..auth.roles import role_required
+from ..channels.models import ChannelAccount
+from ..channels.quarantine import recent_rejections
+from ..extensions import db
+from ..health import run_checks
+from . import bp
+
+JOB_ID_MAX = 200
+
+
+@bp.get("/admin/pipeline")
+@role_required("admin")
+def pipeline():
+    from ..jobs.failures import failed_jobs
+
+    report = run_checks()
+    failures, queue_error = [], None
+    try:
+        failures = failed_jobs()
+    except RedisError as exc:
+        queue_error = f"the job queue (Redis) is unavailable: {exc}"
+    accounts = {a.id: a.name for a in db.session.scalars(select(ChannelAccount))}
+    account_id = request.args.get("account", type=int)
+    if account_id is not None and account_id not in accounts:
+        account_id = None
+    return render_template("admin/pipeline.html", report=report, failures=failures, queue_error=queue_error,
+                           rejected=recent_rejections(200, account_id), accounts=accounts, account_id=account_id)
+
+
+@bp.post("/admin/pipeline/jobs/<job_id>/retry")
+@role_required("admin")
+def retry_job(job_id: str):
+    from ..jobs.failures import retry_failed
+
+    if len(job_id) > JOB_ID_MAX:
+        abort(404)
+    try:
+        retried = retry_failed(job_id)
+    except RedisError:
+        flash("The job queue (Redis) is unavailable; try again when it is back.", "error")
+        return redirect(url_for("web.pipeline"))
+    flash("Job queued again." if retried else "That job is no longer in the failed list.", "success" if retried else "error")
+    return redirect(url_for("web.pipeline"))
