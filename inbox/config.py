@@ -60,7 +60,6 @@ def load_config() -> dict[str, Any]:
         "INBOX_PSEUDONYMISE": os.environ.get("INBOX_PSEUDONYMISE", "0") == "1",
         "REOPEN_WINDOW_DAYS": _int("INBOX_REOPEN_DAYS", 7),
         "POLL_INTERVAL_SECONDS": _int("INBOX_POLL_INTERVAL", 30),
-        "INGEST_JOB_TIMEOUT": _int("INBOX_INGEST_TIMEOUT", 600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("INBOX_SECURE_COOKIES", "0") == "1",

@@ -63,3 +63,32 @@ def test_run_starts_everything_shows_demo_tickets_and_stops_cleanly(tmp_path):
     gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], output
     assert "all processes stopped" in output
+
+
+def test_a_child_that_dies_is_restarted_and_the_others_keep_running(tmp_path):
+    """The supervisor's rule on real processes: a dead child comes back after a pause that grows while it
+    keeps dying; a child that is fine is never touched."""
+    from inbox.cli.run import Child, _popen, supervise
+
+    env = dict(os.environ)
+    flaky_args = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    steady_args = [sys.executable, "-c", "import time; time.sleep(60)"]
+    flaky = Child("flaky", flaky_args, env, _popen(flaky_args, env))
+    steady = Child("steady", steady_args, env, _popen(steady_args, env))
+    try:
+        flaky.process.wait(10)
+        now = time.monotonic()
+        supervise(flaky, now)
+        supervise(steady, now)
+        assert flaky.restart_at == now + 1.0 and flaky.restarts == 0  # the first restart waits a second
+        supervise(flaky, now + 1.0)
+        assert flaky.restarts == 1 and flaky.restart_at is None
+        flaky.process.wait(10)
+        supervise(flaky, now + 1.5)
+        assert flaky.restart_at == now + 1.5 + 2.0  # it died again at once: the pause doubles
+        assert steady.process.poll() is None and steady.restarts == 0
+    finally:
+        for child in (flaky, steady):
+            if child.process.poll() is None:
+                child.process.kill()
+                child.process.wait()
