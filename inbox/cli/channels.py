@@ -31,6 +31,11 @@ def x_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def _start_from_now(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--start-from-now", is_flag=True,
+                        help="Import no earlier mentions or DMs (default: read the whole history, 25 pages a poll).")(fn)
+
+
 def _settings(options: dict[str, Any]) -> dict[str, Any]:
     settings = {key: options.get(key) for key, _ in X_OPTIONS}
     settings.update(user_id=options.get("user_id"), username=(options.get("username") or "").lstrip("@") or None)
@@ -69,12 +74,13 @@ def add() -> None:
 @add.command("x", help="Add an X (Twitter) account.")
 @click.option("--name", required=True, help="A name for this account in Inbox.")
 @x_options
+@_start_from_now
 @with_app
-def add_x(name: str, poll_interval: int | None, **options: Any) -> None:
+def add_x(name: str, poll_interval: int | None, start_from_now: bool, **options: Any) -> None:
     from ..channels.settings import SettingsError, add_account
 
     try:
-        account = add_account(name, "x", _settings(options), poll_interval)
+        account = add_account(name, "x", {**_settings(options), "start_from_now": start_from_now}, poll_interval)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added X account {account.name!r}")

@@ -40,6 +40,8 @@ def new_x_channel():
         name = request.form.get("name", "").strip()
         try:
             settings, interval = _form_settings()
+            # a brand with years of mentions may not want them all as tickets
+            settings["start_from_now"] = request.form.get("start_from_now") == "on"
             add_account(name, "x", settings, interval)
         except SettingsError as exc:
             flash(str(exc), "error")
