@@ -35,6 +35,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please sign in to continue."
 
     from . import models  # noqa: F401  (registers every table with the metadata)
+    from .tickets import counts, search_index  # noqa: F401  (their flush/commit hooks: search documents, tab counts)
+    from .tickets.sla.outcomes import install as install_sla_writer
+
+    # every flush that records a ticket event refreshes that ticket's SLA columns and outcome row
+    install_sla_writer()
 
     _configure_sqlite(app)
 

@@ -11,8 +11,13 @@ from .tickets.models import (  # noqa: F401
     Ticket,
     TicketEvent,
 )
-from .tickets.sla_models import AppSetting, Notification, SlaBreach, SlaPolicyChange  # noqa: F401
+from .tickets.search_index import OpenTicketSearch  # noqa: F401
+from .tickets.sla.models import (  # noqa: F401
+    AppSetting,
+    Notification,
+    SlaBreach,
+    SlaOutcome,
+    SlaPolicyChange,
+    SlaWarning,
+)
 from .voice.surveys.models import SurveyInvitation, SurveyResponse, SurveySetting  # noqa: F401
-from .tickets import sla_sync  # noqa: F401,E402  (keeps due times in step with recorded events)
-from .tickets import search_index  # noqa: F401,E402  (open tickets' search documents, kept in step on flush)
-from .tickets import counts  # noqa: F401,E402  (inbox tab counts dropped from the cache when tickets change)

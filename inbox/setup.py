@@ -14,10 +14,15 @@ def upgrade_database() -> None:
     from flask_migrate import upgrade
 
     from . import MIGRATIONS_DIR
-    from .tickets.policies import seed_default_policies
+    from .tickets.sla.policies import seed_default_policies
 
     upgrade(directory=MIGRATIONS_DIR)
     seed_default_policies()
+    from .tickets.sla.outcomes import backfill
+
+    backfilled = backfill()
+    if backfilled:
+        current_app.logger.info("SLA outcomes written for %d existing ticket(s)", backfilled)
 
 
 def demo_dir() -> Path:

@@ -74,7 +74,7 @@ def app(_migrated_app, redis_url: str):
     with app.app_context():
         Redis.from_url(redis_url).flushdb()
         _empty_tables(db)
-        from inbox.tickets.policies import seed_default_policies
+        from inbox.tickets.sla.policies import seed_default_policies
 
         seed_default_policies()
         yield app

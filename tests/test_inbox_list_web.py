@@ -53,7 +53,7 @@ def tickets(app, agent):
     return {
         "breached": make_ticket(due=now - timedelta(hours=1), sla_state="breached", assignee=agent, channel="sms",
                                 texts=("返金してください。まだ届きません",), handle="@tanaka", tags=("refund",), sentiment="negative"),
-        "soon": make_ticket(due=now + timedelta(minutes=30), texts=("<script>alert(1)</script> wifi down",), handle="@mallory",
+        "soon": make_ticket(due=now + timedelta(minutes=30), sla_state="at_risk", texts=("<script>alert(1)</script> wifi down",), handle="@mallory",
                             priority="urgent"),
         "later": make_ticket(due=now + timedelta(hours=5), status="pending", texts=("thanks, will check",), channel="email",
                              handle="kenji@example.jp"),

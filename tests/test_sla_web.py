@@ -16,8 +16,8 @@ from inbox.extensions import db
 from inbox.sentiment import Sentiment
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import BusinessCalendar, SlaPolicy, Tag, Ticket
-from inbox.tickets.sla_models import Notification, SlaPolicyChange
-from inbox.tickets.sweep import sweep
+from inbox.tickets.sla.models import Notification, SlaPolicyChange
+from inbox.tickets.sla.sweep import sweep
 from tests.helpers import csrf_token, message
 
 NOW = datetime.now(timezone.utc)
@@ -157,7 +157,7 @@ def test_admin_edits_calendar_windows_and_imports_holidays_from_ics(client, admi
 def test_ics_parser_handles_folding_datetimes_and_rejects_other_files():
     from datetime import date
 
-    from inbox.tickets.ical import IcsError, parse_holidays
+    from inbox.tickets.sla.ical import IcsError, parse_holidays
 
     assert parse_holidays(ICS) == [date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)]
     timed = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Europe/Berlin:20260501T000000\nEND:VEVENT\nEND:VCALENDAR\n"

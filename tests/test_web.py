@@ -56,7 +56,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.notifications_read", "POST"): ("agent", 302, {}),
     ("web.reply", "POST"): ("agent", 422, {}),  # empty reply: the page again, with the reason
     ("web.add_ticket_note", "POST"): ("agent", 422, {}),
-    ("web.resolve", "POST"): ("agent", 302, {}),
+    ("web.resolve", "POST"): ("agent", 302, {"confirm": "1"}),
     ("web.reopen", "POST"): ("agent", 302, {}),
     ("web.pending", "POST"): ("agent", 302, {}),
     ("web.take", "POST"): ("agent", 302, {}),
@@ -102,6 +102,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.admin_user_active", "POST"): ("admin", 400, {}),
     ("web.pipeline", "GET"): ("admin", 200, {}),
     ("web.retry_job", "POST"): ("admin", 302, {}),  # "no longer in the failed list"
+    ("web.retry_message", "POST"): ("agent", 302, {}),  # the walked message is the customer's: "only a reply that failed"
+    ("web.answered_outside", "POST"): ("agent", 302, {}),  # no time given: says so
 }
 ROLE_ORDER = ("agent", "lead", "admin")
 
@@ -223,7 +225,12 @@ def test_ticket_page_and_resolve(logged_in, ticket):
     page = logged_in.get(f"/tickets/{ticket.id}")
     assert page.status_code == 200
     assert b"<script>alert" not in page.data
-    response = logged_in.post(f"/tickets/{ticket.id}/resolve", data={"csrf_token": csrf_token(page)})
+    # nobody answered this customer: resolving asks first, and says what it will record
+    ask = logged_in.post(f"/tickets/{ticket.id}/resolve", data={"csrf_token": csrf_token(page)})
+    assert ask.status_code == 200 and b"missed: resolved without reply" in ask.data and b'id="resolve-confirm"' in ask.data
+    db.session.refresh(ticket)
+    assert ticket.status != "resolved"
+    response = logged_in.post(f"/tickets/{ticket.id}/resolve", data={"csrf_token": csrf_token(page), "confirm": "1"})
     assert response.status_code == 302
     db.session.refresh(ticket)
     assert ticket.status == "resolved" and ticket.resolved_at is not None

@@ -57,7 +57,7 @@ def test_ticket_page_has_the_contract_hooks(client, ada):
         assert hook in html, hook
     assert "reopen-btn" not in html
     assert 'src="/static/ticket.js"' in html and "https://" not in html.split("<main")[1].split("open original")[0]
-    _post(client, f"/tickets/{ticket.id}/resolve")
+    _post(client, f"/tickets/{ticket.id}/resolve", confirm="1")
     html = _page(client, ticket)
     assert 'id="reopen-btn"' in html and "resolve-form" not in html and "pending-btn" not in html
 
@@ -190,8 +190,14 @@ def test_bulk_from_the_list(client, ada):
     tickets = [open_ticket(f"c{i}") for i in range(3)]
     resolve_ticket(tickets[0], ada)
     login(client, ada.email)
-    response = client.post("/tickets/bulk", data={"ticket_ids": [str(t.id) for t in tickets], "action": "resolve",
-                                                  "next": "/?view=open", "csrf_token": token(client)})
+    selection = {"ticket_ids": [str(t.id) for t in tickets], "action": "resolve", "next": "/?view=open"}
+    # two of the three have no reply the customer got: the list says so before resolving anything
+    ask = client.post("/tickets/bulk", data={**selection, "csrf_token": token(client)})
+    page = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and "2 of the 3" in page and 'id="bulk-resolve-confirm"' in page
+    db.session.expire_all()
+    assert db.session.get(Ticket, tickets[1].id).status != "resolved"
+    response = client.post("/tickets/bulk", data={**selection, "confirm": "1", "csrf_token": token(client)})
     assert response.status_code == 302 and response.headers["Location"] == "/?view=open"
     page = client.get("/?view=open").get_data(as_text=True)
     assert f"2 resolved, 1 skipped: already resolved (#{tickets[0].id})" in page
@@ -342,7 +348,7 @@ def test_every_action_is_an_event_with_who_and_when(client, ada):
     for url, data in ((f"/tickets/{ticket.id}/take", {}), (f"/tickets/{ticket.id}/priority", {"priority": "low"}),
                       (f"/tickets/{ticket.id}/tags", {"tags": "vip"}), (f"/tickets/{ticket.id}/tags/remove", {"tag": "vip"}),
                       (f"/tickets/{ticket.id}/notes", {"body": "n"}), (f"/tickets/{ticket.id}/pending", {}),
-                      (f"/tickets/{ticket.id}/reopen", {}), (f"/tickets/{ticket.id}/resolve", {}),
+                      (f"/tickets/{ticket.id}/reopen", {}), (f"/tickets/{ticket.id}/resolve", {"confirm": "1"}),
                       (f"/tickets/{ticket.id}/reopen", {}), (f"/tickets/{ticket.id}/unassign", {})):
         assert _post(client, url, **data).status_code == 302, url
     events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.actor_id.is_not(None))

@@ -57,15 +57,45 @@ def test_reply_is_posted_under_the_latest_customer_tweet(mentions, logged_in, ag
     assert f'href="https://x.com/Twitter/status/{RECORDED_TWEET_ID}"' in page and "Sent" in page
 
 
-def test_reply_counts_as_first_response_and_is_recorded(mentions, logged_in, agent):
+def test_a_reply_counts_as_the_first_response_only_once_x_accepted_it(mentions, logged_in, agent, run_jobs):
     ticket = next(t for t in mentions.values() if t.status == "new")
     assert ticket.first_response_at is None
     send_reply(logged_in, ticket.id, "Thanks for the feedback!")
     db.session.refresh(ticket)
     assert ticket.status == "open"
-    assert ticket.first_response_at is not None and ticket.next_response_due_at is None
-    event = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "reply"))
-    assert event.actor_id == agent.id and event.data["message_id"] == outbound(ticket).id
+    assert ticket.first_response_at is None  # queued is not answered
+    queued = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "reply_queued"))
+    assert queued.actor_id == agent.id and queued.data["message_id"] == outbound(ticket).id
+    with replay("create_reply_tweet.yaml"):
+        run_jobs()
+    db.session.refresh(ticket)
+    delivered = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "reply_delivered"))
+    assert delivered.actor_id == agent.id and delivered.data["external_id"] == RECORDED_TWEET_ID
+    assert ticket.first_response_at == delivered.at and ticket.next_response_due_at is None
+
+
+def test_a_reply_that_failed_answers_nobody_until_it_is_retried_and_sent(mentions, logged_in, agent, run_jobs):
+    from inbox.jobs.delivery import deliver_reply as deliver
+    from inbox.tickets.replies import retry_reply
+
+    thread = next(t for t in mentions.values() if t.status == "new")  # nobody has answered this customer yet
+    send_reply(logged_in, thread.id, "We're on it.")
+    reply = outbound(thread)
+    with replay("create_tweet_503.yaml"), pytest.raises(ConnectorError):
+        deliver(reply.id)
+    from inbox.jobs.delivery import _fail
+
+    db.session.refresh(reply)
+    _fail(reply, reply.delivery_error)  # what the job's last retry does when X keeps answering 503
+    db.session.refresh(thread)
+    assert reply.delivery_state == "failed" and thread.first_response_at is None
+    page = logged_in.get(f"/tickets/{thread.id}").get_data(as_text=True)
+    assert f'id="retry-{reply.id}"' in page and 'id="answered-outside"' in page
+    retry_reply(reply, agent)
+    with replay("create_reply_tweet.yaml"):
+        run_jobs()
+    db.session.refresh(thread)
+    assert thread.first_response_at is not None
 
 
 def test_a_job_run_again_after_posting_does_not_post_twice(mentions, logged_in, run_jobs):

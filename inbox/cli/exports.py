@@ -49,7 +49,7 @@ def weekly(week: str | None, out_dir: Path | None) -> None:
 def tickets(start: datetime, end: datetime, out: Path | None, summary: bool) -> None:
     from flask import current_app
 
-    from ..tickets.csv_export import day_range, summary_csv, ticket_csv
+    from ..tickets.reports.csv_export import day_range, summary_csv, ticket_csv
     from ..timeutil import utcnow
 
     if end < start:

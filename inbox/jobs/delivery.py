@@ -21,7 +21,7 @@ from ..channels.models import ChannelAccount
 from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_class
 from ..extensions import db
 from ..live.publish import ROWS_REPORTED
-from ..tickets.models import Message, Ticket
+from ..tickets.models import Message, Ticket, TicketEvent
 from ..timeutil import utcnow
 from . import enqueue, job_context
 
@@ -31,14 +31,15 @@ log = logging.getLogger(__name__)
 STALLED_AFTER = timedelta(minutes=1)
 
 
-def delivery_job_id(message_id: int) -> str:
-    return f"deliver-reply-{message_id}"
+def delivery_job_id(message_id: int, attempt: int = 0) -> str:
+    return f"deliver-reply-{message_id}" + (f"-retry-{attempt}" if attempt else "")
 
 
-def enqueue_delivery(message_id: int) -> str | None:
-    """Queue the reply's delivery once: while a job for it is queued, running or waiting to retry,
-    asking again changes nothing. Returns the job id, or None when one was already there."""
-    job = enqueue("deliver_reply", message_id, job_id=delivery_job_id(message_id), description=f"deliver_reply(message={message_id})")
+def enqueue_delivery(message_id: int, attempt: int = 0) -> str | None:
+    """Queue the reply's delivery once per attempt: while a job for it is queued, running or waiting to
+    retry, asking again changes nothing. Returns the job id, or None when one was already there."""
+    job = enqueue("deliver_reply", message_id, job_id=delivery_job_id(message_id, attempt),
+                  description=f"deliver_reply(message={message_id})")
     return job.id if job is not None else None
 
 
@@ -51,7 +52,9 @@ def requeue_stalled_replies() -> int:
         ))
         queued = 0
         for message_id in stalled:
-            if enqueue_delivery(message_id) is not None:
+            message = db.session.get(Message, message_id)
+            attempt = int(((message.raw or {}).get("delivery") or {}).get("retry_attempt") or 0) if message else 0
+            if enqueue_delivery(message_id, attempt) is not None:
                 queued += 1
         if queued:
             log.info("queued %d reply delivery job(s) that had none", queued)
@@ -71,9 +74,22 @@ def _save_delivery(message: Message, **changes: Any) -> None:
     message.raw = {**(message.raw or {}), "delivery": {**_delivery(message), **changes}}
 
 
+def _record(message: Message, outcome: str, at: Any, **data: Any) -> None:
+    """The delivery's outcome on the ticket's history: a delivered reply stops the SLA clocks, at the
+    moment the network accepted it; a survey invitation or a failure stops nothing."""
+    if message.ticket_id is None:
+        return
+    purpose = _delivery(message).get("purpose", "reply")
+    kind = {"delivered": "survey_delivered" if purpose == "survey" else "reply_delivered", "failed": "reply_failed"}[outcome]
+    db.session.add(TicketEvent(ticket_id=message.ticket_id, type=kind, at=at, actor_id=message.sent_by_id,
+                               data={"message_id": message.id, "purpose": purpose, **data}))
+
+
 def _fail(message: Message, reason: str) -> dict[str, Any]:
+    now = utcnow()
     message.delivery_state, message.delivery_error = "failed", reason[:2000]
-    _save_delivery(message, failed_at=utcnow().isoformat())
+    _save_delivery(message, failed_at=now.isoformat())
+    _record(message, "failed", now, error=reason[:300])
     db.session.commit()
     log.warning("reply %s failed: %s", message.id, reason)
     return {"message_id": message.id, "state": "failed", "error": message.delivery_error}
@@ -103,10 +119,12 @@ def _record_sent(message: Message, account: ChannelAccount, external_id: str, pe
                                .execution_options(synchronize_session=False, **{ROWS_REPORTED: True}))
         db.session.delete(twin)
         db.session.flush()
+    sent_at = utcnow()
     message.external_id = external_id
     message.url = permalink
     message.delivery_state, message.delivery_error = "sent", None
-    _save_delivery(message, posted_id=external_id, sent_at=utcnow().isoformat())
+    _save_delivery(message, posted_id=external_id, sent_at=sent_at.isoformat())
+    _record(message, "delivered", sent_at, external_id=external_id)
 
 
 def deliver_reply(message_id: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 def sla_sweep() -> dict[str, Any]:
-    from ..tickets.sweep import sweep
+    from ..tickets.sla.sweep import sweep
     from .webhooks import webhook_url
 
     with job_context():

@@ -17,7 +17,7 @@ WEBHOOK_SETTING = "sla_webhook_url"
 
 
 def webhook_url() -> str | None:
-    from ..tickets.sla_models import AppSetting
+    from ..tickets.sla.models import AppSetting
 
     row = db.session.get(AppSetting, WEBHOOK_SETTING)
     return (row.value if row is not None and row.value else None) or current_app.config.get("SLA_WEBHOOK_URL") or None
@@ -25,12 +25,12 @@ def webhook_url() -> str | None:
 
 def breach_payload(swept_at: datetime) -> dict[str, Any]:
     from ..tickets.models import Ticket
-    from ..tickets.sla_models import SlaBreach
+    from ..tickets.sla.models import SlaBreach
 
     rows = db.session.execute(
         select(SlaBreach, Ticket.channel, Ticket.assignee_id, Ticket.subject)
         .join(Ticket, Ticket.id == SlaBreach.ticket_id)
-        .where(SlaBreach.breached_at == swept_at)
+        .where(SlaBreach.recorded_at == swept_at)
         .order_by(SlaBreach.id)
     ).all()
     return {

@@ -38,8 +38,6 @@ def _resolve(ticket: Ticket, by: User, now: datetime) -> None:
     previous = ticket.status
     ticket.status = "resolved"
     ticket.resolved_at = now
-    ticket.next_response_due_at = None
-    ticket.refresh_due()
     _event(ticket, "status", by, now, {"from": previous, "to": "resolved"})
 
 
@@ -76,7 +74,6 @@ def reopen_ticket(ticket: Ticket, by: User) -> None:
     elif ticket.status == "resolved":
         ticket.status = "open"
         ticket.resolved_at = None
-        ticket.refresh_due()
         _event(ticket, "reopened", by, now, {"by": "agent"})
     else:
         raise ActionError(f"only resolved or pending tickets can be reopened (#{ticket.id} is {ticket.status})", f"is {ticket.status}")
@@ -84,22 +81,18 @@ def reopen_ticket(ticket: Ticket, by: User) -> None:
 
 
 def _set_priority(ticket: Ticket, priority: str, by: User, now: datetime) -> None:
-    from .policies import PolicyBook
+    from .sla.policies import apply_priority_policy
 
     if priority not in PRIORITIES:
         raise ActionError(f"priority must be one of {', '.join(PRIORITIES)}", "unknown priority")
     if priority == ticket.priority:
         raise ActionError(f"ticket #{ticket.id} already has priority {priority}", f"already {priority}")
     data: dict = {"from": ticket.priority, "to": priority}
-    # A policy written for this priority (say, urgent X tickets answered within 30 minutes) takes over,
-    # measured from the ticket's start like the one it replaces; the event flush replays the clocks.
-    policy = PolicyBook().policy_for(ticket.channel, priority)
-    current = ticket.sla_policy
-    if policy is not None and current is not None and policy.id != current.id and policy.priority != current.priority:
-        data["sla_policy"] = {"from": current.id, "to": policy.id}
-        ticket.sla_policy = policy
     ticket.priority = priority
     _event(ticket, "priority", by, now, data)
+    # a policy written for this priority (say, urgent X tickets answered within 30 minutes) takes over
+    # from now on: the running clocks are re-targeted, the time already used counts against them
+    apply_priority_policy(ticket, priority, now, by, reason="priority changed by an agent")
 
 
 def set_priority(ticket: Ticket, priority: str, by: User) -> None:
@@ -127,4 +120,29 @@ def correct_sentiment(message: "Message", label: str, by: User) -> None:
     first_inbound = min((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.sent_at, m.id), default=None)
     if first_inbound is message:
         ticket.first_sentiment = label
+    db.session.commit()
+
+
+def has_delivered_reply(ticket: Ticket) -> bool:
+    """Whether the customer got any answer: a delivered reply, the brand's own post, or one given outside Inbox."""
+    return any(e.type in ("reply_delivered", "answered_outside", "first_response") or
+               (e.type == "reply" and (e.data or {}).get("source") == "network") for e in ticket.events)
+
+
+def mark_answered_outside(ticket: Ticket, by: User, at: datetime, how: str) -> None:
+    """The customer was answered where Inbox cannot send (a phone call, an SMS from a handset): recorded
+    with who said so and when it happened, and counted as the reply at that time."""
+    now = utcnow()
+    how = " ".join(how.split())[:500]
+    if not how:
+        raise ActionError("say how the customer was answered (for example: called them back)")
+    if at.tzinfo is None:
+        raise ActionError("the time needs a time zone")
+    if at > now:
+        raise ActionError("that time is in the future")
+    if at < ticket.opened_at:
+        raise ActionError("that time is before the ticket was opened")
+    _event(ticket, "answered_outside", by, at, {"how": how, "recorded_at": now.isoformat()})
+    if ticket.status == "new":
+        ticket.status = "open"
     db.session.commit()

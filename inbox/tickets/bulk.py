@@ -115,3 +115,13 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
         for ticket_id in result.done:
             after_resolution(found[ticket_id], by)
     return result
+
+
+def unanswered_among(ticket_ids: Sequence[int]) -> list[int]:
+    """The open tickets of a selection whose customer got no reply (resolving them records a miss)."""
+    from .actions import has_delivered_reply
+    from .models import OPEN_STATUSES
+
+    tickets = db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES))
+                                 .options(selectinload(Ticket.events)))
+    return sorted(t.id for t in tickets if not has_delivered_reply(t))

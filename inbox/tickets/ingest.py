@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy import bindparam, func, select, text, update
@@ -27,10 +27,10 @@ from ..connectors.base import InboundMessage
 from ..extensions import db
 from ..live.publish import ROWS_REPORTED
 from ..sentiment import Sentiment
-from .conversations import Placement, TicketSnapshot, place_message
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
-from .policies import PolicyBook
-from .priority import initial_priority, raise_priority
+from .rules.placement import Placement, TicketSnapshot, place_message
+from .rules.priority import initial_priority, raise_priority
+from .sla.policies import PolicyBook, apply_priority_policy
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class _Batch:
                 .group_by(Ticket.conversation_key)
             )
             for ticket in db.session.scalars(
-                select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.sla_policy)).where(Ticket.id.in_(newest))
+                select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.sla_policy), selectinload(Ticket.sla_outcome)).where(Ticket.id.in_(newest))
             ):
                 self.latest[ticket.conversation_key] = ticket
             # the brand's own earlier posts that opened no ticket: context for the one that opens now
@@ -159,6 +159,7 @@ class _Batch:
         priority = initial_priority(
             sentiment.label if sentiment else None, identity.followers, public=message.kind in PUBLIC_KINDS
         )
+        policy = self.policies.policy_for(self.account.channel, priority)
         ticket = Ticket(
             account_id=self.account.id,
             channel=self.account.channel,
@@ -170,12 +171,13 @@ class _Batch:
             subject=subject_of(message),
             opened_at=message.created_at,
             last_customer_message_at=message.created_at,
-            sla_policy=self.policies.policy_for(self.account.channel, priority),
+            sla_policy=policy,
             message_count=0,
             events=[],
         )
         db.session.add(ticket)
-        ticket.events.append(TicketEvent(type="created", at=message.created_at, data={"priority": priority}))
+        ticket.events.append(TicketEvent(type="created", at=message.created_at,
+                                         data={"priority": priority, "sla_policy": policy.id if policy is not None else None}))
         for earlier in self.unattached.pop(message.conversation, []):
             earlier.ticket = ticket
             self.rows.append(earlier)
@@ -183,18 +185,26 @@ class _Batch:
         self.created.append(ticket)
         return ticket
 
+    @staticmethod
+    def not_before_last_status(ticket: Ticket, at: datetime) -> datetime:
+        """A message fetched late must not reopen (or un-pend) the ticket before the change it reverses:
+        the clocks are replayed in time order."""
+        changes = [e.at for e in ticket.events if e.type in ("status", "reopened", "created")]
+        return max([at, *changes])
+
     def reopen(self, ticket: Ticket, message: InboundMessage) -> None:
         ticket.status = "open"
         ticket.resolved_at = None
-        ticket.events.append(TicketEvent(type="reopened", at=message.created_at, data={"by": "customer"}))
+        ticket.events.append(TicketEvent(type="reopened", at=self.not_before_last_status(ticket, message.created_at),
+                                         data={"by": "customer"}))
 
     def customer_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
         ticket.last_customer_message_at = max(ticket.last_customer_message_at or message.created_at, message.created_at)
         if ticket.status == "pending":
             ticket.status = "open"
-            ticket.events.append(TicketEvent(type="status", at=message.created_at,
+            ticket.events.append(TicketEvent(type="status", at=self.not_before_last_status(ticket, message.created_at),
                                              data={"from": "pending", "to": "open", "by": "customer"}))
-        # the SLA clocks are replayed from events (sla_clock): a customer message may start a next-response clock
+        # the SLA clocks are replayed from events (sla.clock): a customer message may start a next-response clock
         ticket.events.append(TicketEvent(type="customer_message", at=message.created_at,
                                          data={"external_id": message.external_id}))
 
@@ -202,13 +212,8 @@ class _Batch:
         """A reply sent from the network itself (not through Inbox) still answers the customer."""
         if message.created_at < ticket.opened_at:
             return
-        if ticket.first_response_at is None:
-            ticket.first_response_at = message.created_at
-            ticket.events.append(TicketEvent(type="first_response", at=message.created_at,
-                                             data={"external_id": message.external_id}))
-        else:
-            ticket.events.append(TicketEvent(type="reply", at=message.created_at,
-                                             data={"external_id": message.external_id, "source": "network"}))
+        ticket.events.append(TicketEvent(type="reply", at=message.created_at,
+                                         data={"external_id": message.external_id, "source": "network"}))
         if ticket.status == "new":
             ticket.status = "open"
 
@@ -260,7 +265,10 @@ class _Batch:
                 ticket.first_sentiment = ticket.first_sentiment or sentiment.label
                 ticket.last_sentiment = sentiment.label
                 proposed = initial_priority(sentiment.label, identity.followers if identity else None, message.kind in PUBLIC_KINDS)
-                ticket.priority = raise_priority(ticket.priority, proposed)
+                raised = raise_priority(ticket.priority, proposed)
+                if raised != ticket.priority:
+                    ticket.priority = raised
+                    apply_priority_policy(ticket, raised, message.created_at, book=self.policies, reason="raised by sentiment or reach")
         else:
             self.brand_wrote(ticket, message)
 

@@ -20,7 +20,7 @@ _CLOSED_SQL = "status IN ('resolved', 'closed')"
 
 # What the inbox list filters on: carried in its indexes (PostgreSQL INCLUDE) so a filtered page is
 # found by an index-only scan, without visiting the table row of every ticket it skips.
-_LIST_INCLUDE = ["status", "channel", "priority", "last_sentiment", "assignee_id", "sla_state", "contact_id", "opened_at"]
+_LIST_INCLUDE = ["status", "channel", "priority", "last_sentiment", "assignee_id", "sla_warn_at", "contact_id", "opened_at"]
 
 
 def _where(clause: str) -> dict[str, Any]:
@@ -122,7 +122,6 @@ class Ticket(db.Model):
         Index("ix_tickets_open_due", "due_at", "id", **_where(_OPEN_SQL)),
         Index("ix_tickets_open_assignee_due", "assignee_id", "due_at", "id", **_where(_OPEN_SQL)),
         Index("ix_tickets_unassigned_due", "due_at", "id", **_where(_OPEN_SQL + " AND assignee_id IS NULL")),
-        Index("ix_tickets_open_state_due", "sla_state", "due_at", "id", **_where(_OPEN_SQL)),
         Index("ix_tickets_closed_resolved", "resolved_at", "id", **_where(_CLOSED_SQL)),
         Index("ix_tickets_opened", "opened_at"),  # the dashboard's per-week drill-down
     )
@@ -141,14 +140,15 @@ class Ticket(db.Model):
     first_sentiment: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_sentiment: Mapped[str | None] = mapped_column(String(16), nullable=True)
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"), nullable=True)
-    sla_state: Mapped[str] = mapped_column(String(16), default="on_track")
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     first_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     next_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    # the next deadline to meet (see sla_sync); what the inbox is ordered by
+    # The SLA columns below are a cache of the replayed clocks, written only by tickets.sla.outcomes.
+    # the next deadline to meet; what the inbox is ordered by; due_target says which clock it is
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    due_target: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # when the earliest running clock passes its warning fraction; the sweep marks "at risk" from it
     sla_warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_customer_message_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -164,17 +164,11 @@ class Ticket(db.Model):
     events: Mapped[list["TicketEvent"]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
     notes: Mapped[list["TicketNote"]] = relationship(back_populates="ticket", order_by="TicketNote.id")
     tags: Mapped[list[Tag]] = relationship(secondary=ticket_tags, order_by=Tag.name)
+    sla_outcome = relationship("SlaOutcome", uselist=False, cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
-    def refresh_due(self) -> None:
-        from .sla import next_deadline
-
-        self.due_at = next_deadline(
-            self.status, self.first_response_at, self.first_response_due_at, self.next_response_due_at, self.resolution_due_at
-        )
 
 
 class Message(db.Model):

@@ -34,7 +34,6 @@ FILTER_VIEWS: dict[str, str] = {"all": "All tickets"}
 DEFAULT_VIEW = "open"
 CLOSED_STATUSES = ("resolved", "closed")
 PAGE_SIZE = 50
-AT_RISK_HORIZON = timedelta(hours=1)
 MAX_SEARCH_TERMS = 8
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SIGNED_INT = re.compile(r"-?[0-9]{1,18}")
@@ -59,10 +58,10 @@ def view_conditions(view: str, user_id: int | None, now: datetime) -> list[Colum
     if view == "open":
         return [IS_OPEN]
     if view == "at_risk":
-        # the lead dashboard's definition: not yet breached, next deadline within the hour
-        return [IS_OPEN, Ticket.sla_state != "breached", Ticket.due_at > now, Ticket.due_at <= now + AT_RISK_HORIZON]
+        # the one definition (tickets.sla): a running clock past its policy's warning fraction, not yet due
+        return [IS_OPEN, Ticket.due_at > now, Ticket.sla_warn_at <= now]
     if view == "breached":
-        return [IS_OPEN, Ticket.sla_state == "breached"]
+        return [IS_OPEN, Ticket.due_at <= now]
     if view == "pending":
         return [Ticket.status == "pending"]
     if view == "resolved":

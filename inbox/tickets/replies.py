@@ -1,4 +1,9 @@
-"""An agent's reply: recorded on the ticket at once (state "sending"), sent by the delivery job."""
+"""An agent's reply: recorded on the ticket at once (state "sending"), sent by the delivery job.
+
+Queueing a reply answers nobody yet: the SLA clocks stop only when the delivery job records that the
+network accepted it ("reply_delivered", at the moment it was sent). A reply that fails counts for
+nothing; the agent can retry it or say the customer was answered outside Inbox.
+"""
 from __future__ import annotations
 
 import logging
@@ -52,8 +57,11 @@ def reply_problem(ticket: Ticket, text: str) -> str | None:
     return connector.check_reply(reply_target(ticket), text)
 
 
-def queue_reply(ticket: Ticket, user: User, text: str) -> Message:
-    """Record the reply as the ticket's response (FRT counts from now), then queue its delivery."""
+def queue_reply(ticket: Ticket, user: User, text: str, purpose: str = "reply") -> Message:
+    """Record the reply on the ticket (state "sending") and queue its delivery.
+
+    `purpose` "survey" marks a satisfaction-survey invitation: delivered like a reply, it never counts
+    as answering the customer."""
     from ..jobs.delivery import enqueue_delivery
 
     text = text.replace("\r\n", "\n").strip()
@@ -78,20 +86,17 @@ def queue_reply(ticket: Ticket, user: User, text: str) -> Message:
         sent_at=now,
         received_at=now,
         in_reply_to=target["in_reply_to"],
-        raw={"delivery": {"target": target, "attempts": 0}},
+        raw={"delivery": {"target": target, "attempts": 0, "purpose": purpose}},
         delivery_state="sending",
         sent_by_id=user.id,
     )
     db.session.add(message)
     ticket.message_count = Ticket.message_count + 1  # atomic: ingest may add to the same ticket now
-    if ticket.first_response_at is None:
-        ticket.first_response_at = now
-    ticket.next_response_due_at = None
     if ticket.status == "new":
         ticket.status = "open"
-    ticket.refresh_due()
     db.session.flush()
-    db.session.add(TicketEvent(ticket=ticket, type="reply", actor_id=user.id, at=now, data={"message_id": message.id}))
+    db.session.add(TicketEvent(ticket=ticket, type="reply_queued", actor_id=user.id, at=now,
+                               data={"message_id": message.id, "purpose": purpose}))
     db.session.commit()
     try:
         enqueue_delivery(message.id)
@@ -101,3 +106,23 @@ def queue_reply(ticket: Ticket, user: User, text: str) -> Message:
         message.delivery_error = "waiting to be sent: the job queue is unavailable; it goes out when the queue is back"
         db.session.commit()
     return message
+
+
+def retry_reply(message: Message, by: User) -> None:
+    """Send a failed reply again (a fresh delivery job; the failed attempts stay in the history)."""
+    from ..jobs.delivery import enqueue_delivery
+
+    if message.direction != "outbound" or message.delivery_state != "failed":
+        raise ActionError("only a reply that failed can be sent again")
+    delivery = dict((message.raw or {}).get("delivery") or {})
+    attempt = int(delivery.get("retry_attempt") or 0) + 1
+    message.raw = {**(message.raw or {}), "delivery": {**delivery, "retry_attempt": attempt, "posted_id": None}}
+    message.delivery_state, message.delivery_error = "sending", None
+    db.session.add(TicketEvent(ticket_id=message.ticket_id, type="reply_queued", actor_id=by.id, at=utcnow(),
+                               data={"message_id": message.id, "retry": True}))
+    db.session.commit()
+    try:
+        enqueue_delivery(message.id, attempt=attempt)
+    except RedisError:
+        message.delivery_error = "waiting to be sent: the job queue is unavailable; it goes out when the queue is back"
+        db.session.commit()

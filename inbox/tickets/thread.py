@@ -12,10 +12,12 @@ from sqlalchemy.orm import selectinload
 from ..auth.models import User
 from ..extensions import db
 from .models import Contact, Message, SlaPolicy, Ticket, TicketEvent, TicketNote
-from .sla_clock import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES, ClockResult
+from .sla.clock import ClockResult
+from .sla.targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES
 
-# shown as their own thread items (the message, the note), so their events would only repeat them
-_SHOWN_ELSEWHERE = {"note", "reply", "customer_message", "first_response"}
+# shown as their own thread items (the message with its delivery state, the note), so their events would only repeat them
+_SHOWN_ELSEWHERE = {"note", "reply", "customer_message", "first_response", "reply_queued", "reply_delivered",
+                    "survey_delivered", "reply_failed"}
 _ORDER = {"message": 0, "reply": 0, "note": 1, "event": 2}
 
 
@@ -99,6 +101,13 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
         tags = ", ".join(str(t) for t in data.get("tags", []))
         plural = "s" if len(data.get("tags", [])) > 1 else ""
         return who, f"{'added' if kind == 'tags_added' else 'removed'} tag{plural} {tags}"
+    if kind == "sla_policy":
+        reason = data.get("reason") or "priority changed"
+        return who, f"the {data.get('priority', '')} SLA policy now applies ({reason}); running clocks re-targeted"
+    if kind == "answered_outside":
+        return who, f"recorded that the customer was answered outside Inbox: {data.get('how', '')}"
+    if kind == "merged":
+        return who, f"merged into ticket #{data.get('into')}"
     if kind == "sla_breached":
         target = TARGET_NAMES.get(str(data.get("target")), str(data.get("target", "")))
         return None, f"{target} target breached"
@@ -140,7 +149,7 @@ def customer_history(ticket: Ticket, limit: int = 10) -> tuple[list[EarlierTicke
 
 def sla_clocks(ticket: Ticket) -> list[ClockResult]:
     """The latest clock per target (first response, next response, resolution) that exists."""
-    from .sla_sync import replay_ticket
+    from .sla.outcomes import replay_ticket
 
     if ticket.sla_policy is None:
         return []

@@ -30,7 +30,8 @@ class LineChart:
 
 
 def line_chart(days: list[date], values: dict[str, list[float | None]], *, y_min: float = -1.0, y_max: float = 1.0,
-               width: int = 760, height: int = 260, label_every: int = 7) -> LineChart:
+               width: int = 760, height: int = 260, label_every: int = 7, tick_format: str = "{:+.1f}",
+               value_format: str = "{:+.2f}") -> LineChart:
     """Place each series' daily values (None = no data) on a width × height canvas."""
     left, right, top, bottom = 40, 10, 10, 30
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -53,11 +54,11 @@ def line_chart(days: list[date], values: dict[str, list[float | None]], *, y_min
                 current = []
                 continue
             current.append(f"{x(i)},{y(value)}")
-            dots.append((x(i), y(value), f"{name} {days[i].isoformat()}: {value:+.2f}"))
+            dots.append((x(i), y(value), f"{name} {days[i].isoformat()}: {value_format.format(value)}"))
         if current:
             segments.append(" ".join(current))
         series.append(Series(name, PALETTE[n % len(PALETTE)], segments, dots))
     ticks = [y_min + (y_max - y_min) * k / 4 for k in range(5)]
     return LineChart(width, height, left, top, plot_w, plot_h, series,
-                     [(y(t), f"{t:+.1f}" if t else "0") for t in ticks],
+                     [(y(t), tick_format.format(t) if t else "0") for t in ticks],
                      [(x(i), d.strftime("%d %b")) for i, d in enumerate(days) if i % label_every == 0])

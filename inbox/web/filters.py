@@ -21,16 +21,22 @@ def duration_words(seconds: float) -> str:
     return f"{minutes}m"
 
 
-def time_left(due: datetime | None, now: datetime | None = None) -> dict[str, str]:
-    """Words and a CSS state for the time left until `due`."""
+TARGET_WORDS = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
+
+
+def time_left(due: datetime | None, now: datetime | None = None, warn: datetime | None = None,
+              target: str | None = None) -> dict[str, str]:
+    """Words and a CSS state for the time left until `due`: at risk exactly when the clock has passed its
+    policy's warning time (`warn`), the definition every view shares."""
     if due is None:
-        return {"text": "no target", "state": "none"}
+        return {"text": "no target", "state": "none", "target": ""}
     now = now or utcnow()
     seconds = (due - now).total_seconds()
-    if seconds < 0:
-        return {"text": f"overdue {duration_words(seconds)}", "state": "breached"}
-    state = "at_risk" if seconds < 3600 else "on_track"
-    return {"text": f"{duration_words(seconds)} left", "state": state}
+    label = TARGET_WORDS.get(target or "", "")
+    if seconds <= 0:
+        return {"text": f"overdue {duration_words(seconds)}", "state": "breached", "target": label}
+    state = "at_risk" if warn is not None and now >= warn else "on_track"
+    return {"text": f"{duration_words(seconds)} left", "state": state, "target": label}
 
 
 def local_time(value: datetime | None, fmt: str = "%d %b %H:%M") -> str:

@@ -11,15 +11,17 @@ from sqlalchemy import func, select, update
 from ..auth.roles import role_required
 from ..extensions import db
 from ..tickets.actions import ActionError, set_pending
-from ..tickets.csv_export import day_range, summary_csv, ticket_csv
-from ..tickets.dashboard import queues, ticket_facts, user_names
-from ..tickets.ical import IcsError, parse_holidays
-from ..tickets.metrics import report
+from ..tickets.assignment import assignable_users
 from ..tickets.models import BusinessCalendar, SlaPolicy, Ticket
-from ..tickets.policy_admin import (
+from ..tickets.reports.csv_export import day_range, summary_csv, ticket_csv
+from ..tickets.reports.dashboard import queues, user_names
+from ..tickets.sla.ical import IcsError, parse_holidays
+from ..tickets.sla.metrics import report
+from ..tickets.sla.models import Notification
+from ..tickets.sla.policy_changes import (
     WEEKDAYS, PolicyError, active_policies, change_calendar, change_policy, parse_policy_form, recent_changes, set_webhook_url,
 )
-from ..tickets.sla_models import Notification
+from ..voice.chart import line_chart
 from ..timeutil import utcnow
 from . import bp
 
@@ -42,8 +44,8 @@ def _unread_notifications() -> dict:
 @bp.app_template_global()
 def sla_history(ticket: Ticket) -> list[str]:
     """The ticket's clocks replayed from its events, as sentences ("First response due …, answered …: met")."""
-    from ..tickets.sla_clock import explain
-    from ..tickets.sla_sync import replay_ticket
+    from ..tickets.sla.clock import explain
+    from ..tickets.sla.outcomes import replay_ticket
 
     return [explain(clock, _zone()) for clock in replay_ticket(ticket).clocks]
 
@@ -96,16 +98,52 @@ def dashboard():
     end = max(_date_arg("to", today), start)
     lo, hi = day_range(start, end, zone)
     q = queues(now)
-    metrics = report(ticket_facts(lo, hi, now), zone)
+    metrics = report(lo, hi, now)
     names = user_names()
     load_rows = [(u.name if u else "Unassigned", n, str(n), url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
     return render_template(
-        "dashboard.html", q=q, report=metrics, start=start, end=end, load_rows=load_rows,
-        load_max=max((n for _, n in q.load), default=0),
+        "dashboard.html", q=q, report=metrics, start=start, end=end, load_rows=load_rows, now=now,
+        load_max=max((n for _, n in q.load), default=0), users=assignable_users(),
+        trends=_trends(metrics, start, end),
         sections=[_section("Per channel", "channel", metrics.by_channel, lambda k: k),
                   _section("Per agent", "assignee", metrics.by_assignee, lambda k: names.get(k, f"#{k}")),
                   _section("Per week", "week", metrics.by_week, lambda k: k)],
     )
+
+
+def _hours(span) -> float | None:  # type: ignore[no-untyped-def]
+    return None if span is None else round(span.total_seconds() / 3600, 2)
+
+
+def _trends(metrics, start: date, end: date) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Compliance, FRT and TTR over time, per day and per week, as server-rendered line charts."""
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    weeks = sorted(metrics.by_week)
+    mondays = [date.fromisocalendar(int(w[:4]), int(w[6:]), 1) for w in weeks]
+    charts = []
+    for label, points, series_of in (
+        ("per day", days, lambda key: metrics.by_day.get(key)),
+        ("per week", mondays, lambda key: metrics.by_week.get(f"{key.isocalendar()[0]}-W{key.isocalendar()[1]:02d}")),
+    ):
+        if not points:
+            continue
+        aggs = [series_of(p) for p in points]
+        compliance = [a.compliance if a is not None else None for a in aggs]
+        frt = [_hours(a.frt_mean(True)) if a is not None else None for a in aggs]
+        ttr = [_hours(a.ttr_mean(True)) if a is not None else None for a in aggs]
+        every = max(1, len(points) // 8)
+        top = max([v for v in frt + ttr if v is not None] or [1.0])
+        charts.append({
+            "title": f"SLA compliance, {label}",
+            "chart": line_chart(points, {"compliance %": compliance}, y_min=0, y_max=100, label_every=every,
+                                tick_format="{:.0f}", value_format="{:.0f} %"),
+        })
+        charts.append({
+            "title": f"First response and resolution time (business hours), {label}",
+            "chart": line_chart(points, {"FRT h": frt, "TTR h": ttr}, y_min=0, y_max=top * 1.1, label_every=every,
+                                tick_format="{:.1f}", value_format="{:.1f} h"),
+        })
+    return charts
 
 
 def _section(title: str, arg: str, groups: dict, label) -> dict:  # type: ignore[no-untyped-def]
@@ -114,15 +152,12 @@ def _section(title: str, arg: str, groups: dict, label) -> dict:  # type: ignore
     for key, agg in groups.items():
         rows.append((label(key), url_for("web.inbox", view="all", **{arg: key if key is not None else 0}), agg))
 
-    def hours(span) -> float | None:  # type: ignore[no-untyped-def]
-        return None if span is None else span.total_seconds() / 3600
-
     def chart(value_of, text_of) -> list:  # type: ignore[no-untyped-def]
         return [(name, value_of(a), text_of(value_of(a)), href) for name, href, a in rows]
 
     as_hours = lambda v: "–" if v is None else f"{v:.1f} h"  # noqa: E731
-    frt = chart(lambda a: hours(a.frt_mean(True)), as_hours)
-    ttr = chart(lambda a: hours(a.ttr_mean(True)), as_hours)
+    frt = chart(lambda a: _hours(a.frt_mean(True)), as_hours)
+    ttr = chart(lambda a: _hours(a.ttr_mean(True)), as_hours)
     top = lambda bars: max((v for _, v, _, _ in bars if v is not None), default=0)  # noqa: E731
     return {"title": title, "arg": arg, "rows": rows, "charts": [
         ("SLA compliance %", chart(lambda a: a.compliance, lambda v: "–" if v is None else f"{v:.0f} %"), 100),
@@ -150,7 +185,7 @@ def dashboard_export():
 @bp.get("/admin/sla")
 @role_required("admin")
 def sla_admin():
-    from ..tickets.sla_models import AppSetting
+    from ..tickets.sla.models import AppSetting
 
     calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
     webhook = db.session.get(AppSetting, "sla_webhook_url")

@@ -9,14 +9,17 @@ from werkzeug.wrappers import Response
 
 from ..auth.models import User
 from ..extensions import db
-from ..tickets.actions import ActionError, NotAllowed, correct_sentiment as correct, reopen_ticket, resolve_ticket, set_priority
+from ..tickets.actions import (
+    ActionError, NotAllowed, correct_sentiment as correct, has_delivered_reply, mark_answered_outside, reopen_ticket, resolve_ticket,
+    set_priority,
+)
 from ..tickets.assignment import assign_ticket, assignable_users, may_assign, take_ticket, unassign_ticket
-from ..tickets.bulk import bulk_apply, parse_ticket_ids
+from ..tickets.bulk import bulk_apply, parse_ticket_ids, unanswered_among
 from ..tickets.canned import active_canned, render_canned
 from ..tickets.models import PRIORITIES, Message, Ticket
 from ..tickets.notes import add_note
-from ..tickets.replies import queue_reply
-from ..tickets.sla_clock import TARGET_NAMES
+from ..tickets.replies import queue_reply, retry_reply
+from ..tickets.sla.targets import TARGET_NAMES
 from ..tickets.tags import add_tags, known_tags, remove_tag
 from ..tickets.thread import customer_history, load_ticket, sla_clocks, ticket_thread
 from . import bp
@@ -102,7 +105,45 @@ def add_ticket_note(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/resolve")
 @login_required
 def resolve(ticket_id: int):
+    ticket = _ticket_or_404(ticket_id)
+    if ticket.is_open and request.form.get("confirm") != "1" and not has_delivered_reply(ticket):
+        # the customer got no answer: resolving now records the first response as missed, so ask first
+        return render_template("resolve_confirm.html", ticket=ticket, next=request.form.get("next", "")), 200
     return _act(ticket_id, lambda t: resolve_ticket(t, current_user), f"Ticket #{ticket_id} resolved.")
+
+
+@bp.post("/messages/<int:message_id>/retry")
+@login_required
+def retry_message(message_id: int):
+    message = db.session.get(Message, message_id)
+    if message is None or message.ticket_id is None:
+        abort(404)
+    try:
+        retry_reply(message, current_user)
+        flash("Reply queued for sending again.", "success")
+    except ActionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")
+
+
+@bp.post("/tickets/<int:ticket_id>/answered-outside")
+@login_required
+def answered_outside(ticket_id: int):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    raw = request.form.get("at", "").strip()
+    try:
+        local = datetime.fromisoformat(raw)
+        zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+        at = (local if local.tzinfo else local.replace(tzinfo=zone)).astimezone(ZoneInfo("UTC"))
+    except (ValueError, OverflowError):
+        flash("Not recorded: give the date and time the customer was answered.", "error")
+        return redirect(url_for("web.ticket", ticket_id=ticket_id))
+    return _act(ticket_id, lambda t: mark_answered_outside(t, current_user, at, request.form.get("how", "")),
+                "Recorded: the customer was answered outside Inbox.")
 
 
 @bp.post("/tickets/<int:ticket_id>/reopen")
@@ -197,6 +238,10 @@ def bulk():
         abort(403)
     try:
         ids = parse_ticket_ids(request.form.getlist("ticket_ids"))
+        if action == "resolve" and request.form.get("confirm") != "1":
+            unanswered = unanswered_among(ids)
+            if unanswered:
+                return render_template("bulk_resolve_confirm.html", ids=ids, unanswered=unanswered, back=back), 200
         result = bulk_apply(action, ids, current_user, assignee_id=assignee_id, tag=request.form.get("tag"))
     except NotAllowed:
         abort(403)

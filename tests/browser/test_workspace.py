@@ -93,6 +93,9 @@ def test_open_most_urgent_reply_with_canned_response_and_resolve(new_page, peopl
     expect(page.locator("#thread .thread-reply").last).to_contain_text(canned_text(customer, agent.name))
 
     page.click("#resolve-btn")
+    # the reply has not reached the customer (this demo channel cannot send): resolving asks first
+    expect(page.locator("#confirm-title")).to_contain_text("without a reply")
+    page.click("#resolve-confirm")
     expect(page.locator("#reopen-btn")).to_be_visible()
     page.goto("/")
     expect(page.locator(ROWS).first).to_be_visible()
@@ -144,6 +147,8 @@ def test_same_flow_by_keyboard_only(new_page, people, inbox):
     settled(page)
 
     page.keyboard.press("e")
+    expect(page.locator("#resolve-confirm")).to_be_focused()  # no reply reached the customer: asked first
+    page.keyboard.press("Enter")
     expect(page.locator("#reopen-btn")).to_be_visible()
     settled(page)
     tab_to(page, 'header.topbar a[href="/"]')
@@ -204,6 +209,8 @@ def test_bulk_resolve_two_tickets_from_the_list(new_page, people, inbox):
         row(page, ticket_id).locator("input.bulk-select").check()
     page.locator('#bulk-form select[name="action"]').select_option("resolve")
     page.click("#bulk-apply")
+    expect(page.locator("#unanswered-count")).to_contain_text("2 of the 2")
+    page.click("#bulk-resolve-confirm")
     expect(page.locator(ROWS).first).to_be_visible()
     for ticket_id in chosen:
         expect(row(page, ticket_id)).to_have_count(0)

@@ -21,7 +21,7 @@ from inbox.tickets.actions import resolve_ticket
 from inbox.tickets.assignment import take_ticket
 from inbox.tickets.models import Ticket
 from inbox.tickets.notes import add_note
-from inbox.tickets.sweep import sweep
+from inbox.tickets.sla.sweep import sweep
 from inbox.tickets.tags import add_tags
 from inbox.timeutil import utcnow
 from tests.helpers import ago, message

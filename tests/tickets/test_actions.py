@@ -112,7 +112,8 @@ def test_a_policy_for_the_new_priority_takes_over_the_clocks(people):
     set_priority(ticket, "urgent", people["lee"])
     assert ticket.sla_policy_id == urgent.id
     assert ticket.first_response_due_at == ticket.opened_at + timedelta(minutes=30)
-    assert _events(ticket, "priority")[-1].data["sla_policy"] == {"from": default.id, "to": urgent.id}
+    change = _events(ticket, "sla_policy")[-1].data
+    assert (change["from"], change["to"], change["priority"]) == (default.id, urgent.id, "urgent")
     set_priority(ticket, "low", people["lee"])  # no low policy: the channel's default applies again
     assert ticket.sla_policy_id == default.id and ticket.first_response_due_at == ticket.opened_at + timedelta(hours=4)
 

@@ -37,7 +37,9 @@ def make_ticket(*, due: datetime | None = None, status: str = "open", assignee=N
     ticket = Ticket(
         account_id=account.id, channel=channel, contact=contact, conversation_key=f"conv-{n}", kind="mention", status=status,
         priority=priority, assignee_id=getattr(assignee, "id", assignee), subject=texts[0][:200], message_count=len(texts),
-        first_sentiment=sentiment, last_sentiment=sentiment, sla_state=sla_state, opened_at=NOW - timedelta(hours=1),
+        first_sentiment=sentiment, last_sentiment=sentiment, opened_at=NOW - timedelta(hours=1),
+        # "at risk" is past the warning time and not yet due (the one definition, tickets.sla)
+        sla_warn_at=(NOW - timedelta(minutes=1)) if sla_state == "at_risk" and due is not None else None,
         due_at=due, resolved_at=resolved_at, created_at=NOW, updated_at=NOW,
     )
     ticket.tags = [_tag(name) for name in tags]
@@ -98,7 +100,7 @@ def board(app, agent, agent2):
     t["breached_mine"] = make_ticket(due=NOW - timedelta(hours=2), sla_state="breached", assignee=agent)
     t["breached_unassigned"] = make_ticket(due=NOW - timedelta(minutes=5), sla_state="breached", status="new")
     t["soon_unassigned"] = make_ticket(due=NOW + timedelta(minutes=20), sla_state="at_risk", status="new")
-    t["soon_bea"] = make_ticket(due=NOW + timedelta(minutes=59), assignee=agent2)
+    t["soon_bea"] = make_ticket(due=NOW + timedelta(minutes=59), sla_state="at_risk", assignee=agent2)
     t["later_mine"] = make_ticket(due=NOW + timedelta(hours=3), assignee=agent)
     t["later_unassigned"] = make_ticket(due=NOW + timedelta(hours=3), status="new")  # same due time as later_mine: id breaks the tie
     t["no_target_mine"] = make_ticket(due=None, assignee=agent)
@@ -141,7 +143,7 @@ def test_counts_match_the_views_and_follow_changes(board, agent, agent2):
     after = view_counts(agent.id, NOW)
     assert (after["open"], after["mine"], after["resolved"]) == (8, 3, 4)
     # and so does a set-based one, like the SLA sweep's
-    db.session.execute(update(Ticket).where(Ticket.id == board["soon_bea"]).values(sla_state="breached"))
+    db.session.execute(update(Ticket).where(Ticket.id == board["soon_bea"]).values(due_at=NOW - timedelta(minutes=1)))
     db.session.commit()
     assert view_counts(agent2.id, NOW)["breached"] == 3
 
@@ -332,7 +334,7 @@ def test_views_read_their_own_index_on_postgresql(app, agent):
     db.session.commit()
     db.session.execute(text("ANALYZE tickets"))
     expected = {"open": "ix_tickets_open_due", "mine": "ix_tickets_open_assignee_due", "unassigned": "ix_tickets_unassigned_due",
-                "breached": "ix_tickets_open_state_due", "resolved": "ix_tickets_closed_resolved"}
+                "breached": "ix_tickets_open_due", "at_risk": "ix_tickets_open_due", "resolved": "ix_tickets_closed_resolved"}
     # 30 rows would rather be scanned and sorted; with both discouraged the planner shows whether an
     # ordered index path exists at all, which is what a million rows need
     db.session.execute(text("SET LOCAL enable_seqscan = off"))

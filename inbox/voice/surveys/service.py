@@ -101,7 +101,7 @@ def _send_as_reply(invitation: SurveyInvitation, ticket: Ticket, by: Any) -> Non
     except ImportError:
         return
     try:
-        message = queue_reply(ticket, by, INVITATION_TEXT.format(url=url))
+        message = queue_reply(ticket, by, INVITATION_TEXT.format(url=url), purpose="survey")
     except ActionError as exc:  # the network cannot take it (length, channel without replies): link only
         log.info("survey for ticket %s not sent as a reply: %s", ticket.id, exc)
         return

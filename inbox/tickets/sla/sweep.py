@@ -1,9 +1,11 @@
 """The SLA sweep: set-based, so 100 k open tickets cost a handful of statements, not 100 k round trips.
 
-Each run records every running clock that has passed its due time as a breach, exactly once (the
-unique key is ticket, target and due time, so a later sweep, a retried job or two workers racing
-insert nothing twice), adds a ticket event and an in-app notification per breach, and moves tickets
-to at risk / breached.
+Each run records what the replayed clocks (the ticket columns sla.outcomes writes) already say:
+every running clock past its due time as a breach, and every deadline whose warning time has passed
+as an at-risk warning, each exactly once (the unique key is ticket, target and due time, so a later
+sweep, a retried job or two workers racing insert nothing twice). A breach is stamped with the
+deadline it missed; the sweep's own time is when it was recorded and notified. It adds a ticket
+event and in-app notifications per breach and warning, and moves the tickets' cached state.
 """
 from __future__ import annotations
 
@@ -11,15 +13,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, and_, bindparam, case, cast, func, insert, literal, select, true, union_all, update
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, insert, literal, null, select, true, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..auth.models import User
-from ..extensions import db
-from ..timeutil import UtcDateTime, utcnow
-from .models import OPEN_STATUSES, Ticket, TicketEvent
-from .sla_clock import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES
-from .sla_models import Notification, SlaBreach
+from ...auth.models import User
+from ...extensions import db
+from ...timeutil import UtcDateTime, utcnow
+from ..models import OPEN_STATUSES, Ticket, TicketEvent
+from .models import Notification, SlaBreach, SlaWarning
+from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ class SweepResult:
     breaches: int
     newly_breached: int
     newly_at_risk: int
+    warnings: int = 0
 
 
 def _insert_ignoring_duplicates(table, columns: list[str], source):  # type: ignore[no-untyped-def]
@@ -64,9 +67,11 @@ def sweep(now: datetime | None = None) -> SweepResult:
     )
     try:
         for target, due, condition in running:
-            source = select(Ticket.id, literal(target, String), due, at).where(overdue, due <= at, condition)
-            db.session.execute(_insert_ignoring_duplicates(SlaBreach, ["ticket_id", "target", "due_at", "breached_at"], source))
-        fresh = SlaBreach.breached_at == at
+            # stamped with the deadline it missed (breached_at = due_at); recorded_at says when we saw it
+            source = select(Ticket.id, literal(target, String), due, due, at).where(overdue, due <= at, condition)
+            db.session.execute(_insert_ignoring_duplicates(
+                SlaBreach, ["ticket_id", "target", "due_at", "breached_at", "recorded_at"], source))
+        fresh = SlaBreach.recorded_at == at
         breaches = db.session.scalar(select(func.count()).select_from(SlaBreach).where(fresh)) or 0
         if breaches:
             db.session.execute(insert(TicketEvent).from_select(
@@ -76,21 +81,44 @@ def sweep(now: datetime | None = None) -> SweepResult:
                 .where(fresh),
             ))
             _notify(fresh, at)
-        newly_breached = db.session.execute(
-            update(Ticket).where(overdue, Ticket.sla_state != "breached").values(sla_state="breached")
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        newly_at_risk = db.session.execute(
-            update(Ticket).where(is_open, Ticket.sla_warn_at <= at, Ticket.due_at > at, Ticket.sla_state == "on_track")
-            .values(sla_state="at_risk").execution_options(synchronize_session=False)
-        ).rowcount
+        warnings = _warn(is_open, at)
+        newly_breached = db.session.scalar(select(func.count(func.distinct(SlaBreach.ticket_id))).where(fresh)) or 0
+        newly_at_risk = warnings
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     if breaches:
         log.info("SLA sweep at %s: %d new breach(es)", now.isoformat(), breaches)
-    return SweepResult(now, breaches, newly_breached or 0, newly_at_risk or 0)
+    return SweepResult(now, breaches, newly_breached or 0, newly_at_risk or 0, warnings)
+
+
+def _warn(is_open: ColumnElement, at) -> int:  # type: ignore[no-untyped-def]
+    """Deadlines past their warning time and not yet missed: one warning each, to the assignee (or, for an
+    unassigned ticket, to the leads), who can still act."""
+    source = select(Ticket.id, Ticket.due_target, Ticket.due_at, at).where(
+        is_open, Ticket.sla_warn_at <= at, Ticket.due_at > at, Ticket.due_target.is_not(None))
+    db.session.execute(_insert_ignoring_duplicates(SlaWarning, ["ticket_id", "target", "due_at", "warned_at"], source))
+    fresh = SlaWarning.warned_at == at
+    count = db.session.scalar(select(func.count()).select_from(SlaWarning).where(fresh)) or 0
+    if not count:
+        return 0
+    label = case(TARGET_NAMES, value=SlaWarning.target, else_=SlaWarning.target)
+    text = literal("Ticket #", String) + cast(SlaWarning.ticket_id, String) + literal(": ", String) + label + literal(" at risk", String)
+    assignees = (
+        select(User.id, SlaWarning.ticket_id, null().cast(Integer), literal("sla_at_risk", String), text, at)
+        .select_from(SlaWarning).join(Ticket, Ticket.id == SlaWarning.ticket_id).join(User, User.id == Ticket.assignee_id)
+        .where(fresh, User.active.is_(True))
+    )
+    leads = (
+        select(User.id, SlaWarning.ticket_id, null().cast(Integer), literal("sla_at_risk", String), text, at)
+        .select_from(SlaWarning).join(Ticket, Ticket.id == SlaWarning.ticket_id)
+        .join(User, and_(User.active.is_(True), User.role.in_(("lead", "admin"))))
+        .where(fresh, Ticket.assignee_id.is_(None))
+    )
+    db.session.execute(insert(Notification).from_select(
+        ["user_id", "ticket_id", "breach_id", "kind", "text", "created_at"], union_all(assignees, leads)))
+    return count
 
 
 def _notify(fresh: ColumnElement, at) -> None:  # type: ignore[no-untyped-def]

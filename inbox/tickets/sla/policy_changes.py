@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from ..auth.models import User
-from ..extensions import db
-from ..timeutil import utcnow
-from .models import PRIORITIES, BusinessCalendar, SlaPolicy
-from .sla_models import AppSetting, SlaPolicyChange
+from ...auth.models import User
+from ...extensions import db
+from ...timeutil import utcnow
+from ..models import PRIORITIES, BusinessCalendar, SlaPolicy
+from .models import AppSetting, SlaPolicyChange
 
 POLICY_FIELDS = ("first_response_minutes", "first_response_same_business_day", "next_response_minutes",
                  "resolution_minutes", "business_hours", "warning_fraction", "calendar_id")

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox.tickets.calendar import office_hours
-from inbox.tickets.sla import SlaTargets
-from inbox.tickets.sla_clock import ClockEvent, explain, replay
+from inbox.tickets.sla.calendar import office_hours
+from inbox.tickets.sla.targets import SlaTargets
+from inbox.tickets.sla.clock import ClockEvent, PolicyTerms, explain
+from inbox.tickets.sla.clock import replay as replay_terms
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday
@@ -17,6 +18,11 @@ SOCIAL = SlaTargets(first_response=4 * H, resolution=24 * H, next_response=4 * H
 BUSINESS = SlaTargets(first_response=4 * H, resolution=16 * H, next_response=2 * H, business_hours=True)
 PHONE = SlaTargets(None, 16 * H, None, first_response_same_business_day=True, business_hours=True)
 CAL = office_hours("UTC")
+
+
+def replay(events, targets, cal, now):
+    """One policy for the whole history (the policy-change tests below pass several)."""
+    return replay_terms(events, PolicyTerms(targets, cal) if targets is not None else None, now)
 
 
 def ev(kind: str, at: datetime, **data) -> ClockEvent:
@@ -147,8 +153,10 @@ def test_no_policy_means_no_clocks():
     assert result.clocks == () and result.first_response_at == T0 + H
 
 
-def test_events_stamped_out_of_order_never_run_a_clock_backwards():
-    events = [ev("created", T0), status("resolved", T0 + 2 * H), ev("reopened", T0 + H), ev("customer_message", T0 + H)]
+def test_events_are_replayed_in_the_order_they_happened_whatever_order_they_were_recorded_in():
+    # a customer message written at 1 h but fetched after the resolve at 2 h: ingest stamps the reopen it
+    # causes no earlier than the resolve, the message itself at its own time
+    events = [ev("created", T0), status("resolved", T0 + 2 * H), ev("reopened", T0 + 2 * H), ev("customer_message", T0 + H)]
     result = replay(events, SOCIAL, CAL, T0 + 3 * H)
     assert by_target(result, "next_response")[0].started_at == T0 + 2 * H
 
@@ -178,3 +186,63 @@ def test_property_pauses_only_push_due_times_later(steps, targets):
             paused = sum(((q or at) - p for p, q in clock.paused), timedelta(0))
             assert clock.due_at == naive + paused
         assert clock.due_at >= clock.started_at
+
+
+# -- what counts as an answer, and misses that stay missed (the SLA issue's rules) ---------------------
+
+def test_a_queued_or_failed_reply_answers_nobody_a_delivered_one_does_at_the_time_it_was_sent():
+    events = [ev("created", T0), ev("reply_queued", T0 + H, message_id=1), ev("reply_failed", T0 + 2 * H, message_id=1),
+              ev("survey_delivered", T0 + 2 * H, message_id=2)]
+    result = replay(events, SOCIAL, CAL, T0 + 3 * H)
+    assert result.first_response_at is None and by_target(result, "first_response")[0].outcome == "running"
+    delivered = replay(events + [ev("reply_delivered", T0 + 5 * H, message_id=1)], SOCIAL, CAL, T0 + 6 * H)
+    first = by_target(delivered, "first_response")[0]
+    assert (delivered.first_response_at, first.outcome) == (T0 + 5 * H, "missed")  # sent after the 4 h target
+
+
+def test_answered_outside_inbox_counts_at_the_time_given():
+    result = replay([ev("created", T0), ev("answered_outside", T0 + 2 * H, how="called back")], SOCIAL, CAL, T0 + 9 * H)
+    assert (result.first_response_at, by_target(result, "first_response")[0].outcome) == (T0 + 2 * H, "met")
+
+
+def test_resolving_without_any_reply_is_a_missed_first_response_never_a_cancelled_one():
+    for resolved_at in (T0 + H, T0 + 6 * H):  # before and after the 4 h deadline
+        result = replay([ev("created", T0), status("resolved", resolved_at, "new")], SOCIAL, CAL, T0 + 9 * H)
+        first = by_target(result, "first_response")[0]
+        assert (first.outcome, first.missed_reason) == ("missed", "resolved without reply"), resolved_at
+        assert "resolved without reply" in explain(first, UTC)
+
+
+def test_a_next_response_already_overdue_when_resolved_stays_missed():
+    events = [ev("created", T0), ev("reply_delivered", T0 + H), ev("customer_message", T0 + 2 * H), status("resolved", T0 + 7 * H)]
+    result = replay(events, SOCIAL, CAL, T0 + 9 * H)
+    following = by_target(result, "next_response")[0]
+    assert (following.outcome, following.due_at) == ("missed", T0 + 6 * H)
+
+
+def test_a_deadline_that_has_passed_never_moves_when_the_ticket_waits_on_the_customer():
+    events = [ev("created", T0), ev("reply_delivered", T0 + H), status("pending", T0 + 30 * H),
+              ev("status", T0 + 40 * H, **{"from": "pending", "to": "open", "by": "customer"})]
+    for now in (T0 + 35 * H, T0 + 45 * H):
+        (resolution,) = by_target(replay(events, SOCIAL, CAL, now), "resolution")
+        assert (resolution.due_at, resolution.outcome) == (T0 + 24 * H, "breached"), now  # not 24 h + the pause
+    resolved = replay(events + [status("resolved", T0 + 50 * H)], SOCIAL, CAL, T0 + 60 * H)
+    assert by_target(resolved, "resolution")[0].outcome == "missed"
+
+
+URGENT = SlaTargets(first_response=H, resolution=8 * H, next_response=H)
+
+
+def test_a_new_policy_retargets_running_clocks_from_the_moment_it_applies():
+    book = {1: PolicyTerms(SOCIAL, CAL), 2: PolicyTerms(URGENT, CAL)}
+    raised_early = [ev("created", T0, sla_policy=1), ev("sla_policy", T0 + timedelta(minutes=30), **{"from": 1, "to": 2})]
+    result = replay_terms(raised_early, book, T0 + timedelta(minutes=40))
+    assert {c.target: c.due_at for c in result.clocks} == {"first_response": T0 + H, "resolution": T0 + 8 * H}
+    assert result.policy_id == 2
+    # raised after the stricter target was already used up: overdue from that moment, not back-dated
+    raised_late = [ev("created", T0, sla_policy=1), ev("sla_policy", T0 + 2 * H, **{"from": 1, "to": 2})]
+    late = replay_terms(raised_late, book, T0 + 3 * H)
+    assert by_target(late, "first_response")[0].due_at == T0 + 2 * H
+    # a clock that had already stopped keeps its outcome under the policy it ran under
+    answered = [ev("created", T0, sla_policy=1), ev("reply_delivered", T0 + 3 * H), ev("sla_policy", T0 + 4 * H, **{"from": 1, "to": 2})]
+    assert by_target(replay_terms(answered, book, T0 + 5 * H), "first_response")[0].outcome == "met"

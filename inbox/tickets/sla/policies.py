@@ -1,15 +1,17 @@
-"""Loading SLA policies and calendars from the database into the pure rule types."""
+"""Loading SLA policies and calendars from the database into the pure rule types, and the defaults."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
+from ...extensions import db
+from ..models import BusinessCalendar, SlaPolicy
 from .calendar import Calendar, office_hours
-from .models import BusinessCalendar, SlaPolicy
-from .sla import DEFAULT_POLICIES, SlaTargets
+from .clock import PolicyTerms
+from .targets import DEFAULT_POLICIES, SlaTargets
 
 DEFAULT_CALENDAR_NAME = "Office hours"
 
@@ -35,12 +37,29 @@ def calendar_of(row: BusinessCalendar | None) -> Calendar:
     return Calendar.from_config(row.timezone, row.windows, row.holidays)
 
 
+def terms_of(policy: SlaPolicy) -> PolicyTerms:
+    return PolicyTerms(targets_of(policy), calendar_of(policy.calendar))
+
+
 class PolicyBook:
-    """Per-batch cache of the policy that applies to a channel and priority."""
+    """Per-batch cache of the policy that applies to a channel and priority, and of policies' terms."""
 
     def __init__(self) -> None:
         self._policies: dict[str, list[SlaPolicy]] = {}
         self._calendars: dict[int | None, Calendar] = {}
+        self._terms: dict[int, PolicyTerms] = {}
+
+    def terms(self, policy: SlaPolicy) -> PolicyTerms:
+        if policy.id not in self._terms:
+            self._terms[policy.id] = PolicyTerms(targets_of(policy), self.calendar_for(policy))
+        return self._terms[policy.id]
+
+    def terms_by_id(self, ids: set[int]) -> dict[int | None, PolicyTerms]:
+        missing = [i for i in ids if i is not None and i not in self._terms]
+        if missing:
+            for policy in db.session.scalars(select(SlaPolicy).where(SlaPolicy.id.in_(missing))):
+                self.terms(policy)
+        return {i: self._terms[i] for i in ids if i in self._terms}
 
     def policy_for(self, channel: str, priority: str) -> SlaPolicy | None:
         if channel not in self._policies:
@@ -94,3 +113,20 @@ def seed_default_policies() -> int:
         added += 1
     db.session.commit()
     return added
+
+
+def apply_priority_policy(ticket: Any, priority: str, at: Any, by: Any = None, book: PolicyBook | None = None,
+                          reason: str = "priority") -> bool:
+    """A raised (or lowered) priority brings its own policy when one is written for it, else the channel's
+    default: the ticket's clocks are re-targeted from `at`, recorded as an "sla_policy" event."""
+    from ..models import TicketEvent
+
+    book = book or PolicyBook()
+    policy = book.policy_for(ticket.channel, priority)
+    current = ticket.sla_policy
+    if policy is None or current is None or policy.id == current.id:
+        return False
+    ticket.sla_policy = policy
+    ticket.events.append(TicketEvent(type="sla_policy", at=at, actor_id=getattr(by, "id", None),
+                                     data={"from": current.id, "to": policy.id, "priority": priority, "reason": reason}))
+    return True

@@ -11,14 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..voice.csvsafe import safe_row
-from .metrics import Aggregate, TicketFacts, durations
-from .models import Contact, SlaPolicy, Ticket
-from .policies import calendar_of
-from .sla_clock import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
-from .sla_models import SlaBreach
-from .sla_sync import replay_ticket
+from ...extensions import db
+from ...voice.csvsafe import safe_row
+from ..models import Contact, Ticket
+from ..sla.metrics import Aggregate, report
+from ..sla.models import SlaBreach, SlaOutcome
 
 BOM = "\ufeff"
 TICKET_COLUMNS = (
@@ -39,8 +36,11 @@ def day_range(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetim
             datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc))
 
 
-def _minutes(span: timedelta | None) -> str:
-    return "" if span is None else f"{span.total_seconds() / 60:.1f}"
+def _minutes(span: timedelta | float | None) -> str:
+    if span is None:
+        return ""
+    seconds = span.total_seconds() if isinstance(span, timedelta) else span
+    return f"{seconds / 60:.1f}"
 
 
 def _iso(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -60,51 +60,48 @@ def _lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
         first = False
 
 
-def _tickets(start: datetime, end: datetime) -> Iterator[Ticket]:
-    query = (
-        select(Ticket)
-        .where(Ticket.opened_at >= start, Ticket.opened_at < end)
-        .order_by(Ticket.id)
-        .options(selectinload(Ticket.events), selectinload(Ticket.contact).selectinload(Contact.identities),
-                 selectinload(Ticket.sla_policy).selectinload(SlaPolicy.calendar), selectinload(Ticket.assignee),
-                 selectinload(Ticket.tags))
-        .execution_options(yield_per=500)
-    )
-    yield from db.session.scalars(query)
-
-
-def _facts(ticket: Ticket, now: datetime) -> TicketFacts:
-    policy = ticket.sla_policy
-    cal = calendar_of(policy.calendar if policy is not None else None)
-    return TicketFacts(ticket.id, ticket.channel, ticket.assignee_id, ticket.opened_at, replay_ticket(ticket, now), cal)
+def outcome_word(state: str, due: datetime | None, now: datetime, reason: str | None = None) -> str:
+    """What a lead reads for one target: the same words as the ticket page's clocks."""
+    if state == "none":
+        return ""
+    if state == "running" and due is not None and due <= now:
+        return "breached"
+    if state == "missed" and reason:
+        return f"missed: {reason}"
+    return state
 
 
 def ticket_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -> Iterator[list[Any]]:
     yield list(TICKET_COLUMNS)
-    for ticket in _tickets(start, end):
-        facts = _facts(ticket, now)
-        r, d = facts.replay, durations(facts)
-        first, resolution = r.current(FIRST_RESPONSE), r.current(RESOLUTION)
-        nexts = [c for c in r.clocks if c.target == NEXT_RESPONSE]
+    query = (
+        select(Ticket, SlaOutcome)
+        .join(SlaOutcome, SlaOutcome.ticket_id == Ticket.id)
+        .where(SlaOutcome.opened_at >= start, SlaOutcome.opened_at < end)
+        .order_by(Ticket.id)
+        .options(selectinload(Ticket.contact).selectinload(Contact.identities), selectinload(Ticket.assignee),
+                 selectinload(Ticket.tags))
+        .execution_options(yield_per=500)
+    )
+    for ticket, o in db.session.execute(query):
         who = ticket.contact.identities[0] if ticket.contact.identities else None
+        next_missed = o.next_response_missed + (1 if o.next_response_state == "running" and o.next_response_due_at is not None
+                                                and o.next_response_due_at <= now else 0)
         yield [
             ticket.id, ticket.channel, who.handle if who else ticket.contact.display_name, ticket.status, ticket.priority,
-            ticket.assignee.name if ticket.assignee else "", _iso(ticket.opened_at, zone), _iso(r.first_response_at, zone),
-            _iso(r.resolved_at, zone), _iso(first.due_at if first else None, zone), first.outcome if first else "",
-            sum(1 for c in nexts if c.outcome == "met"), sum(1 for c in nexts if c.outcome in ("missed", "breached")),
-            _iso(resolution.due_at if resolution else None, zone), resolution.outcome if resolution else "",
-            _minutes(d.first_response[0] if d.first_response else None), _minutes(d.first_response[1] if d.first_response else None),
-            _minutes(d.resolution[0] if d.resolution else None), _minutes(d.resolution[1] if d.resolution else None),
+            ticket.assignee.name if ticket.assignee else "", _iso(ticket.opened_at, zone), _iso(o.first_response_at, zone),
+            _iso(o.resolved_at, zone), _iso(o.first_response_due_at, zone),
+            outcome_word(o.first_response_state, o.first_response_due_at, now, o.first_response_missed_reason),
+            o.next_response_met, next_missed,
+            _iso(o.resolution_due_at, zone), outcome_word(o.resolution_state, o.resolution_due_at, now),
+            _minutes(o.frt_seconds), _minutes(o.frt_business_seconds), _minutes(o.ttr_seconds), _minutes(o.ttr_business_seconds),
             ticket.first_sentiment or "", ticket.last_sentiment or "", "; ".join(tag.name for tag in ticket.tags),
         ]
 
 
 def summary_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -> Iterator[list[Any]]:
-    """One row per local day in the range (tickets by the day they were opened; breaches by the day recorded)."""
-    days: dict[date, Aggregate] = defaultdict(Aggregate)
-    for ticket in _tickets(start, end):
-        facts = _facts(ticket, now)
-        days[ticket.opened_at.astimezone(zone).date()].add(durations(facts))
+    """One row per local day in the range (tickets by the day they were opened; breaches by the day the
+    deadline passed)."""
+    days = report(start, end, now).by_day
     breaches: dict[date, int] = defaultdict(int)
     for at, in db.session.execute(select(SlaBreach.breached_at).where(SlaBreach.breached_at >= start, SlaBreach.breached_at < end)):
         breaches[at.astimezone(zone).date()] += 1
@@ -113,7 +110,7 @@ def summary_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) 
     while day <= last:
         a = days.get(day, Aggregate())
         compliance = a.compliance
-        yield [day.isoformat(), a.tickets, len(a.frt), a.resolved, _minutes(a.frt_mean()), _minutes(a.frt_mean(True)),
+        yield [day.isoformat(), a.tickets, a.answered, a.resolved, _minutes(a.frt_mean()), _minutes(a.frt_mean(True)),
                _minutes(a.ttr_mean()), _minutes(a.ttr_mean(True)), a.met, a.missed,
                "" if compliance is None else f"{compliance:.1f}", breaches.get(day, 0)]
         day += timedelta(days=1)

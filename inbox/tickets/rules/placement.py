@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from .models import OPEN_STATUSES
+from ..models import OPEN_STATUSES
 
 
 class Placement(Enum):

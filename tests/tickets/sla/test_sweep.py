@@ -17,8 +17,9 @@ from inbox.sentiment import Sentiment
 from inbox.tickets.actions import set_pending
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Ticket, TicketEvent
-from inbox.tickets.sla_models import AppSetting, Notification, SlaBreach
-from inbox.tickets.sweep import sweep
+from inbox.tickets.queries import view_conditions
+from inbox.tickets.sla.models import AppSetting, Notification, SlaBreach, SlaWarning
+from inbox.tickets.sla.sweep import sweep
 from tests.helpers import message
 
 NOW = datetime.now(timezone.utc)
@@ -53,25 +54,32 @@ def test_breach_is_recorded_and_notified_exactly_once_across_two_sweeps(app, age
     assert (first.breaches, second.breaches) == (1, 0)
     breach = db.session.scalars(select(SlaBreach)).one()
     assert (breach.ticket_id, breach.target, breach.due_at) == (late.id, "first_response", late.opened_at + timedelta(hours=4))
+    # stamped with the deadline it missed; the sweep's own time is when it was seen and notified
+    assert (breach.breached_at, breach.recorded_at) == (breach.due_at, NOW)
     assert _count(TicketEvent, TicketEvent.type == "sla_breached") == 1
     event = db.session.scalars(select(TicketEvent).where(TicketEvent.type == "sla_breached")).one()
     assert event.data["target"] == "first_response" and event.ticket_id == late.id
-    notes = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "sla_breach").order_by(Notification.user_id)).all()
     assert [(n.user_id, n.ticket_id) for n in notes] == [(agent.id, late.id), (lead.id, late.id)]
-    assert notes[0].text == f"Ticket #{late.id}: First response target breached"
+    assert notes[0].text == f"Ticket #{late.id}: First response target breached" and notes[0].created_at == NOW
     db.session.expire_all()
-    assert (db.session.get(Ticket, late.id).sla_state, db.session.get(Ticket, fine.id).sla_state) == ("breached", "on_track")
+    assert [t.id for t in db.session.scalars(select(Ticket).where(*view_conditions("breached", None, NOW)))] == [late.id]
 
 
-def test_at_risk_after_the_warning_fraction(app):
-    risky = _open("risky", NOW - timedelta(hours=2))
+def test_at_risk_after_the_warning_fraction_warned_once_per_deadline(app, agent):
+    risky = _open("risky", NOW - timedelta(hours=2), assignee=agent)
     calm = _open("calm", NOW - timedelta(hours=1))
-    assert db.session.get(Ticket, risky.id).sla_state == "on_track"
-    result = sweep(NOW + timedelta(hours=1, minutes=30))  # 3 h 30 of 4 h: past 80 %
+    at = NOW + timedelta(hours=1, minutes=30)  # 3 h 30 of 4 h: past 80 %
+    assert [t.id for t in db.session.scalars(select(Ticket).where(*view_conditions("at_risk", None, NOW)))] == []
+    result = sweep(at)
     assert result.newly_at_risk == 1 and result.breaches == 0
-    db.session.expire_all()
-    assert db.session.get(Ticket, risky.id).sla_state == "at_risk"
-    assert db.session.get(Ticket, calm.id).sla_state == "on_track"
+    assert sweep(at + timedelta(minutes=1)).warnings == 0  # the same deadline warns once
+    warning = db.session.scalars(select(SlaWarning)).one()
+    assert (warning.ticket_id, warning.target, warning.due_at) == (risky.id, "first_response", risky.opened_at + timedelta(hours=4))
+    (note,) = db.session.scalars(select(Notification).where(Notification.kind == "sla_at_risk")).all()
+    assert (note.user_id, note.text) == (agent.id, f"Ticket #{risky.id}: First response at risk")
+    assert [t.id for t in db.session.scalars(select(Ticket).where(*view_conditions("at_risk", None, at)))] == [risky.id]
+    assert calm.id not in [t.id for t in db.session.scalars(select(Ticket).where(*view_conditions("at_risk", None, at)))]
 
 
 def test_a_new_deadline_after_a_breach_is_a_new_breach(app, agent, lead):
@@ -95,9 +103,9 @@ def test_pending_ticket_does_not_breach_on_paused_clocks(app, agent):
     set_pending(ticket, agent)
     ticket.events[-1].at = NOW - timedelta(hours=29, minutes=40)  # the agent set pending right after answering
     db.session.commit()
-    from inbox.tickets.sla_sync import sync_ticket
+    from inbox.tickets.sla.outcomes import refresh
 
-    sync_ticket(ticket, NOW)
+    refresh(ticket, NOW)
     db.session.commit()
     assert ticket.due_at is None and ticket.resolution_due_at is None
     assert sweep(NOW).breaches == 0

@@ -1,7 +1,7 @@
 """Ticket priority from what the customer said and how many people can see it."""
 from __future__ import annotations
 
-from .models import PRIORITIES
+from ..models import PRIORITIES
 
 HIGH_REACH_FOLLOWERS = 10_000
 VERY_HIGH_REACH_FOLLOWERS = 100_000

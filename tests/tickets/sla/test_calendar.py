@@ -6,8 +6,9 @@ from datetime import datetime, time, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inbox.tickets.calendar import Calendar, add_business_time, business_time_between, end_of_business_day, office_hours
-from inbox.tickets.sla import SlaTargets, due_times, next_deadline, sla_state
+from inbox.tickets.sla.calendar import Calendar, add_business_time, business_time_between, end_of_business_day, office_hours
+from inbox.tickets.sla.clock import ClockEvent, PolicyTerms, replay
+from inbox.tickets.sla.targets import SlaTargets
 
 BERLIN = office_hours("Europe/Berlin")
 UTC = timezone.utc
@@ -46,8 +47,9 @@ def test_same_business_day_for_phone():
     evening = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)  # after hours
     assert end_of_business_day(morning, BERLIN) == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
     assert end_of_business_day(evening, BERLIN) == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
-    due = due_times(morning, SlaTargets(None, None, first_response_same_business_day=True, business_hours=True), BERLIN)
-    assert due.first_response_due_at == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    phone = PolicyTerms(SlaTargets(None, None, first_response_same_business_day=True, business_hours=True), BERLIN)
+    result = replay([ClockEvent("created", morning)], phone, morning)
+    assert result.current("first_response").due_at == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 
 
 def test_pauses_are_not_counted():
@@ -56,19 +58,24 @@ def test_pauses_are_not_counted():
     assert business_time_between(a, b, None, [(a + timedelta(hours=1), a + timedelta(hours=3))]) == timedelta(hours=4)
 
 
-def test_sla_state_thresholds():
+def test_at_risk_is_the_warning_fraction_of_the_target():
     start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    due = start + timedelta(hours=4)
-    assert sla_state(start + timedelta(hours=3), start, due, 0.8) == "on_track"
-    assert sla_state(start + timedelta(hours=3, minutes=12), start, due, 0.8) == "at_risk"
-    assert sla_state(due, start, due, 0.8) == "breached"
+    terms = PolicyTerms(SlaTargets(timedelta(hours=4), None), None)
+    result = replay([ClockEvent("created", start)], terms, start)
+    assert result.state_at(start + timedelta(hours=3)) == "on_track"
+    assert result.state_at(start + timedelta(hours=3, minutes=12)) == "at_risk"  # 80 % of 4 h
+    assert result.state_at(start + timedelta(hours=4)) == "breached"
 
 
-def test_next_deadline_prefers_first_response_until_answered():
+def test_the_next_deadline_is_first_response_until_answered():
     t = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    assert next_deadline("new", None, t, None, t + timedelta(days=1)) == t
-    assert next_deadline("open", t, t, None, t + timedelta(days=1)) == t + timedelta(days=1)
-    assert next_deadline("resolved", None, t, None, t) is None
+    terms = PolicyTerms(SlaTargets(timedelta(hours=1), timedelta(days=1)), None)
+    events = [ClockEvent("created", t)]
+    assert replay(events, terms, t).next_deadline().target == "first_response"
+    answered = replay(events + [ClockEvent("reply_delivered", t + timedelta(minutes=5))], terms, t)
+    assert (answered.next_deadline().target, answered.due_at) == ("resolution", t + timedelta(days=1))
+    resolved = replay(events + [ClockEvent("status", t + timedelta(minutes=9), {"to": "resolved"})], terms, t)
+    assert resolved.next_deadline() is None
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,418 @@
+"""SLA clocks replayed from a ticket's recorded events: pure, so any ticket's history can be re-run.
+
+Rules:
+- the first-response clock starts when the ticket is created and stops at the first reply the
+  customer actually got: a reply the network accepted (at the moment it was sent), a reply the brand
+  sent from the network itself, or an agent's explicit "answered outside Inbox". A reply that failed,
+  an internal note or a survey invitation stops nothing;
+- resolving a ticket nobody answered stops its first-response clock as missed ("resolved without
+  reply"), never as cancelled;
+- a next-response clock starts when the customer writes after an agent has answered (or when the
+  ticket is reopened) and stops at the next reply the customer got; resolving cancels it unless its
+  deadline had already passed, which stays a miss;
+- the resolution clock starts at creation and stops when the ticket is resolved; a reopen resumes it;
+- pending (waiting on the customer) pauses the next-response and resolution clocks; the customer
+  writing, or an agent moving the ticket out of pending, resumes them;
+- a deadline that has passed never moves: pausing, resuming or re-targeting an overdue clock keeps
+  the deadline it missed, so the same breach is never recorded twice;
+- a new policy (a raised priority, say) re-targets the running clocks from the moment it applies:
+  the time already used counts against the new target; clocks already stopped keep their outcome.
+
+Remaining time is kept in the policy's own measure (business or wall-clock), so a pause moves the due
+time by exactly the paused span as the policy counts it. Events are replayed in the order they
+happened (then the order they were recorded), so a message fetched late counts at its own time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Iterable, Mapping, Sequence
+
+from .calendar import Calendar, add_business_time, business_time_between, end_of_business_day
+from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES, TARGETS, SlaTargets
+
+__all__ = ["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION", "TARGETS", "TARGET_NAMES", "AGENT_REPLY_EVENTS", "ClockEvent",
+           "ClockResult", "PolicyTerms", "Replay", "explain", "replay"]
+
+# What the customer received from us: these stop response clocks. (Legacy "reply" events were written
+# by the network connectors for the brand's own posts, and by earlier releases when a reply was queued.)
+AGENT_REPLY_EVENTS = ("first_response", "reply", "reply_delivered", "answered_outside")
+POLICY_EVENTS = ("sla_policy", "priority")
+RESOLVED_WITHOUT_REPLY = "resolved without reply"
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """The part of a TicketEvent the clocks need."""
+
+    type: str
+    at: datetime
+    data: dict | None = None
+
+    @property
+    def status_to(self) -> str | None:
+        return (self.data or {}).get("to") if self.type == "status" else None
+
+    @property
+    def policy_to(self) -> int | None:
+        data = self.data or {}
+        if self.type == "sla_policy":
+            return data.get("to")
+        if self.type == "priority" and isinstance(data.get("sla_policy"), dict):
+            return data["sla_policy"].get("to")
+        return None
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    """One policy version as the clocks use it."""
+
+    targets: SlaTargets
+    calendar: Calendar | None
+
+
+class _Measure:
+    def __init__(self, terms: PolicyTerms) -> None:
+        self.cal = terms.calendar if terms.targets.business_hours else None
+        self.fraction = terms.targets.warning_fraction
+
+    def add(self, start: datetime, amount: timedelta) -> datetime:
+        return add_business_time(start, amount, self.cal) if self.cal is not None else start + amount
+
+    def between(self, a: datetime, b: datetime) -> timedelta:
+        return business_time_between(a, b, self.cal)
+
+
+@dataclass
+class _Clock:
+    target: str
+    seq: int
+    started_at: datetime
+    allowed: timedelta  # the target length, in the policy's measure
+    remaining: timedelta
+    resumed_at: datetime | None  # None while paused
+    measure: _Measure
+    fixed_due: datetime | None = None  # "same business day" targets have a due time, not a length
+    paused: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    stopped_at: datetime | None = None
+    due_when_stopped: datetime | None = None
+    cancelled: bool = False
+    missed_reason: str | None = None
+    overdue_since: datetime | None = None  # the deadline it missed; never moves again
+
+    def due(self) -> datetime | None:
+        if self.overdue_since is not None:
+            return self.overdue_since
+        if self.resumed_at is None:
+            return None
+        if self.fixed_due is not None and not self.paused:
+            return self.fixed_due
+        return self.measure.add(self.resumed_at, self.remaining)
+
+
+@dataclass(frozen=True)
+class ClockResult:
+    target: str
+    seq: int  # the n-th clock of this target on the ticket (next response can run many times)
+    started_at: datetime
+    due_at: datetime | None  # None while paused
+    warn_at: datetime | None
+    stopped_at: datetime | None
+    paused: tuple[tuple[datetime, datetime | None], ...]
+    outcome: str  # running | paused | met | missed | breached | cancelled
+    missed_reason: str | None = None
+
+    @property
+    def counts_for_compliance(self) -> bool:
+        return self.outcome in ("met", "missed", "breached")
+
+    @property
+    def met(self) -> bool:
+        return self.outcome == "met"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome in ("running", "breached", "paused")
+
+
+@dataclass(frozen=True)
+class Replay:
+    clocks: tuple[ClockResult, ...]
+    pending_spans: tuple[tuple[datetime, datetime | None], ...]
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    created_at: datetime | None
+    policy_id: int | None
+
+    def running(self) -> list[ClockResult]:
+        return [c for c in self.clocks if c.outcome in ("running", "breached")]
+
+    def current(self, target: str) -> ClockResult | None:
+        """The latest clock for `target`."""
+        found = [c for c in self.clocks if c.target == target]
+        return found[-1] if found else None
+
+    def next_deadline(self) -> ClockResult | None:
+        """The running clock the team must meet next: what the inbox is ordered by."""
+        return min((c for c in self.running() if c.due_at is not None), key=lambda c: (c.due_at, TARGETS.index(c.target)),
+                   default=None)
+
+    @property
+    def due_at(self) -> datetime | None:
+        clock = self.next_deadline()
+        return clock.due_at if clock is not None else None
+
+    @property
+    def warn_at(self) -> datetime | None:
+        return min((c.warn_at for c in self.running() if c.warn_at is not None), default=None)
+
+    def state_at(self, now: datetime) -> str:
+        """on_track | at_risk | breached — the one definition every screen, filter and export uses."""
+        due, warn = self.due_at, self.warn_at
+        if due is not None and now >= due:
+            return "breached"
+        if warn is not None and now >= warn:
+            return "at_risk"
+        return "on_track"
+
+
+def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms] | PolicyTerms | None, now: datetime,
+           initial_policy: int | None = None) -> Replay:
+    """Run the clock rules over a ticket's events and say where each target stands at `now`.
+
+    `terms` maps policy ids to their terms (a single PolicyTerms when the ticket has one policy);
+    `initial_policy` is the id the ticket was opened under, unless its "created" event names it."""
+    book: Mapping[int | None, PolicyTerms] = {None: terms} if isinstance(terms, PolicyTerms) else (terms or {})
+    ordered = sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0]))
+    policy_id = initial_policy
+    for _, event in ordered:
+        if event.type == "created" and (event.data or {}).get("sla_policy") is not None:
+            policy_id = event.data["sla_policy"]  # type: ignore[index]
+        break
+    current = book.get(policy_id) if book else None
+    clocks: list[_Clock] = []
+    pending: list[tuple[datetime, datetime | None]] = []
+    state: dict = {"status": "new", "answered": None, "resolved": None, "created": None}
+
+    def live(target: str) -> _Clock | None:
+        return next((c for c in reversed(clocks) if c.target == target and c.stopped_at is None), None)
+
+    def length_of(target: str, terms_now: PolicyTerms, at: datetime) -> tuple[timedelta | None, datetime | None]:
+        t = terms_now.targets
+        if target == FIRST_RESPONSE and t.first_response_same_business_day and terms_now.calendar is not None:
+            return None, end_of_business_day(at, terms_now.calendar)
+        return t.length(target), None
+
+    def start(target: str, at: datetime) -> None:
+        if current is None:
+            return
+        length, fixed_due = length_of(target, current, at)
+        if length is None and fixed_due is None:
+            return
+        measure = _Measure(current)
+        if length is None:
+            assert fixed_due is not None
+            length = measure.between(at, fixed_due)
+        seq = sum(1 for c in clocks if c.target == target)
+        clocks.append(_Clock(target, seq, at, length, length, at, measure, fixed_due=fixed_due))
+
+    def mark_overdue(clock: _Clock, at: datetime) -> bool:
+        """A clock whose deadline has passed by `at` keeps that deadline from now on."""
+        if clock.overdue_since is not None:
+            return True
+        due = clock.due()
+        if due is not None and due <= at:
+            clock.overdue_since = due
+            return True
+        return False
+
+    def pause(clock: _Clock | None, at: datetime) -> None:
+        if clock is None or clock.resumed_at is None:
+            return
+        if mark_overdue(clock, at):
+            return  # already missed: waiting on the customer now cannot give the time back
+        clock.remaining -= clock.measure.between(clock.resumed_at, at)
+        clock.resumed_at = None
+        clock.paused.append((at, None))
+
+    def resume(clock: _Clock | None, at: datetime) -> None:
+        if clock is None or clock.resumed_at is not None or clock.overdue_since is not None:
+            return
+        clock.resumed_at = at
+        if clock.paused and clock.paused[-1][1] is None:
+            clock.paused[-1] = (clock.paused[-1][0], at)
+        if clock.remaining <= timedelta(0):
+            clock.overdue_since = at
+
+    def stop(clock: _Clock | None, at: datetime, cancelled: bool = False, reason: str | None = None) -> None:
+        if clock is None:
+            return
+        mark_overdue(clock, at)
+        if clock.overdue_since is not None:
+            clock.due_when_stopped = clock.overdue_since
+            cancelled = False  # a miss stays a miss
+        elif clock.resumed_at is not None:
+            clock.due_when_stopped = clock.due()
+            clock.remaining -= clock.measure.between(clock.resumed_at, at)
+        elif clock.paused and clock.paused[-1][1] is None:
+            clock.paused[-1] = (clock.paused[-1][0], at)
+        clock.resumed_at = None
+        clock.stopped_at, clock.cancelled, clock.missed_reason = at, cancelled, reason
+
+    def retarget(clock: _Clock, at: datetime, terms_now: PolicyTerms) -> None:
+        """The new policy's target, counted from the clock's start, minus the time already used."""
+        if clock.stopped_at is not None or mark_overdue(clock, at):
+            return
+        length, fixed_due = length_of(clock.target, terms_now, clock.started_at)
+        measure = _Measure(terms_now)
+        if length is None and fixed_due is None:
+            clock.stopped_at, clock.cancelled = at, True  # the new policy has no such target
+            return
+        if length is None:
+            assert fixed_due is not None
+            length = measure.between(clock.started_at, fixed_due)
+        used = measure.between(clock.started_at, at) - sum(
+            (measure.between(p, q if q is not None else at) for p, q in clock.paused), timedelta(0))
+        clock.measure, clock.allowed, clock.fixed_due = measure, length, None
+        clock.remaining = length - used
+        if clock.resumed_at is not None:
+            clock.resumed_at = at
+            if clock.remaining <= timedelta(0):
+                clock.overdue_since = at  # the stricter target was already used up: overdue from now
+
+    def restart_resolution(at: datetime) -> None:
+        clock = next((c for c in reversed(clocks) if c.target == RESOLUTION), None)
+        if clock is None or clock.stopped_at is None:
+            return
+        if clock.overdue_since is not None:
+            clock.stopped_at, clock.due_when_stopped = None, None  # still the same missed deadline
+            return
+        # a reopen resumes the same clock; the resolved span counts as paused
+        clock.paused.append((clock.stopped_at, at))
+        clock.stopped_at, clock.due_when_stopped, clock.resumed_at = None, None, at
+        if clock.remaining <= timedelta(0):
+            clock.overdue_since = at
+
+    def pause_waiting_clocks(at: datetime) -> None:
+        pause(live(NEXT_RESPONSE), at)
+        pause(live(RESOLUTION), at)
+
+    def resume_waiting_clocks(at: datetime) -> None:
+        resume(live(NEXT_RESPONSE), at)
+        resume(live(RESOLUTION), at)
+
+    for _, event in ordered:
+        at = event.at
+        if event.type == "created":
+            state["created"], state["status"] = at, "new"
+            start(FIRST_RESPONSE, at)
+            start(RESOLUTION, at)
+        elif event.policy_to is not None and event.policy_to != policy_id and event.policy_to in book:
+            policy_id = event.policy_to
+            current = book[policy_id]
+            for clock in clocks:
+                retarget(clock, at, current)
+        elif event.type in AGENT_REPLY_EVENTS:
+            if state["answered"] is None:
+                state["answered"] = at
+                stop(live(FIRST_RESPONSE), at)
+            stop(live(NEXT_RESPONSE), at)
+            if state["status"] == "new":
+                state["status"] = "open"
+        elif event.type == "customer_message":
+            if state["status"] == "pending":  # older histories lack the explicit status event
+                _close_span(pending, at)
+                resume_waiting_clocks(at)
+                state["status"] = "open"
+            if state["answered"] is not None and live(NEXT_RESPONSE) is None and state["status"] != "resolved":
+                start(NEXT_RESPONSE, at)
+        elif event.type == "reopened":
+            state["status"], state["resolved"] = "open", None
+            restart_resolution(at)
+            if live(NEXT_RESPONSE) is None and live(FIRST_RESPONSE) is None:
+                start(NEXT_RESPONSE, at)
+        elif event.type == "status":
+            to, was = event.status_to, state["status"]
+            if to == was or to is None:
+                continue
+            if was == "pending":
+                _close_span(pending, at)
+                resume_waiting_clocks(at)
+            if to == "pending":
+                pending.append((at, None))
+                pause_waiting_clocks(at)
+            elif to in ("resolved", "closed"):
+                state["resolved"] = at
+                stop(live(FIRST_RESPONSE), at, reason=RESOLVED_WITHOUT_REPLY)
+                stop(live(NEXT_RESPONSE), at, cancelled=True)
+                stop(live(RESOLUTION), at)
+            elif to in ("open", "new") and was in ("resolved", "closed"):
+                state["resolved"] = None
+                restart_resolution(at)
+            state["status"] = to
+
+    results = tuple(_result(c, now) for c in clocks)
+    return Replay(results, tuple(pending), state["answered"], state["resolved"], state["created"], policy_id)
+
+
+def _close_span(spans: list[tuple[datetime, datetime | None]], at: datetime) -> None:
+    if spans and spans[-1][1] is None:
+        spans[-1] = (spans[-1][0], at)
+
+
+def _result(clock: _Clock, now: datetime) -> ClockResult:
+    paused = tuple(clock.paused)
+    if clock.stopped_at is not None:
+        due = clock.due_when_stopped
+        if clock.cancelled:
+            outcome = "cancelled"
+        elif clock.missed_reason == RESOLVED_WITHOUT_REPLY:
+            outcome = "missed"
+        elif due is None:  # stopped while paused: met if there was time left when it paused
+            outcome = "met" if clock.remaining >= timedelta(0) else "missed"
+        else:
+            outcome = "met" if clock.stopped_at <= due else "missed"
+        reason = clock.missed_reason if outcome == "missed" else None
+        return ClockResult(clock.target, clock.seq, clock.started_at, due, None, clock.stopped_at, paused, outcome, reason)
+    due = clock.due()
+    if due is None:
+        return ClockResult(clock.target, clock.seq, clock.started_at, None, None, None, paused, "paused")
+    if clock.overdue_since is not None or clock.resumed_at is None:
+        return ClockResult(clock.target, clock.seq, clock.started_at, due, due, None, paused, "breached" if now >= due else "running")
+    warn_budget = clock.remaining - clock.allowed * (1 - clock.measure.fraction)
+    warn = clock.measure.add(clock.resumed_at, warn_budget) if warn_budget > timedelta(0) else clock.resumed_at
+    return ClockResult(clock.target, clock.seq, clock.started_at, due, min(warn, due), None, paused,
+                       "breached" if now >= due else "running")
+
+
+def events_from_rows(rows: Sequence[object]) -> list[ClockEvent]:
+    """TicketEvent rows (anything with type, at, data) in recorded order."""
+    return [ClockEvent(r.type, r.at, r.data) for r in rows]  # type: ignore[attr-defined]
+
+
+def _fmt(moment: datetime | None, zone: tzinfo) -> str:
+    return "—" if moment is None else moment.astimezone(zone).strftime("%d %b %H:%M")
+
+
+def explain(result: ClockResult, zone: tzinfo) -> str:
+    """One line a lead can read: "First response due 24 Nov 14:00, answered 24 Nov 13:12: met"."""
+    name = TARGET_NAMES[result.target]
+    verb = {FIRST_RESPONSE: "answered", NEXT_RESPONSE: "answered", RESOLUTION: "resolved"}[result.target]
+    paused = sum(((q - p) for p, q in result.paused if q is not None), timedelta(0))
+    pause_note = f" (paused {len(result.paused)}×, {_duration(paused)})" if result.paused else ""
+    if result.outcome == "paused":
+        return f"{name} clock paused since {_fmt(result.paused[-1][0], zone)} (waiting on the customer){pause_note}"
+    if result.outcome == "cancelled":
+        return f"{name} clock started {_fmt(result.started_at, zone)}, stopped when the ticket was resolved {_fmt(result.stopped_at, zone)}"
+    if result.outcome in ("running", "breached"):
+        state = "overdue" if result.outcome == "breached" else "running"
+        return f"{name} due {_fmt(result.due_at, zone)}{pause_note}: {state}"
+    if result.missed_reason == RESOLVED_WITHOUT_REPLY:
+        return f"{name} due {_fmt(result.due_at, zone)}, never answered (resolved {_fmt(result.stopped_at, zone)}): missed, resolved without reply"
+    return f"{name} due {_fmt(result.due_at, zone)}, {verb} {_fmt(result.stopped_at, zone)}{pause_note}: {result.outcome}"
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

@@ -1,0 +1,232 @@
+"""The one writer of SLA state: replays a ticket's clocks and writes what they say.
+
+`refresh(ticket)` is the only code that computes due times and states. It writes the ticket's SLA
+columns (a cache the inbox list, its indexes and the sweep read) and the ticket's `sla_outcomes`
+row (what the dashboard and the CSV aggregate). It runs for every ticket that changed, inside the
+flush that saves the change (the hook is installed by create_app through `install`), so the cache
+is never behind the events it is computed from. The sweep only records what the clocks already say.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from ...timeutil import utcnow
+from ..models import Ticket, TicketEvent
+from .calendar import business_time_between
+from .clock import ClockEvent, PolicyTerms, Replay, replay
+from .models import SlaOutcome
+from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
+
+# ticket columns whose change is copied into the outcome row (the dashboard groups by them)
+_COPIED = ("assignee_id", "channel")
+
+
+def policy_terms(ticket: Ticket, book: Any = None) -> tuple[dict[int | None, PolicyTerms], int | None]:
+    """Every policy version the ticket's history names, and the one it was opened under."""
+    from .policies import PolicyBook
+
+    book = book or PolicyBook()
+    ids: set[int] = set()
+    initial: int | None = None
+    for e in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0)):
+        data = e.data or {}
+        if e.type == "created" and data.get("sla_policy") is not None:
+            initial = data["sla_policy"] if initial is None else initial
+        moved = data.get("sla_policy") if e.type == "priority" else (data if e.type == "sla_policy" else None)
+        if isinstance(moved, dict):
+            ids.update(i for i in (moved.get("from"), moved.get("to")) if isinstance(i, int))
+            if initial is None and isinstance(moved.get("from"), int):
+                initial = moved["from"]
+    if initial is None:
+        initial = ticket.sla_policy_id
+    if ticket.sla_policy_id is not None:
+        ids.add(ticket.sla_policy_id)
+    if initial is not None:
+        ids.add(initial)
+    terms = book.terms_by_id(ids)
+    if ticket.sla_policy is not None and ticket.sla_policy_id not in terms:
+        terms[ticket.sla_policy_id] = book.terms(ticket.sla_policy)
+    return terms, initial
+
+
+def replay_ticket(ticket: Ticket, now: datetime | None = None, book: Any = None) -> Replay:
+    """The ticket's clocks from its events, under the policy versions it lived under."""
+    terms, initial = policy_terms(ticket, book)
+    events = [ClockEvent(e.type, e.at, e.data) for e in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0))]
+    return replay(events, terms, now or utcnow(), initial)
+
+
+def refresh(ticket: Ticket, now: datetime | None = None, book: Any = None, zone: ZoneInfo | None = None) -> Replay:
+    """Write the ticket's SLA columns and outcome row from its replayed clocks; returns the replay."""
+    now = now or utcnow()
+    result = replay_ticket(ticket, now, book)
+    first, following, resolution = (result.current(t) for t in (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION))
+    ticket.first_response_at = result.first_response_at
+    ticket.first_response_due_at = first.due_at if first is not None else None
+    ticket.next_response_due_at = following.due_at if following is not None and following.outcome in ("running", "breached") else None
+    ticket.resolution_due_at = resolution.due_at if resolution is not None and resolution.outcome in ("running", "breached") else None
+    deadline = result.next_deadline()
+    open_ticket = ticket.status in ("new", "open", "pending")
+    ticket.due_at = deadline.due_at if deadline is not None and open_ticket else None
+    ticket.due_target = deadline.target if deadline is not None and open_ticket else None
+    ticket.sla_warn_at = result.warn_at if open_ticket else None
+    _write_outcome(ticket, result, book, zone or ZoneInfo(current_app.config["INBOX_TIMEZONE"]))
+    return result
+
+
+def _state(clock: Any) -> str:
+    if clock is None or clock.outcome == "cancelled":
+        return "none"
+    return {"breached": "running"}.get(clock.outcome, clock.outcome)
+
+
+def _write_outcome(ticket: Ticket, result: Replay, book: Any, zone: ZoneInfo) -> None:
+    row: SlaOutcome | None = ticket.sla_outcome
+    if row is None:
+        row = SlaOutcome()
+        ticket.sla_outcome = row
+    cal = None
+    if ticket.sla_policy is not None:
+        from .policies import calendar_of
+
+        cal = calendar_of(ticket.sla_policy.calendar)
+    opened = ticket.opened_at
+    local = opened.astimezone(zone)
+    year, week, _ = local.isocalendar()
+    row.channel, row.assignee_id, row.opened_at = ticket.channel, ticket.assignee_id, opened
+    row.opened_day, row.opened_week = local.date(), f"{year}-W{week:02d}"
+
+    first = result.current(FIRST_RESPONSE)
+    row.first_response_state = _state(first)
+    row.first_response_missed_reason = first.missed_reason if first is not None else None
+    row.first_response_due_at = first.due_at if first is not None else None
+    row.first_response_at = result.first_response_at
+    row.frt_seconds, row.frt_business_seconds = _spans(opened, result.first_response_at, cal)
+
+    nexts = [c for c in result.clocks if c.target == NEXT_RESPONSE]
+    answered = [c for c in nexts if c.outcome in ("met", "missed") and c.missed_reason is None and c.stopped_at is not None
+                and _is_reply(c, result)]
+    row.next_response_met = sum(1 for c in nexts if c.outcome == "met")
+    row.next_response_missed = sum(1 for c in nexts if c.outcome == "missed")
+    row.next_response_answered = len(answered)
+    row.nrt_seconds = sum((c.stopped_at - c.started_at).total_seconds() for c in answered)  # type: ignore[operator]
+    row.nrt_business_seconds = sum(business_time_between(c.started_at, c.stopped_at, cal).total_seconds() for c in answered)  # type: ignore[arg-type]
+    latest = nexts[-1] if nexts else None
+    row.next_response_state = _state(latest) if latest is not None and latest.is_open else "none"
+    row.next_response_due_at = latest.due_at if latest is not None and latest.is_open else None
+
+    resolution = result.current(RESOLUTION)
+    row.resolution_state = _state(resolution)
+    row.resolution_due_at = resolution.due_at if resolution is not None else None
+    row.resolved_at = result.resolved_at
+    row.ttr_seconds, row.ttr_business_seconds = _spans(opened, result.resolved_at, cal)
+    row.updated_at = utcnow()
+
+
+def _is_reply(clock: Any, result: Replay) -> bool:
+    """A next-response clock stopped by an answer (not by resolving while it was overdue)."""
+    return result.resolved_at is None or clock.stopped_at != result.resolved_at
+
+
+def _spans(start: datetime, end: datetime | None, cal: Any) -> tuple[float | None, float | None]:
+    if end is None:
+        return None, None
+    return max((end - start).total_seconds(), 0.0), max(business_time_between(start, end, cal).total_seconds(), 0.0)
+
+
+def _touched(session: Session) -> tuple[dict[int, Ticket], dict[int, Ticket]]:
+    """Tickets with new events (replayed) and tickets whose assignee or channel moved (copied to their row)."""
+    replayed: dict[int, Ticket] = {}
+    copied: dict[int, Ticket] = {}
+    for obj in session.new:
+        if isinstance(obj, TicketEvent):
+            ticket = obj.ticket
+            if ticket is None and obj.ticket_id is not None:
+                ticket = session.get(Ticket, obj.ticket_id)
+                if ticket is not None and obj not in ticket.events:
+                    ticket.events.append(obj)  # added by id only: the replay reads the collection
+            if ticket is not None:
+                replayed[id(ticket)] = ticket
+    for obj in session.dirty:
+        if isinstance(obj, Ticket) and id(obj) not in replayed:
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in _COPIED):
+                copied[id(obj)] = obj
+    return replayed, copied
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    replayed, copied = _touched(session)
+    if not replayed and not copied:
+        return
+    from .policies import PolicyBook
+
+    now, book = utcnow(), PolicyBook()
+    zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+    with session.no_autoflush:
+        for ticket in replayed.values():
+            refresh(ticket, now, book, zone)
+        for ticket in copied.values():
+            row = ticket.sla_outcome
+            if row is not None:
+                row.assignee_id, row.channel = ticket.assignee_id, ticket.channel
+
+
+def install() -> None:
+    """Called by create_app: every flush that records a ticket event, or moves what the outcome row
+    copies (assignee, channel), refreshes that ticket's SLA state in the same transaction."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+
+
+def rebuild(session: Session, ticket_ids: list[int] | None = None, chunk: int = 500) -> int:
+    """Recompute the outcome rows and columns of these tickets (all when None), for migrations and repairs."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from ..models import SlaPolicy
+    from .policies import PolicyBook
+
+    ids = ticket_ids if ticket_ids is not None else list(session.scalars(select(Ticket.id).order_by(Ticket.id)))
+    book, now = PolicyBook(), utcnow()
+    zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+    done = 0
+    for start in range(0, len(ids), chunk):
+        with session.no_autoflush:
+            for ticket in session.scalars(
+                select(Ticket).where(Ticket.id.in_(ids[start:start + chunk]))
+                .options(selectinload(Ticket.events), selectinload(Ticket.sla_outcome),
+                         selectinload(Ticket.sla_policy).selectinload(SlaPolicy.calendar))
+            ):
+                refresh(ticket, now, book, zone)
+                done += 1
+        session.flush()
+    return done
+
+
+def backfill(chunk: int = 2000) -> int:
+    """Outcome rows (and fresh SLA columns) for every ticket that has none yet: after the migration that
+    introduced them, or after tickets were loaded behind the application's back."""
+    from sqlalchemy import select
+
+    from ...extensions import db
+
+    total, after = 0, 0
+    while True:
+        missing = list(db.session.scalars(
+            select(Ticket.id).outerjoin(SlaOutcome, SlaOutcome.ticket_id == Ticket.id)
+            .where(SlaOutcome.ticket_id.is_(None), Ticket.id > after).order_by(Ticket.id).limit(chunk)))
+        if not missing:
+            return total
+        total += rebuild(db.session, missing)
+        db.session.commit()
+        after = missing[-1]
+
+
+__all__ = ["backfill", "install", "policy_terms", "rebuild", "refresh", "replay_ticket"]
