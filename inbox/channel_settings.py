@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from .channels import ChannelAccount, account_by_name
 from .connectors.base import connector_class
+from .audit import record
 from .extensions import db
 
 SECRET_WORDS = ("token", "secret", "key", "password")
@@ -35,7 +36,8 @@ def masked_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return {key: (mask(value) if is_secret(key) else value) for key, value in sorted(config.items())}
 
 
-def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_interval: int | None = None) -> list[str]:
+def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_interval: int | None = None,
+                   by: Any = None) -> list[str]:
     """Merge non-empty `changes` into the account's config; returns the keys that changed.
 
     Any change clears "needs attention" and the back-off: the admin has just fixed something, so
@@ -56,12 +58,16 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
     if not ready:
         db.session.rollback()
         raise SettingsError(f"account {account.name!r} is not usable: {why}")
+    if changed:
+        db.session.flush()
+        # the names of what changed, never the values (they are credentials)
+        record("channel_credentials_changed", by, account, {"changed": sorted(changed)})
     db.session.commit()
     return changed
 
 
 def add_account(name: str, connector: str, settings: Mapping[str, Any], poll_interval: int | None = None,
-                channel: str | None = None) -> ChannelAccount:
+                channel: str | None = None, by: Any = None) -> ChannelAccount:
     if not name.strip():
         raise SettingsError("the account needs a name")
     if account_by_name(name) is not None:
@@ -78,5 +84,5 @@ def add_account(name: str, connector: str, settings: Mapping[str, Any], poll_int
         poll_interval_seconds=DEFAULT_POLL_INTERVALS.get(connector),
     )
     db.session.add(account)
-    apply_settings(account, settings, poll_interval)
+    apply_settings(account, settings, poll_interval, by)
     return account
