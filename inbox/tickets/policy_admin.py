@@ -120,9 +120,11 @@ def parse_windows(spec: str) -> list[list[str]]:
 
 def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, str], holidays: list[str], by: User) -> None:
     try:
+        if len(tz) > 64:
+            raise ValueError(tz)
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(f"unknown time zone {tz!r}") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name no file system accepts
+        raise PolicyError(f"unknown time zone {tz[:64]!r}") from None
     parsed = {str(day): parse_windows(spec) for day, spec in windows.items()}
     parsed = {day: spans for day, spans in parsed.items() if spans}
     if not parsed:
