@@ -5,12 +5,15 @@ output, admin pages) goes through `masked_config`, which keeps the last four cha
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
+from .audit import record
 from .channels import ChannelAccount, account_by_name
 from .connectors.base import connector_class
-from .audit import record
 from .extensions import db
+
+if TYPE_CHECKING:
+    from .auth.models import User
 
 SECRET_WORDS = ("token", "secret", "key", "password")
 # X's read endpoints allow a few requests per 15-minute window on the smaller plans; see docs/x.md
@@ -37,7 +40,7 @@ def masked_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_interval: int | None = None,
-                   by: Any = None) -> list[str]:
+                   by: "User | None" = None) -> list[str]:
     """Merge non-empty `changes` into the account's config; returns the keys that changed.
 
     Any change clears "needs attention" and the back-off: the admin has just fixed something, so
@@ -67,7 +70,7 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
 
 
 def add_account(name: str, connector: str, settings: Mapping[str, Any], poll_interval: int | None = None,
-                channel: str | None = None, by: Any = None) -> ChannelAccount:
+                channel: str | None = None, by: "User | None" = None) -> ChannelAccount:
     if not name.strip():
         raise SettingsError("the account needs a name")
     if account_by_name(name) is not None:

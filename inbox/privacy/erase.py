@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..audit import record
+from ..auth.models import User
 from ..extensions import db
 from ..tickets.models import Contact, ContactIdentity, Message, Ticket, TicketNote
 from ..timeutil import utcnow
@@ -110,13 +111,13 @@ def erase_contact_data(contact: Contact, now: datetime) -> ErasureResult:
     return result
 
 
-def erase_contact(contact: Contact, by: object) -> ErasureResult:
+def erase_contact(contact: Contact, by: User | None) -> ErasureResult:
     """Erase one customer and record it in the audit log (who, when, what was erased, by id only)."""
     result = erase_contact_data(contact, utcnow())
     db.session.flush()
     record("contact_erased", by, contact, result.details())
     db.session.commit()
-    log.info("contact %s erased by %s: %s", contact.id, getattr(by, "id", by), result.details())
+    log.info("contact %s erased by user %s: %s", contact.id, by.id if by is not None else "-", result.details())
     return result
 
 

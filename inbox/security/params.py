@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -57,14 +58,6 @@ def check_date(value: date, name: str) -> date:
     return value
 
 
-def has_nul(values: object) -> bool:
-    """Whether any string in a (multi)dict, list or string holds a NUL, which no text column stores."""
-    if isinstance(values, str):
-        return "\x00" in values
-    if hasattr(values, "lists"):
-        return any(has_nul(k) or any(has_nul(v) for v in vs) for k, vs in values.lists())  # type: ignore[attr-defined]
-    if isinstance(values, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in values.items())
-    if isinstance(values, (list, tuple)):
-        return any(has_nul(v) for v in values)
-    return False
+def has_nul(args: MultiDict[str, str]) -> bool:
+    """Whether any name or value of a query string holds a NUL, which no text column stores."""
+    return any("\x00" in name or any("\x00" in value for value in values) for name, values in args.lists())

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
+from .params import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ def load_session_user(raw: str) -> User | None:
     if parsed is None:
         return None
     user_id, version = parsed
-    from .params import MAX_ID
-
     if not 0 < user_id <= MAX_ID:
         return None
     user = db.session.get(User, user_id)

@@ -1,9 +1,8 @@
 """The admin's security settings: the outbound allow-list."""
 from __future__ import annotations
 
-from typing import Any
-
 from ..audit import record
+from ..auth.models import User
 from ..extensions import db
 from ..tickets.sla_models import AppSetting
 from .outbound import ALLOWLIST_SETTING, Allowlist, split_entries
@@ -20,7 +19,7 @@ def allowlist_text() -> str:
     return row.value if row is not None else ""
 
 
-def save_allowlist(text: str, by: Any) -> Allowlist:
+def save_allowlist(text: str, by: User | None) -> Allowlist:
     """Store the hosts and networks outbound requests may reach although they are not public."""
     entries = split_entries(text)
     if len(entries) > MAX_ENTRIES:
