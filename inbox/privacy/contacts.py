@@ -1,6 +1,7 @@
 """Finding a customer's rows: their identities, tickets, messages and the notes that mention them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -48,13 +49,23 @@ def contact_rows(contact: Contact) -> ContactRows:
     return ContactRows(contact, identities, tickets, messages, notes)
 
 
+def name_pattern(names: list[str]) -> re.Pattern[str] | None:
+    """Any of `names` as a whole word ("Ann" in "Ann called", not in "announce"), ignoring case."""
+    if not names:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+
+
 def notes_mentioning(ticket_ids: list[int], names: list[str]) -> list[TicketNote]:
     """Notes on these tickets, and notes on any other ticket that name the customer."""
     conditions = [TicketNote.ticket_id.in_(ticket_ids)] if ticket_ids else []
+    # a substring match in the database narrows the notes down; the whole-word check is done here
     conditions += [TicketNote.body.ilike("%" + _escape(name) + "%", escape="\\") for name in names]
     if not conditions:
         return []
-    return list(db.session.scalars(select(TicketNote).where(or_(*conditions)).order_by(TicketNote.id)))
+    pattern = name_pattern(names)
+    return [note for note in db.session.scalars(select(TicketNote).where(or_(*conditions)).order_by(TicketNote.id))
+            if note.ticket_id in ticket_ids or (pattern is not None and pattern.search(note.body))]
 
 
 def _escape(text: str) -> str:

@@ -10,7 +10,6 @@ written cannot be edited safely, so the ones that hold their messages are listed
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +22,10 @@ from sqlalchemy import select
 from ..audit import record
 from ..auth.models import User
 from ..extensions import db
-from ..tickets.models import Contact, ContactIdentity, Message, Ticket, TicketNote
+from ..tickets.models import Contact, ContactIdentity, Message, Ticket
 from ..timeutil import utcnow
 from ..voice.weeks import IsoWeek
-from .contacts import contact_rows, needles, notes_mentioning
+from .contacts import contact_rows, name_pattern, needles, notes_mentioning
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +50,8 @@ class ErasureResult:
 
 def _erase_message(message: Message) -> None:
     message.text = TOMBSTONE
+    # a DM conversation key holds the customer's account id on the network
+    message.conversation_key = f"erased:{message.ticket_id or message.id}"
     message.raw = None
     message.url = None
     message.delivery_error = None
@@ -59,9 +60,8 @@ def _erase_message(message: Message) -> None:
 
 
 def _scrub(text: str, names: list[str]) -> str:
-    for name in names:
-        text = re.sub(re.escape(name), TOMBSTONE, text, flags=re.IGNORECASE)
-    return text
+    pattern = name_pattern(names)
+    return pattern.sub(TOMBSTONE, text) if pattern is not None else text
 
 
 def erase_tickets(tickets: Iterable[Ticket], now: datetime, names: list[str] | None = None) -> ErasureResult:
@@ -72,6 +72,7 @@ def erase_tickets(tickets: Iterable[Ticket], now: datetime, names: list[str] | N
     ids = [t.id for t in tickets]
     for ticket in tickets:
         ticket.subject = TOMBSTONE
+        ticket.conversation_key = f"erased:{ticket.id}"
         ticket.erased_at = now
     result.tickets = len(tickets)
     if ids:

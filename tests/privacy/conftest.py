@@ -3,7 +3,6 @@ names them, notes (one on someone else's ticket), a sentiment correction, a surv
 and a weekly export written before anyone asked for erasure."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
@@ -59,9 +58,10 @@ def customer(app, tmp_path, monkeypatch) -> Customer:
 
     agent = user("agent", "Ada Agent")
     monkeypatch.setitem(app.config, "INBOX_WEEKLY_EXPORT_DIR", str(tmp_path / "exports"))
-    first = _ingest("zm-1", "zconv-1", TEXTS[0], 600, author=AUTHOR_ID, handle=HANDLE, name=NAME,
+    # a DM conversation key holds the customer's account id, as X's does
+    first = _ingest("zm-1", f"dm:{AUTHOR_ID}-brand", TEXTS[0], 600, author=AUTHOR_ID, handle=HANDLE, name=NAME,
                     url="https://x.com/zq_quill_secret/status/1", raw_extra="kept in raw")
-    _ingest("zm-2", "zconv-1", TEXTS[1], 500, author=AUTHOR_ID, handle=HANDLE, name=NAME)
+    _ingest("zm-2", f"dm:{AUTHOR_ID}-brand", TEXTS[1], 500, author=AUTHOR_ID, handle=HANDLE, name=NAME)
     resolved = _ingest("zm-3", "zconv-2", TEXTS[2], 300, author=AUTHOR_ID, handle=HANDLE, name=NAME)
     other = _ingest("om-1", "oconv-1", "router keeps dropping", 200, author="bob-1", handle="@bob_other", name="Bob Other",
                     label="neutral")
@@ -97,8 +97,7 @@ def rows_mentioning(traces: tuple[str, ...]) -> list[str]:
         for row in database.session.execute(select(*columns)):
             for column, value in zip(columns, row):
                 text = repr(value) if not isinstance(value, str) else value
-                buffer = io.StringIO(text).read()
                 for trace in traces:
-                    if trace.lower() in buffer.lower():
+                    if trace.lower() in text.lower():
                         found.append(f"{table.name}.{column.name}: {trace!r} in {text[:120]!r}")
     return found

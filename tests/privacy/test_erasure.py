@@ -93,3 +93,12 @@ def test_only_admins_erase_and_export(app, client, customer):
         assert client.get(url).status_code == 403, url
     assert client.post(f"/admin/contacts/{customer.contact.id}/erase", data={"confirm": "erase", "csrf_token": token(client)}).status_code == 403
     assert rows_mentioning(("Zelda",))
+
+
+def test_names_in_other_notes_are_erased_as_whole_words():
+    from inbox.privacy.erase import _scrub
+
+    assert _scrub("Ann called; announce it to ann@example and ANN", ["Ann"]) == \
+        f"{TOMBSTONE} called; announce it to {TOMBSTONE}@example and {TOMBSTONE}"
+    assert _scrub("ping @zq_quill_secret and zq_quill_secret_2", ["@zq_quill_secret", "zq_quill_secret"]) == \
+        f"ping {TOMBSTONE} and zq_quill_secret_2"

@@ -10,7 +10,7 @@ import pytest
 
 from inbox.security.headers import CONTENT_SECURITY_POLICY
 from tests.helpers import csrf_token
-from tests.test_web import ME, ROUTES, _fill, _ids, _walk, ticket, walk_setup  # noqa: F401  (fixtures)
+from tests.test_web import ME, ROUTES, _fill, _ids, _walk
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import csrf_token
-from tests.test_web import _ids, ticket, walk_setup  # noqa: F401  (fixtures)
+from tests.test_web import _ids
 
 SOURCE = Path(__file__).resolve().parents[2] / "inbox"
 _READ = re.compile(r"""(?:request\.(?:args|form|values|files)|\bargs|\bform)\.get(?:list)?\(\s*["']([A-Za-z_][\w-]*)["']""")
@@ -74,7 +74,7 @@ def _path(rule, ids_for: dict) -> st.SearchStrategy[str]:
 
 
 @pytest.fixture
-def walker(app, client, ticket, walk_setup, monkeypatch):  # noqa: F811
+def walker(app, client, ticket, walk_setup, monkeypatch):
     """The admin's client (sees every route), with sign-in limits out of the way of the walk."""
     monkeypatch.setitem(app.config, "SIGNIN_ACCOUNT_LIMITS", "100000/minute")
     monkeypatch.setitem(app.config, "SIGNIN_ADDRESS_LIMITS", "100000/minute")
@@ -169,7 +169,7 @@ def _flash_after(client, response) -> str:
     return client.get(response.headers["Location"]).data.decode()
 
 
-def test_the_requests_that_used_to_answer_500(app, admin_client, ticket):  # noqa: F811
+def test_the_requests_that_used_to_answer_500(app, admin_client, ticket):
     """Found by probing (issue 17): each is now a 400/404 with a message, or a redirect that says why."""
     client, token = admin_client
     big = "2147483648"
