@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 
 from ..extensions import db
-from ..tickets.models import Ticket
 from ..security.sessions import SESSIONS_ENDED_CHANNEL, session_still_valid
+from ..tickets.models import Ticket
 from .presence import LEAVING, PRESENCE_STATES, announce, clear_presence, others_present, set_presence
 from .publish import Live
 from .stream import parse_event_id, ticket_events

@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..extensions import db
+from ..security.params import parse_id
 from ..timeutil import utcnow
 from .actions import ActionError, NotAllowed, _resolve, after_resolution
 from .assignment import _assign
 from .models import SlaPolicy, Ticket
-from ..security.params import parse_id
 from .tags import _add_tags, parse_tags
 
 MAX_BULK_TICKETS = 500

@@ -15,10 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from ..channels import CHANNEL_TYPES
 from ..extensions import db
-from ..timeutil import utcnow
-from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
 from ..security.params import parse_id
+from ..timeutil import utcnow
 from .actions import ActionError
+from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
 from .search import SearchError, normalise_query, one_of, search_conditions
 from .tags import normalize_tag
 
