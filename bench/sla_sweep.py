@@ -4,7 +4,7 @@
 
 Creates (or empties) the bench database, migrates it, bulk-inserts the open tickets (5 % past their
 due time, 10 % past the warning time, the rest on track; a third assigned to one of 20 agents; 3
-leads), then times `inbox.tickets.sweep.sweep()` `--repeats` times. Before each timed run the
+leads), then times `inbox.tickets.sla.sweep.sweep()` `--repeats` times. Before each timed run the
 previous run's breaches, events, notifications and states are undone (and vacuumed) outside the timing, so every
 run records the same 5 000 breaches (and 5 000 × 4 notifications) from scratch. A final run with
 nothing new to record ("steady state", what most minutes look like) is timed too. Prints medians.
@@ -100,7 +100,7 @@ def main() -> None:
     from inbox import create_app
     from inbox.extensions import db
     from inbox.setup import upgrade_database
-    from inbox.tickets.sweep import sweep
+    from inbox.tickets.sla.sweep import sweep
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.url.replace("postgresql://", "postgresql+psycopg://", 1),
                       "REDIS_URL": "redis://127.0.0.1:1/0"})

@@ -43,6 +43,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_sqlite(app)
 
+    from .security import init_app as init_security, install_converters
+
+    install_converters(app)  # before the blueprints: their <int:…> routes take ids of ours only
+    init_security(app)
+
     from .auth import bp as auth_bp
     from .web import bp as web_bp
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,23 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _limits(name: str, default: str) -> str:
+    from .security.throttle import parse_limits
+
+    spec = os.environ.get(name) or default
+    try:
+        parse_limits(spec)
+    except ValueError as exc:
+        raise ValueError(f"{name} must look like '5/minute;20/hour', got {spec!r}") from exc
+    return spec
+
+
 def load_config() -> dict[str, Any]:
     """Settings from the environment. Every variable is documented in the README."""
+    from .security.throttle import DEFAULT_ACCOUNT_LIMITS, DEFAULT_ADDRESS_LIMITS
+
     instance = instance_path()
+    secure = os.environ.get("INBOX_SECURE_COOKIES", "0") == "1"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'inbox.db'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
@@ -62,7 +77,15 @@ def load_config() -> dict[str, Any]:
         "POLL_INTERVAL_SECONDS": _int("INBOX_POLL_INTERVAL", 30),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("INBOX_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure,
+        # Flask-Login's "keep me signed in" cookie: never sent cross-site, never readable by scripts
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("INBOX_REMEMBER_DAYS", 30)),
+        "SIGNIN_ACCOUNT_LIMITS": _limits("INBOX_SIGNIN_ACCOUNT_LIMITS", DEFAULT_ACCOUNT_LIMITS),
+        "SIGNIN_ADDRESS_LIMITS": _limits("INBOX_SIGNIN_ADDRESS_LIMITS", DEFAULT_ADDRESS_LIMITS),
+        "RETENTION_DAYS": _int("INBOX_RETENTION_DAYS", 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": _int("INBOX_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
     }

@@ -1,4 +1,5 @@
 """Imports every model so that metadata (and Alembic) sees all tables."""
+from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import User  # noqa: F401
 from .channels.models import ChannelAccount, RejectedMessage  # noqa: F401
 from .tickets.models import (  # noqa: F401

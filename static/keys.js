@@ -187,4 +187,11 @@
     var row = selectedRow();
     if (row) row.scrollIntoView({ block: "nearest" });
   });
+
+  // A read-only field holding something to copy (a survey link, a new user's password) selects its whole
+  // text when focused by keyboard or mouse (an inline onfocus would be blocked by the page's CSP).
+  document.addEventListener("focusin", function (ev) {
+    var el = ev.target;
+    if (el && el.matches && el.matches("input.copy-link[readonly]")) el.select();
+  });
 })();

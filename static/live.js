@@ -448,6 +448,8 @@
     source = new EventSource("/events");
     source.addEventListener("ticket", onTicketEvent);
     source.addEventListener("presence", onPresenceEvent);
+    // this user signed out elsewhere, changed their password or was deactivated: the page asks to sign in
+    source.addEventListener("signed_out", function () { disconnect(); location.reload(); });
     source.addEventListener("open", function () { backoff = 5000; });
     source.addEventListener("error", function () {
       // the browser retries by itself unless the answer was not a stream (signed out, 503)

@@ -34,7 +34,8 @@ def _fill(rule: str, ids: dict[str, int | str]) -> str:
 
 def _ids(ticket) -> dict[str, int | str]:
     return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": "0", "account_id": ticket.account_id,
-            "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1, "job_id": "no-such-job"}
+            "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1, "job_id": "no-such-job",
+            "contact_id": ticket.contact_id}
 
 
 # Every route × method, and what each kind of visitor gets. (least role, status for that role and above,
@@ -104,6 +105,14 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.retry_job", "POST"): ("admin", 302, {}),  # "no longer in the failed list"
     ("web.retry_message", "POST"): ("agent", 302, {}),  # the walked message is the customer's: "only a reply that failed"
     ("web.answered_outside", "POST"): ("agent", 302, {}),  # no time given: says so
+    # admins: audit log, customers' personal data, security settings
+    ("web.audit_log", "GET"): ("admin", 200, {}),
+    ("web.privacy_search", "GET"): ("admin", 200, {}),
+    ("web.contact_privacy", "GET"): ("admin", 200, {}),
+    ("web.contact_export", "GET"): ("admin", 200, {}),
+    ("web.contact_erase", "POST"): ("admin", 302, {}),  # not confirmed: back to the page, nothing erased
+    ("web.security_settings", "GET"): ("admin", 200, {}),
+    ("web.security_settings", "POST"): ("admin", 302, {}),
 }
 ROLE_ORDER = ("agent", "lead", "admin")
 

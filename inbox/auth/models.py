@@ -23,6 +23,12 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # raised to end every session and remember cookie of this user (inbox.security.sessions)
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember cookies: the id and the session version."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

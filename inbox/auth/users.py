@@ -6,7 +6,9 @@ import secrets
 
 from sqlalchemy import func, select
 
+from ..audit import record
 from ..extensions import db
+from ..security.sessions import announce_sessions_ended, end_sessions
 from .models import ROLES, User
 
 log = logging.getLogger(__name__)
@@ -16,7 +18,10 @@ class UserError(ValueError):
     pass
 
 
-def create_user(email: str, name: str, role: str, password: str | None = None) -> tuple[User, str]:
+MIN_PASSWORD_CHARS = 8
+
+
+def create_user(email: str, name: str, role: str, password: str | None = None, by: User | None = None) -> tuple[User, str]:
     """Returns the user and the password (generated when none is given)."""
     email, name = email.strip().lower(), name.strip()
     if "@" not in email or len(email) > 255 or any(ord(ch) < 33 or ord(ch) == 127 for ch in email):
@@ -28,11 +33,13 @@ def create_user(email: str, name: str, role: str, password: str | None = None) -
     if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
         raise UserError(f"a user with email {email} already exists")
     password = password or secrets.token_urlsafe(12)
-    if len(password) < 8:
-        raise UserError("password must have at least 8 characters")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise UserError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
     user = User(email=email, name=name or email, role=role)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    record("user_created", by, user, {"role": role})
     db.session.commit()
     return user, password
 
@@ -60,6 +67,7 @@ def change_role(user: User, role: str, by: User) -> None:
     if user.role == "admin" and _active_admin_ids() <= {user.id}:
         raise UserError("this is the only active admin; make someone else admin first")
     previous, user.role = user.role, role
+    record("role_changed", by, user, {"from": previous, "to": role})
     db.session.commit()
     log.info("user %s role %s -> %s by user %s", user.id, previous, role, by.id)
 
@@ -73,8 +81,29 @@ def set_active(user: User, active: bool, by: User) -> None:
     if not active and user.role == "admin" and _active_admin_ids() <= {user.id}:
         raise UserError("this is the only active admin; make someone else admin first")
     user.active = active
+    if not active:
+        end_sessions(user)
+    record("user_activated" if active else "user_deactivated", by, user)
     db.session.commit()
+    if not active:
+        announce_sessions_ended(user.id)
     log.info("user %s %s by user %s", user.id, "activated" if active else "deactivated", by.id)
+
+
+def change_password(user: User, password: str, by: User | None = None) -> None:
+    """Set a new password and end every session of `user` (their other devices sign in again).
+
+    The form that calls it (current password, typed twice) belongs to the account settings page."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise UserError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > 1024:
+        raise UserError("password must have at most 1024 characters")
+    user.set_password(password)
+    end_sessions(user)
+    record("password_changed", by, user)
+    db.session.commit()
+    announce_sessions_ended(user.id)
+    log.info("user %s password changed by user %s", user.id, by.id if by is not None else "-")
 
 
 def list_users() -> list[User]:

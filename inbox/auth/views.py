@@ -1,35 +1,21 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
+from ..security.sessions import load_session_user
 from . import bp
 from .forms import LoginForm
 from .models import User
+from .signin import sign_in, sign_out_everywhere
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except ValueError:
-        return None
-    # a deactivated user's open sessions end with their next request
-    return user if user is not None and user.active else None
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login form cannot be used as an open redirect."""
-    if not target:
-        return url_for("web.inbox")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("web.inbox")
-    return target
+    # "<id>:<session version>": a deactivated user, or any session older than their last sign-out,
+    # password change or deactivation, is signed out with its next request
+    return load_session_user(user_id)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,12 +24,15 @@ def login():
         return redirect(url_for("web.inbox"))
     form = LoginForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        # NUL never occurs in a stored address, and PostgreSQL refuses it even in a query
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if "\x00" not in email else None
-        if user is not None and user.active and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+        outcome = sign_in(form.email.data, form.password.data, request.remote_addr or "")
+        if outcome.user is not None:
+            from ..web.next_url import safe_next  # not at the top: inbox.web imports this package
+
+            login_user(outcome.user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("web.inbox")))
+        if outcome.refused is not None:
+            flash(outcome.refused.message(), "error")
+            return render_template("login.html", form=form), 429, {"Retry-After": str(outcome.refused.retry_after)}
         flash("Wrong email or password.", "error")
     return render_template("login.html", form=form), (401 if request.method == "POST" else 200)
 
@@ -51,5 +40,6 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    sign_out_everywhere(current_user._get_current_object())  # type: ignore[attr-defined]
     logout_user()
     return redirect(url_for("auth.login"))

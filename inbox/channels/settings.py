@@ -5,11 +5,15 @@ output, admin pages) goes through `masked_config`, which keeps the last four cha
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from .models import ChannelAccount, account_by_name
+from ..audit import record
 from ..connectors.base import connector_class
 from ..extensions import db
+from .models import ChannelAccount, account_by_name
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 SECRET_WORDS = ("token", "secret", "key", "password")
 # X's read endpoints allow a few requests per 15-minute window on the smaller plans; see docs/x.md
@@ -35,7 +39,8 @@ def masked_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return {key: (mask(value) if is_secret(key) else value) for key, value in sorted(config.items())}
 
 
-def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_interval: int | None = None) -> list[str]:
+def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_interval: int | None = None,
+                   by: "User | None" = None) -> list[str]:
     """Merge non-empty `changes` into the account's config; returns the keys that changed.
 
     Any change clears "needs attention" and the back-off: the admin has just fixed something, so
@@ -56,12 +61,16 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
     if not ready:
         db.session.rollback()
         raise SettingsError(f"account {account.name!r} is not usable: {why}")
+    if changed:
+        db.session.flush()
+        # the names of what changed, never the values (they are credentials)
+        record("channel_credentials_changed", by, account, {"changed": sorted(changed)})
     db.session.commit()
     return changed
 
 
 def add_account(name: str, connector: str, settings: Mapping[str, Any], poll_interval: int | None = None,
-                channel: str | None = None) -> ChannelAccount:
+                channel: str | None = None, by: "User | None" = None) -> ChannelAccount:
     if not name.strip():
         raise SettingsError("the account needs a name")
     if account_by_name(name) is not None:
@@ -78,5 +87,5 @@ def add_account(name: str, connector: str, settings: Mapping[str, Any], poll_int
         poll_interval_seconds=DEFAULT_POLL_INTERVALS.get(connector),
     )
     db.session.add(account)
-    apply_settings(account, settings, poll_interval)
+    apply_settings(account, settings, poll_interval, by)
     return account

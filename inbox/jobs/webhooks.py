@@ -46,7 +46,7 @@ def breach_payload(swept_at: datetime) -> dict[str, Any]:
 
 def deliver_breach_webhook(swept_at: str) -> int:
     """POST the breaches of one sweep as JSON; a non-2xx answer raises so RQ retries."""
-    import requests
+    from ..security.outbound import deliver_json
 
     with job_context():
         url = webhook_url()
@@ -54,7 +54,6 @@ def deliver_breach_webhook(swept_at: str) -> int:
             log.info("no SLA webhook configured; dropping delivery for %s", swept_at)
             return 0
         payload = breach_payload(datetime.fromisoformat(swept_at).astimezone(timezone.utc))
-        response = requests.post(url, json=payload, timeout=10, headers={"User-Agent": "Inbox-SLA/1"})
-        response.raise_for_status()
-        log.info("SLA webhook: %d breach(es) delivered to %s (%s)", len(payload["breaches"]), url, response.status_code)
+        status = deliver_json(url, payload, timeout=10, headers={"User-Agent": "Inbox-SLA/1"})  # refuses internal addresses
+        log.info("SLA webhook: %d breach(es) delivered to %s (%s)", len(payload["breaches"]), url, status)
         return len(payload["breaches"])

@@ -16,6 +16,7 @@ from typing import Iterator
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
+from ..security.sessions import SESSIONS_ENDED_CHANNEL
 from .presence import PRESENCE_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ def parse_event_id(raw: str | None) -> int | None:
     return int(raw)
 
 
+def _ended_user(raw: bytes | str | None) -> int | None:
+    text = raw.decode() if isinstance(raw, bytes) else (raw or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+
+
 def _ticket_id(raw: bytes | str | None) -> int | None:
     try:
         ticket_id = json.loads(raw or "")["ticket_id"]
@@ -49,8 +55,8 @@ def _ticket_id(raw: bytes | str | None) -> int | None:
 
 
 def ticket_events(pubsub: PubSub, *, lifetime: float, heartbeat: float, retry_ms: int,
-                  last_seen: int | None, current: int) -> Iterator[str]:
-    """Yield SSE text until `lifetime` seconds have passed; always closes the subscription."""
+                  last_seen: int | None, current: int, user_id: int | None = None) -> Iterator[str]:
+    """Yield SSE text until `lifetime` seconds have passed, or `user_id`'s sessions end; always closes the subscription."""
     try:
         yield f"retry: {retry_ms}\n: stream open for {lifetime:g} s\n\n"
         if last_seen is not None and last_seen != current:
@@ -70,6 +76,11 @@ def ticket_events(pubsub: PubSub, *, lifetime: float, heartbeat: float, retry_ms
             if not message or message.get("type") != "message":
                 continue
             channel = message.get("channel")
+            if channel in (SESSIONS_ENDED_CHANNEL, SESSIONS_ENDED_CHANNEL.encode()):
+                if user_id is not None and _ended_user(message.get("data")) == user_id:
+                    yield sse_message("signed_out", {})
+                    return
+                continue
             if channel in (PRESENCE_CHANNEL, PRESENCE_CHANNEL.encode()):
                 # no id: presence is not replayed after a reconnect, the page asks for it anyway
                 ticket_id = _ticket_id(message.get("data"))

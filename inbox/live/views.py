@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 
 from ..extensions import db
+from ..security.sessions import SESSIONS_ENDED_CHANNEL, session_still_valid
 from ..tickets.models import Ticket
 from .presence import LEAVING, PRESENCE_STATES, announce, clear_presence, others_present, set_presence
 from .publish import Live
@@ -35,10 +36,15 @@ def events() -> Any:
     try:
         # subscribed before the response starts, so nothing committed from now on is missed
         pubsub = live.subscribe()
+        pubsub.subscribe(SESSIONS_ENDED_CHANNEL)
         current = live.last_sequence()
     except RedisError as exc:
         current_app.logger.warning("live stream unavailable: %s", exc)
         return Response("live updates are unavailable right now\n", 503, {"Retry-After": "30"}, mimetype="text/plain")
+    if not session_still_valid(current_user):
+        # signed out elsewhere between the login check and the subscription
+        pubsub.close()
+        return Response("signed out\n", 401, mimetype="text/plain")
     lifetime, retry_ms = float(config["LIVE_STREAM_SECONDS"]), int(config["LIVE_RETRY_MS"])
     if not request.environ.get("wsgi.multithread"):
         # a server that answers one request at a time (gunicorn's sync worker) must not be held by a
@@ -51,6 +57,7 @@ def events() -> Any:
         retry_ms=retry_ms,
         last_seen=parse_event_id(request.headers.get("Last-Event-ID")),
         current=current,
+        user_id=current_user.id,
     )
     # the database session goes back to the pool when this returns; the stream needs only Redis
     return Response(stream, mimetype="text/event-stream", headers={

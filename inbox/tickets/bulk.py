@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..extensions import db
+from ..security.params import parse_id
 from ..timeutil import utcnow
 from .actions import ActionError, NotAllowed, _resolve, after_resolution
 from .assignment import _assign
@@ -17,7 +18,6 @@ from .tags import _add_tags, parse_tags
 
 MAX_BULK_TICKETS = 500
 BULK_ACTIONS = {"assign": "assigned", "tag": "tagged", "resolve": "resolved"}
-_MAX_ID_DIGITS = 18  # fits a 64-bit key; longer is not an id
 
 
 def parse_ticket_ids(raw: Sequence[str]) -> list[int]:
@@ -26,10 +26,10 @@ def parse_ticket_ids(raw: Sequence[str]) -> list[int]:
         raise ActionError(f"at most {MAX_BULK_TICKETS} tickets at once ({len(raw)} selected)")
     ids: dict[int, None] = {}
     for value in raw:
-        value = value.strip()
-        if not (value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS and int(value) > 0):
-            raise ActionError("ticket ids must be positive whole numbers")
-        ids[int(value)] = None
+        ticket_id = parse_id(value)
+        if ticket_id is None:
+            raise ActionError("ticket ids must be positive whole numbers of at most 10 digits")
+        ids[ticket_id] = None
     if not ids:
         raise ActionError("no tickets selected")
     return list(ids)
@@ -42,9 +42,10 @@ def parse_assignee(raw: str | None, by: User) -> User | None:
         return by
     if value == "none":
         return None
-    if not (value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS):
+    user_id = parse_id(value)
+    if user_id is None:
         raise ActionError("choose whom to assign the tickets to")
-    user = db.session.get(User, int(value))
+    user = db.session.get(User, user_id)
     if user is None:
         raise ActionError("no such user to assign to")
     return user

@@ -36,6 +36,8 @@ class Contact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # set when their personal data was erased (inbox.privacy); the row stays so tickets keep a contact
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     identities: Mapped[list["ContactIdentity"]] = relationship(back_populates="contact", order_by="ContactIdentity.id")
 
@@ -155,6 +157,8 @@ class Ticket(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # personal data erased (a customer's request, or retention); times and SLA facts stay
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     account = relationship("ChannelAccount")
     contact: Mapped[Contact] = relationship()

@@ -15,9 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from ..channels import CHANNEL_TYPES
 from ..extensions import db
+from ..security.params import parse_id
 from ..timeutil import utcnow
+from .actions import ActionError
 from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
 from .search import SearchError, normalise_query, one_of, search_conditions
+from .tags import normalize_tag
 
 # The tabs, in order: key -> title.
 VIEWS: dict[str, str] = {
@@ -90,14 +93,15 @@ class ListCursor:
         if not raw or len(raw) > 64:
             return None
         head, sep, tail = raw.partition("_")
-        if not sep or not (tail.isascii() and tail.isdigit()) or len(tail) > 18:
+        ticket_id = parse_id(tail) if sep else None
+        if ticket_id is None:
             return None
         if head == "-":
-            return cls(None, int(tail))
+            return cls(None, ticket_id)
         if not _SIGNED_INT.fullmatch(head):
             return None
         try:
-            return cls(_EPOCH + timedelta(microseconds=int(head)), int(tail))
+            return cls(_EPOCH + timedelta(microseconds=int(head)), ticket_id)
         except OverflowError:
             return None
 
@@ -174,11 +178,12 @@ class TicketFilter:
         tag = None
         raw_tag = (args.get("tag") or "").strip()
         if raw_tag:
-            if len(raw_tag) > 64 or any(ord(c) < 32 for c in raw_tag):
-                problems.append("A tag has at most 64 characters: not applied.")
-            else:
-                tag = raw_tag.lower()
+            try:
+                # the same folding as when a tag is stored: "ＲＥＦＵＮＤ" finds "refund"
+                tag = normalize_tag(raw_tag)
                 accepted.append(("tag", tag))
+            except ActionError:
+                problems.append("A tag has at most 64 characters and no control characters: not applied.")
 
         assignee_id = None
         raw_assignee = (args.get("assignee") or "").strip()

@@ -5,8 +5,11 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
+from ..audit import record_now
 from ..auth.roles import role_required
+from ..security.params import check_date
 from ..timeutil import utcnow
 from .chart import line_chart
 from .export import export_dir
@@ -20,11 +23,16 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 TREND_WEEKS = 12
 
 
-def _week_arg(default: IsoWeek) -> IsoWeek:
+def _week_arg(default: IsoWeek, latest: IsoWeek) -> IsoWeek:
+    """?week= (the default when absent or not a week), never after `latest`; before 1970, a 400."""
     try:
-        return IsoWeek.parse(request.args.get("week", "")) if request.args.get("week") else default
+        week = IsoWeek.parse(request.args.get("week", "")) if request.args.get("week") else default
     except ValueError:
         return default
+    week = min(week, latest)
+    # the trend reaches 11 weeks back: keep within the dates reports can work with
+    check_date(week.monday, "week")
+    return week
 
 
 @bp.get("/trend")
@@ -32,7 +40,7 @@ def _week_arg(default: IsoWeek) -> IsoWeek:
 def trend():
     zone = workspace_zone()
     current = week_containing(utcnow(), zone)
-    week = min(_week_arg(previous_week(utcnow(), zone)), current)
+    week = _week_arg(previous_week(utcnow(), zone), current)
     first = week.shifted(-(TREND_WEEKS - 1))
     days = [first.monday + timedelta(days=i) for i in range(TREND_WEEKS * 7)]
     cells = daily_sentiment(days[0], len(days), zone)
@@ -100,6 +108,7 @@ def download(filename: str):
     path = export_file(export_dir(), filename)
     if path is None:
         abort(404)
+    record_now("export_downloaded", current_user, ("exports", filename, filename), {"kind": "weekly sentiment"})
     return send_file(path, mimetype="text/csv", as_attachment=True, download_name=filename, max_age=0)
 
 

@@ -101,7 +101,7 @@ def admin_users():
 def admin_user_create():
     form = {k: request.form.get(k, "") for k in ("email", "name", "role")}
     try:
-        user, password = create_user(form["email"], form["name"], form["role"])
+        user, password = create_user(form["email"], form["name"], form["role"], by=current_user)
     except UserError as exc:
         flash(f"Not added: {exc}", "error")
         return render_template("admin_users.html", users=list_users(), roles=ROLES, form=form), 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.roles import role_required
@@ -11,19 +12,22 @@ from ..channels.settings import SettingsError, add_account, apply_settings, mask
 from ..channels import ChannelAccount
 from ..connectors.x import CREDENTIALS
 from ..extensions import db
+from ..security.params import parse_bounded_int
 from . import bp
 
 X_FIELDS = CREDENTIALS + ("user_id", "username")
+MAX_POLL_INTERVAL = 7 * 24 * 3600
 
 
 def _form_settings() -> tuple[dict[str, Any], int | None]:
     settings: dict[str, Any] = {key: request.form.get(key, "").strip() for key in X_FIELDS}
     settings["username"] = settings["username"].lstrip("@")
     settings["dms"] = request.form.get("dms") == "on"
-    interval = request.form.get("poll_interval", "").strip()
-    if interval and not interval.isdigit():
-        raise SettingsError("the poll interval must be a whole number of seconds")
-    return settings, int(interval) if interval else None
+    raw = request.form.get("poll_interval", "").strip()
+    interval = parse_bounded_int(raw, 0, MAX_POLL_INTERVAL) if raw else None
+    if raw and interval is None:
+        raise SettingsError(f"the poll interval must be a whole number of seconds, at most {MAX_POLL_INTERVAL} (a week)")
+    return settings, interval
 
 
 @bp.get("/admin/channels")
@@ -42,7 +46,7 @@ def new_x_channel():
             settings, interval = _form_settings()
             # a brand with years of mentions may not want them all as tickets
             settings["start_from_now"] = request.form.get("start_from_now") == "on"
-            add_account(name, "x", settings, interval)
+            add_account(name, "x", settings, interval, by=current_user)
         except SettingsError as exc:
             flash(str(exc), "error")
             return render_template("channel_form.html", account=None, masked={}, form=request.form), 422
@@ -61,7 +65,7 @@ def edit_x_channel(account_id: int):
         try:
             settings, interval = _form_settings()
             # an empty secret field keeps the stored value: secrets are never sent back to the browser
-            changed = apply_settings(account, settings, interval)
+            changed = apply_settings(account, settings, interval, by=current_user)
         except SettingsError as exc:
             flash(str(exc), "error")
             return render_template("channel_form.html", account=account, masked=masked_config(account.config), form=request.form), 422

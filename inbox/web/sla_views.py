@@ -8,7 +8,9 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
+from ..audit import record_now
 from ..auth.roles import role_required
+from ..security.params import check_date
 from ..extensions import db
 from ..tickets.actions import ActionError, set_pending
 from ..tickets.assignment import assignable_users
@@ -82,10 +84,12 @@ def notifications_read():
 
 
 def _date_arg(name: str, default: date) -> date:
+    """The date in ?name= (the default when absent or not a date); out of the reports' span, a 400."""
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        value = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return default
+    return check_date(value, name)
 
 
 @bp.get("/dashboard")
@@ -178,6 +182,7 @@ def dashboard_export():
     lo, hi = day_range(start, end, zone)
     lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now)
     name = f"sla-{'summary' if summary else 'tickets'}-{start}-{end}.csv"
+    record_now("export_downloaded", current_user, ("exports", name, name), {"kind": "SLA " + ("summary" if summary else "tickets")})
     return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

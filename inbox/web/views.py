@@ -22,6 +22,7 @@ from ..tickets.replies import queue_reply, retry_reply
 from ..tickets.sla.targets import TARGET_NAMES
 from ..tickets.tags import add_tags, known_tags, remove_tag
 from ..tickets.thread import customer_history, load_ticket, sla_clocks, ticket_thread
+from ..security.params import parse_id
 from . import bp
 from .next_url import safe_next
 
@@ -169,9 +170,10 @@ def _form_user(field: str) -> User | None:
     raw = request.form.get(field, "").strip()
     if raw in ("", "none"):
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        abort(400)
-    user = db.session.get(User, int(raw))
+    user_id = parse_id(raw)
+    if user_id is None:
+        abort(400, description=f"“{field}” must be a user id.")
+    user = db.session.get(User, user_id)
     if user is None:
         abort(404)
     return user

@@ -177,7 +177,7 @@ def inbox(seed, people) -> dict[str, int]:
 def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
     """new_page(person=None) -> a page in its own browser context (own cookies), signed in as person.
 
-    Every page fails its test on a JavaScript dialog (alert/confirm) or an uncaught script error.
+    Every page fails its test on a JavaScript dialog (alert/confirm), an uncaught script error or a CSP violation.
     """
     contexts = []
     problems: list[str] = []
@@ -194,6 +194,9 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
 
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+        # anything the Content-Security-Policy blocked (an inline script, style or handler) fails the test
+        page.on("console", lambda msg: problems.append(f"CSP violation: {msg.text}")
+                if "Content Security Policy" in msg.text else None)
         if person is not None:
             sign_in(page, person)
         return page

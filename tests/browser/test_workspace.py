@@ -86,6 +86,7 @@ def test_open_most_urgent_reply_with_canned_response_and_resolve(new_page, peopl
 
     first.locator("a.ticket-link").click()
     expect(page.locator("#ticket")).to_have_attribute("data-ticket-id", str(ticket_id))
+    settled(page)  # ticket.js (deferred) listens for the pick; under load the page can be faster than the script
     page.locator("#canned").select_option(label="Looking into it")
     # placeholders filled server-side for this customer and this agent
     expect(page.locator("#reply-text")).to_have_value(canned_text(customer, agent.name))

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from ...audit import record
 from ...auth.models import User
 from ...extensions import db
+from ...security.outbound import OutboundRefused, check_url, current_allowlist
+from ...security.params import parse_id
 from ...timeutil import utcnow
 from ..models import PRIORITIES, BusinessCalendar, SlaPolicy
 from .models import AppSetting, SlaPolicyChange
@@ -50,8 +54,9 @@ def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
         raise PolicyError("warning must be a percentage") from None
     if not 0 < fraction < 1:
         raise PolicyError("warning must be between 1 and 99 %")
-    calendar_id = form.get("calendar_id") or None
-    if calendar_id is not None and db.session.get(BusinessCalendar, int(calendar_id)) is None:
+    raw_calendar = (form.get("calendar_id") or "").strip()
+    calendar_id = parse_id(raw_calendar) if raw_calendar else None
+    if raw_calendar and (calendar_id is None or db.session.get(BusinessCalendar, calendar_id) is None):
         raise PolicyError("unknown calendar")
     values = {
         "first_response_minutes": _minutes(form.get("first_response_minutes"), "first response"),
@@ -60,7 +65,7 @@ def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
         "resolution_minutes": _minutes(form.get("resolution_minutes"), "resolution"),
         "business_hours": form.get("business_hours") == "on",
         "warning_fraction": round(fraction, 4),
-        "calendar_id": int(calendar_id) if calendar_id else None,
+        "calendar_id": calendar_id,
     }
     if values["first_response_same_business_day"] and values["calendar_id"] is None:
         raise PolicyError("a same-business-day target needs a calendar")
@@ -90,6 +95,8 @@ def change_policy(policy: SlaPolicy, values: Mapping[str, Any], by: User, priori
     db.session.add(SlaPolicyChange(previous_policy_id=replaced.id if replaced else None, policy_id=new.id,
                                    changed_by_id=by.id, changed_at=now,
                                    changes={"channel": policy.channel, "priority": priority, **changes}))
+    record("sla_policy_changed", by, ("sla_policies", new.id, f"{policy.channel} {priority or 'any priority'}"),
+           {"previous_policy_id": replaced.id if replaced else None, "changes": changes})
     db.session.commit()
     return new
 
@@ -113,9 +120,11 @@ def parse_windows(spec: str) -> list[list[str]]:
 
 def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, str], holidays: list[str], by: User) -> None:
     try:
+        if len(tz) > 64:
+            raise ValueError(tz)
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(f"unknown time zone {tz!r}") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name no file system accepts
+        raise PolicyError(f"unknown time zone {tz[:64]!r}") from None
     parsed = {str(day): parse_windows(spec) for day, spec in windows.items()}
     parsed = {day: spans for day, spans in parsed.items() if spans}
     if not parsed:
@@ -131,6 +140,7 @@ def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, s
         return
     calendar.timezone, calendar.windows, calendar.holidays = tz, parsed, days
     db.session.add(SlaPolicyChange(calendar_id=calendar.id, changed_by_id=by.id, changed_at=utcnow(), changes=changes))
+    record("sla_calendar_changed", by, calendar, {"changed": sorted(changes)})
     db.session.commit()
 
 
@@ -138,10 +148,21 @@ def set_webhook_url(url: str, by: User) -> None:
     url = url.strip()
     if url and not url.startswith(("http://", "https://")):
         raise PolicyError("the webhook URL must start with http:// or https://")
+    if len(url) > 2000:
+        raise PolicyError("the webhook URL can have at most 2000 characters")
+    if url:
+        try:
+            # what the URL itself says (an internal address, localhost); its DNS answer is checked at each delivery
+            check_url(url, current_allowlist(), resolve=None)
+        except OutboundRefused as exc:
+            raise PolicyError(f"the webhook URL is refused: {exc}") from None
     row = db.session.get(AppSetting, "sla_webhook_url") or AppSetting(key="sla_webhook_url", value="")
     if row.value == url:
         return
     db.session.add(SlaPolicyChange(changed_by_id=by.id, changed_at=utcnow(), changes={"sla_webhook_url": [row.value, url]}))
+    # hosts only: a webhook URL often carries its secret in the path
+    record("sla_webhook_changed", by, ("app_settings", "sla_webhook_url", "SLA breach webhook"),
+           {"from_host": urlsplit(row.value).hostname, "to_host": urlsplit(url).hostname})
     row.value = url
     db.session.add(row)
     db.session.commit()

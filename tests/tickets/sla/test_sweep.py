@@ -127,7 +127,8 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def hook_server():
+def hook_server(monkeypatch):
+    monkeypatch.setenv("INBOX_OUTBOUND_ALLOW", "127.0.0.1")  # the receiver is on this machine
     _Hook.received, _Hook.statuses = [], []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

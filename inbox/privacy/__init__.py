@@ -1,0 +1,1 @@
+"""Per-customer privacy: everything held about one contact as an archive, erasure, and retention."""

@@ -1,0 +1,138 @@
+"""Erasing a customer: their words and names become a tombstone everywhere; the facts the team's
+figures are made of (ticket times, SLA breaches, survey scores, sentiment labels) stay, anonymous.
+
+Message text, author handles and names, raw payloads and permalinks, ticket subjects, the notes
+on their tickets (and their names inside other notes), their identities and the contact's name
+are overwritten in one transaction; the open-ticket search documents are rebuilt from the
+overwritten rows by the same flush (inbox.tickets.search_index). Weekly export files already
+written cannot be edited safely, so the ones that hold their messages are listed for deletion.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..audit import record
+from ..auth.models import User
+from ..extensions import db
+from ..tickets.models import Contact, ContactIdentity, Message, Ticket
+from ..timeutil import utcnow
+from ..voice.weeks import IsoWeek
+from .contacts import contact_rows, name_pattern, needles, notes_mentioning
+
+log = logging.getLogger(__name__)
+
+TOMBSTONE = "[erased]"
+# the weekly export files that carry message text (the summary holds counts only)
+_EXPORT_KINDS_WITH_TEXT = ("messages", "themes")
+
+
+@dataclass
+class ErasureResult:
+    contact_id: int | None = None
+    identities: int = 0
+    tickets: int = 0
+    messages: int = 0
+    notes: int = 0
+    export_files: list[str] = field(default_factory=list)  # to delete by hand: written before the erasure
+
+    def details(self) -> dict[str, object]:
+        return {"identities": self.identities, "tickets": self.tickets, "messages": self.messages, "notes": self.notes,
+                "export_files": self.export_files}
+
+
+def _erase_message(message: Message) -> None:
+    message.text = TOMBSTONE
+    # a DM conversation key holds the customer's account id on the network
+    message.conversation_key = f"erased:{message.ticket_id or message.id}"
+    message.raw = None
+    message.url = None
+    message.delivery_error = None
+    if message.direction == "inbound":
+        message.author_handle = message.author_name = TOMBSTONE
+
+
+def _scrub(text: str, names: list[str]) -> str:
+    pattern = name_pattern(names)
+    return pattern.sub(TOMBSTONE, text) if pattern is not None else text
+
+
+def erase_tickets(tickets: Iterable[Ticket], now: datetime, names: list[str] | None = None) -> ErasureResult:
+    """Overwrite the personal data of these tickets (no commit): messages, subject, notes on them,
+    and `names` wherever another note mentions them."""
+    result = ErasureResult()
+    tickets = list(tickets)
+    ids = [t.id for t in tickets]
+    for ticket in tickets:
+        ticket.subject = TOMBSTONE
+        ticket.conversation_key = f"erased:{ticket.id}"
+        ticket.erased_at = now
+    result.tickets = len(tickets)
+    if ids:
+        for message in db.session.scalars(select(Message).where(Message.ticket_id.in_(ids))):
+            _erase_message(message)
+            result.messages += 1
+    for note in notes_mentioning(ids, names or []):
+        note.body = TOMBSTONE if note.ticket_id in ids else _scrub(note.body, names or [])
+        result.notes += 1
+    return result
+
+
+def _erase_identity(identity: ContactIdentity) -> None:
+    identity.handle = identity.name = TOMBSTONE
+    # the (channel, external id) pair stays unique, and a later message from that account starts a new contact
+    identity.external_id = f"erased:{identity.id}"
+    identity.followers = None
+
+
+def erase_contact_data(contact: Contact, now: datetime) -> ErasureResult:
+    """Everything of one contact (no commit, no audit): the part retention shares."""
+    rows = contact_rows(contact)
+    names = needles(contact, rows.identities)
+    result = erase_tickets(rows.tickets, now, names)
+    # their messages outside their tickets (context posts, messages moved by a merge)
+    for message in rows.messages:
+        if message.ticket_id not in rows.ticket_ids:
+            _erase_message(message)
+            result.messages += 1
+    for identity in rows.identities:
+        _erase_identity(identity)
+    contact.display_name = TOMBSTONE
+    contact.erased_at = now
+    result.contact_id = contact.id
+    result.identities = len(rows.identities)
+    result.export_files = export_files_holding(m.sent_at for m in rows.messages if m.direction == "inbound")
+    return result
+
+
+def erase_contact(contact: Contact, by: User | None) -> ErasureResult:
+    """Erase one customer and record it in the audit log (who, when, what was erased, by id only)."""
+    result = erase_contact_data(contact, utcnow())
+    db.session.flush()
+    record("contact_erased", by, contact, result.details())
+    db.session.commit()
+    log.info("contact %s erased by user %s: %s", contact.id, by.id if by is not None else "-", result.details())
+    return result
+
+
+def export_files_holding(times: Iterable[datetime]) -> list[str]:
+    """Weekly export files written for the weeks of these messages (they hold their text)."""
+    from ..voice.export import export_dir, file_name
+
+    zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+    weeks = {IsoWeek.of(at.astimezone(zone).date()) for at in times}
+    folder: Path = export_dir()
+    found = []
+    for week in sorted(weeks):
+        for kind in _EXPORT_KINDS_WITH_TEXT:
+            if (folder / file_name(week, kind)).is_file():
+                found.append(file_name(week, kind))
+    return found
+

@@ -1,0 +1,104 @@
+"""Erasing a customer leaves no trace of their words or names in any table or search document; the
+team's SLA figures stay exactly as they were."""
+from __future__ import annotations
+
+from datetime import date, timedelta, timezone
+
+from sqlalchemy import select
+
+from inbox.audit.models import AuditEntry
+from inbox.extensions import db
+from inbox.privacy.erase import TOMBSTONE
+from inbox.tickets.models import ContactIdentity, Message, Ticket, TicketNote
+from inbox.tickets.search_index import OpenTicketSearch
+from inbox.tickets.sla.models import SlaBreach
+from inbox.voice.surveys.models import SurveyResponse
+from tests.privacy.conftest import TRACES, rows_mentioning
+from tests.workspace import login, token, user
+
+
+def _figures() -> str:
+    from inbox.tickets.reports.csv_export import day_range, summary_csv
+    from inbox.timeutil import utcnow
+
+    now = utcnow()
+    lo, hi = day_range(date(2000, 1, 1), (now + timedelta(days=2)).date(), timezone.utc)
+    return "".join(summary_csv(lo, hi, timezone.utc, now))
+
+
+def test_erasure_leaves_no_trace_in_any_table(app, client, customer):
+    assert len(rows_mentioning(TRACES)) > 10  # the scan does see them before
+    before = _figures()
+    breaches = db.session.scalar(select(SlaBreach.id).where(SlaBreach.ticket_id == customer.open_ticket.id))
+    admin = user("admin", "Ann Admin")
+    login(client, admin.email)
+    page = client.get(f"/admin/contacts/{customer.contact.id}/privacy").data.decode()
+    assert "Zelda Quillfeather" in page and "4 message(s)" in page
+    refused = client.post(f"/admin/contacts/{customer.contact.id}/erase", data={"confirm": "yes", "csrf_token": token(client)})
+    assert refused.status_code == 302 and rows_mentioning(("Zelda",))
+    response = client.post(f"/admin/contacts/{customer.contact.id}/erase", data={"confirm": "erase", "csrf_token": token(client)})
+    assert response.status_code == 200
+    html = response.data.decode()
+    assert "erased" in html and 'id="export-files"' in html
+
+    db.session.expire_all()
+    assert rows_mentioning(TRACES) == []
+    # the search documents of open tickets are rebuilt from the erased rows
+    documents = list(db.session.scalars(select(OpenTicketSearch.document)))
+    assert documents and not any(t.lower() in d.lower() for d in documents for t in TRACES)
+    assert any("router keeps dropping" in d for d in documents)  # the other customer is untouched
+    # nobody finds them by search any more
+    assert f"/tickets/{customer.open_ticket.id}\"" not in client.get("/?view=all&q=Tromsø").data.decode()
+    assert f"/tickets/{customer.open_ticket.id}\"" not in client.get("/?view=open&q=zq_quill").data.decode()
+    # what the figures are made of stays
+    assert _figures() == before
+    assert db.session.get(SlaBreach, breaches) is not None
+    assert db.session.scalar(select(SurveyResponse.csat)) == 2
+    ticket = db.session.get(Ticket, customer.open_ticket.id)
+    assert ticket.subject == TOMBSTONE and ticket.erased_at is not None and ticket.first_response_due_at is not None
+    assert {m.text for m in db.session.scalars(select(Message).where(Message.ticket_id.in_(
+        [customer.open_ticket.id, customer.resolved_ticket.id])))} == {TOMBSTONE}
+    assert all(m.raw is None and m.url is None for m in db.session.scalars(select(Message).where(Message.ticket_id == ticket.id)))
+    assert {i.handle for i in db.session.scalars(select(ContactIdentity).where(ContactIdentity.contact_id == customer.contact.id))} == {TOMBSTONE}
+    other_note = db.session.scalars(select(TicketNote).where(TicketNote.ticket_id == customer.other_ticket.id)).one()
+    assert other_note.body == f"Bob says he knows {TOMBSTONE} (unrelated)"
+    assert db.session.get(Ticket, customer.other_ticket.id).contact.display_name == "Bob Other"
+    # the erasure is audited by id, and lists the exports written before it
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "contact_erased")).one()
+    assert entry.actor_id == admin.id and entry.target_id == str(customer.contact.id)
+    assert entry.details["messages"] == 4 and entry.details["tickets"] == 2 and entry.details["identities"] == 1
+    assert sorted(entry.details["export_files"]) == sorted(p.name for p in customer.export_dir.iterdir()
+                                                           if "summary" not in p.name)
+    assert all(name in html for name in entry.details["export_files"])
+    # the pages still work, showing the tombstone
+    assert TOMBSTONE in client.get(f"/tickets/{customer.open_ticket.id}").data.decode()
+    assert "Erased" in client.get(f"/admin/contacts/{customer.contact.id}/privacy").data.decode()
+
+
+def test_a_new_message_from_an_erased_account_starts_a_new_customer(app, customer):
+    from inbox.privacy.erase import erase_contact
+    from tests.privacy.conftest import AUTHOR_ID, HANDLE, _ingest
+
+    erase_contact(customer.contact, None)
+    ticket = _ingest("zm-9", "zconv-9", "hello again", 5, author=AUTHOR_ID, handle=HANDLE, name="Zelda")
+    assert ticket.contact_id != customer.contact.id
+    assert ticket.contact.identities[0].handle == HANDLE
+
+
+def test_only_admins_erase_and_export(app, client, customer):
+    lead = user("lead", "Lee Lead")
+    login(client, lead.email)
+    for url in (f"/admin/contacts/{customer.contact.id}/privacy", f"/admin/contacts/{customer.contact.id}/export.zip",
+                "/admin/privacy?q=zq"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/admin/contacts/{customer.contact.id}/erase", data={"confirm": "erase", "csrf_token": token(client)}).status_code == 403
+    assert rows_mentioning(("Zelda",))
+
+
+def test_names_in_other_notes_are_erased_as_whole_words():
+    from inbox.privacy.erase import _scrub
+
+    assert _scrub("Ann called; announce it to ann@example and ANN", ["Ann"]) == \
+        f"{TOMBSTONE} called; announce it to {TOMBSTONE}@example and {TOMBSTONE}"
+    assert _scrub("ping @zq_quill_secret and zq_quill_secret_2", ["@zq_quill_secret", "zq_quill_secret"]) == \
+        f"ping {TOMBSTONE} and zq_quill_secret_2"
