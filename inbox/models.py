@@ -11,6 +11,8 @@ from .tickets.models import (  # noqa: F401
     Ticket,
     TicketEvent,
 )
+from .tickets.attachments import MessageAttachment  # noqa: F401
+from .contacts.models import ContactMerge  # noqa: F401
 from .tickets.sla_models import AppSetting, Notification, SlaBreach, SlaPolicyChange  # noqa: F401
 from .voice.surveys.models import SurveyInvitation, SurveyResponse, SurveySetting  # noqa: F401
 from .tickets import sla_sync  # noqa: F401,E402  (keeps due times in step with recorded events)

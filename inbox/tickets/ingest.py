@@ -28,6 +28,7 @@ from ..extensions import db
 from ..live.publish import ROWS_REPORTED
 from ..sentiment import Sentiment
 from .conversations import Placement, TicketSnapshot, place_message
+from .attachments import split_attachments
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .policies import PolicyBook
 from .priority import initial_priority, raise_priority
@@ -226,6 +227,7 @@ class _Batch:
             assert ticket is not None
             self.reopen(ticket, message)
 
+        raw, files = split_attachments(message.raw)
         row = Message(
             ticket=ticket,
             account_id=self.account.id,
@@ -241,8 +243,10 @@ class _Batch:
             in_reply_to=message.in_reply_to,
             url=message.url,
             lang=message.lang,
-            raw=message.raw or None,
+            raw=raw or None,
         )
+        for file in files:
+            file.message = row
         if sentiment is not None:
             row.sentiment_label, row.sentiment_score, row.sentiment_model = sentiment.label, sentiment.score, sentiment.model
         db.session.add(row)

@@ -33,6 +33,7 @@ def reply_target(ticket: Ticket) -> dict[str, Any]:
         "conversation": ticket.conversation_key,
         "in_reply_to": latest.external_id if latest is not None else None,
         "customer_id": customer,
+        "subject": ticket.subject,  # an email reply's Subject
     }
 
 
