@@ -143,15 +143,25 @@ def poll(once: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
-@click.command("import", help="Import a JSONL file of messages into an account through the pipeline.")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--account", "account_name", required=True, help="Channel account name.")
-@click.option("--channel", type=click.Choice(["x", "mastodon", "email", "sms", "phone", "other"]),
-              help="Create a JSONL account of this channel type if the account does not exist.")
+@click.command("import", help="Import a JSONL file, or a mailbox (mbox file or Maildir folder, with --channel email), "
+                               "into an account through the pipeline.")
+@click.argument("file", type=click.Path(exists=False, path_type=Path))
+@click.option("--account", "account_name", default=None, help="Channel account name (a mailbox import defaults to 'Imported email').")
+@click.option("--channel", type=click.Choice(["x", "mastodon", "bluesky", "email", "sms", "phone", "other"]),
+              help="Create a JSONL account of this channel type if the account does not exist; "
+                   "with an mbox file or Maildir folder, 'email' imports it as email.")
 @with_app
-def import_file(file: Path, account_name: str, channel: str | None) -> None:
+def import_file(file: Path, account_name: str | None, channel: str | None) -> None:
     from ..channels.importer import ImportError_, import_jsonl
+    from ..connectors.email.mailbox import is_mailbox
 
+    if channel == "email" and is_mailbox(file):
+        _import_mailbox(file, account_name)
+        return
+    if account_name is None:
+        raise click.UsageError("--account is required for a JSONL file")
+    if not file.is_file():
+        raise click.ClickException(f"{file}: no such file")
     try:
         report = import_jsonl(file, account_name, channel)
     except ImportError_ as exc:
@@ -165,6 +175,25 @@ def import_file(file: Path, account_name: str, channel: str | None) -> None:
                    f"Run the same command again when Redis is back; lines already imported are skipped.", err=True)
         sys.exit(2)
     sys.exit(1 if report.errors else 0)
+
+
+def _import_mailbox(path: Path, account_name: str | None) -> None:
+    from ..channels.importer import ImportError_
+    from ..channels.mail_import import DEFAULT_ACCOUNT, import_mailbox
+
+    try:
+        report = import_mailbox(path, account_name)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in report.errors:
+        click.echo(f"set aside {problem}", err=True)
+    click.echo(f"queued {report.queued} email(s) in {report.batches} batch(es) for account {account_name or DEFAULT_ACCOUNT!r}"
+               + (f"; {len(report.errors)} set aside (bounces, auto-replies, unreadable)" if report.errors else ""))
+    if not report.complete:
+        click.echo(f"NOT queued: message {report.stopped_at_line} and everything after it — {report.stopped_because}. "
+                   f"Run the same command again when Redis is back; emails already imported are skipped.", err=True)
+        sys.exit(2)
+    # set-aside auto-replies and bounces are expected in a real mailbox: not a failure
 
 
 COMMANDS = (channel, poll, import_file)

@@ -39,6 +39,7 @@ def load_ticket(ticket_id: int) -> Ticket | None:
         .where(Ticket.id == ticket_id)
         .options(
             selectinload(Ticket.messages).selectinload(Message.corrections),
+            selectinload(Ticket.messages).selectinload(Message.attachments),  # type: ignore[attr-defined]
             selectinload(Ticket.events).selectinload(TicketEvent.actor),
             selectinload(Ticket.notes).selectinload(TicketNote.author),
             selectinload(Ticket.tags),

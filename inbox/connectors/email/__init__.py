@@ -242,6 +242,13 @@ class EmailConnector(Connector):
         message.set_content(text)
         return message
 
+    def _login(self, smtp: smtplib.SMTP, security: str) -> None:
+        username = self.config.get("smtp_username") or self.config.get("username")
+        password = self.config.get("smtp_password") or self.config.get("password")
+        # never send a password over a connection without TLS (a local relay on port 25 needs none)
+        if username and password and security != "none":
+            smtp.login(str(username), str(password))
+
     def send_reply(self, ticket_message: Mapping[str, Any], text: str) -> str:
         problem = self.check_reply(ticket_message, text)
         if problem:
@@ -263,16 +270,18 @@ class EmailConnector(Connector):
         except (OSError, smtplib.SMTPException) as exc:
             raise _reach_problem("SMTP", host, port, exc) from exc
         try:
-            username = self.config.get("smtp_username") or self.config.get("username")
-            password = self.config.get("smtp_password") or self.config.get("password")
-            if username and password and security != "none" or self.config.get("smtp_auth_plain"):
-                smtp.login(str(username), str(password))
+            self._login(smtp, security)
             try:
                 refused = smtp.send_message(message)
-            except (OSError, smtplib.SMTPServerDisconnected) as exc:
-                # the server may have taken the message before the connection broke
-                raise SendRejected("the connection to the mail server broke while sending; the email may have gone out, "
-                                   "check the Sent folder before writing again") from exc
+            except smtplib.SMTPServerDisconnected as exc:
+                raise _MaybeSent() from exc
+            except smtplib.SMTPException:
+                raise
+            except OSError as exc:  # a timeout or reset after the data went out: the server may have it
+                raise _MaybeSent() from exc
+        except _MaybeSent as exc:
+            raise SendRejected("the connection to the mail server broke while sending; the email may have gone out, "
+                               "check the Sent folder before writing again") from exc.__cause__
         except smtplib.SMTPAuthenticationError as exc:
             raise NeedsAttention(f"the outgoing mail server {host} rejected the user name or password") from exc
         except smtplib.SMTPRecipientsRefused as exc:
@@ -294,6 +303,10 @@ class EmailConnector(Connector):
         if refused:
             raise SendRejected(f"the mail server refused the recipient {', '.join(refused)}")
         return str(message["Message-ID"]).strip().strip("<>")
+
+
+class _MaybeSent(Exception):
+    pass
 
 
 def _aware(value: datetime) -> datetime:
