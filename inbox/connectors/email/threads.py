@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from ..threads import StoredConversations
 from .parse import ParsedEmail, has_reply_prefix, normalised_subject
 
 SUBJECT_WINDOW = timedelta(days=30)
@@ -53,35 +54,8 @@ class ThreadRule:
         return conversation
 
 
-class StoredThreads:
+class StoredThreads(StoredConversations):
     """KnownThreads read from the messages and tickets of one account."""
-
-    def __init__(self, account_name: str) -> None:
-        self.account_name = account_name
-        self._account_id: int | None = None
-
-    def _account(self) -> int | None:
-        if self._account_id is None:
-            from ...channels.models import account_by_name
-
-            account = account_by_name(self.account_name)
-            self._account_id = account.id if account is not None else None
-        return self._account_id
-
-    def conversation_of(self, message_ids: list[str]) -> str | None:
-        from sqlalchemy import select
-
-        from ...extensions import db
-        from ...tickets.models import Message
-
-        account_id = self._account()
-        if account_id is None or not message_ids:
-            return None
-        rows = dict(db.session.execute(
-            select(Message.external_id, Message.conversation_key)
-            .where(Message.account_id == account_id, Message.external_id.in_(message_ids[:100]))
-        ).all())
-        return next((rows[i] for i in message_ids if i in rows), None)
 
     def conversation_by_subject(self, sender: str, subject: str, since: datetime) -> str | None:
         from sqlalchemy import select
@@ -89,7 +63,7 @@ class StoredThreads:
         from ...extensions import db
         from ...tickets.models import ContactIdentity, Ticket
 
-        account_id = self._account()
+        account_id = self.account_id()
         if account_id is None:
             return None
         rows = db.session.execute(
@@ -102,16 +76,7 @@ class StoredThreads:
         return next((key for key, title in rows if normalised_subject(title or "") == subject), None)
 
     def reply_headers(self, message_id: str) -> tuple[list[str], str | None]:
-        from sqlalchemy import select
-
-        from ...extensions import db
-        from ...tickets.models import Message
-
-        account_id = self._account()
-        if account_id is None:
-            return [], None
-        raw = db.session.scalar(select(Message.raw).where(Message.account_id == account_id, Message.external_id == message_id))
-        email = (raw or {}).get("email") if isinstance(raw, dict) else None
+        email = self.raw_of(message_id).get("email")
         if not isinstance(email, dict):
             return [], None
         references = [r for r in email.get("references") or [] if isinstance(r, str)]
