@@ -62,6 +62,7 @@ class DefaultPolicy:
 DEFAULT_POLICIES: tuple[DefaultPolicy, ...] = (
     DefaultPolicy("x", SlaTargets(timedelta(hours=4), timedelta(hours=24), timedelta(hours=4))),
     DefaultPolicy("mastodon", SlaTargets(timedelta(hours=4), timedelta(hours=24), timedelta(hours=4))),
+    DefaultPolicy("bluesky", SlaTargets(timedelta(hours=4), timedelta(hours=24), timedelta(hours=4))),
     DefaultPolicy("sms", SlaTargets(timedelta(hours=2), timedelta(hours=24), timedelta(hours=2))),
     DefaultPolicy("email", SlaTargets(timedelta(hours=24), timedelta(hours=72), timedelta(hours=24))),
     DefaultPolicy("phone", SlaTargets(None, timedelta(hours=16), None, first_response_same_business_day=True, business_hours=True)),
