@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from ..channels.models import ChannelAccount
 from ..connectors.base import InboundMessage
+from ..contacts.linking import link_proven
 from ..extensions import db
 from ..live.publish import ROWS_REPORTED
 from ..sentiment import Sentiment
@@ -132,8 +133,9 @@ class _Batch:
     def identity_for(self, message: InboundMessage) -> ContactIdentity:
         author = message.author
         identity = self.identities.get(author.external_id)
+        fresh: Contact | None = None
         if identity is None:
-            contact = Contact(display_name=author.name)
+            contact = fresh = Contact(display_name=author.name)
             identity = ContactIdentity(
                 contact=contact,
                 channel=self.account.channel,
@@ -152,6 +154,7 @@ class _Batch:
             if author.followers is not None and identity.followers != author.followers:
                 identity.followers = author.followers
             identity.updated_at = message.created_at
+        link_proven(identity, fresh, self.account.channel, message)
         return identity
 
     # -- tickets -------------------------------------------------------------------------------

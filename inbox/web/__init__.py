@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import admin, attachments, channels, inbox_list, pipeline, sla_views, views  # noqa: E402,F401
+from . import admin, attachments, channels, contacts, inbox_list, pipeline, sla_views, views  # noqa: E402,F401
