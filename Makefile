@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_STAMP := instance/models/.built
 
-.PHONY: run test install model bench eval-sentiment clean
+.PHONY: run test test-servers install model bench eval-sentiment clean
 
 install: $(STAMP)
 
@@ -26,8 +26,18 @@ model: $(MODEL_STAMP)
 run: $(MODEL_STAMP)
 	$(PY) -m inbox run
 
-test: $(MODEL_STAMP)
+test: $(MODEL_STAMP) test-servers
 	$(PY) -m pytest
+
+# The email connector is tested against a real IMAP server (Debian's Dovecot, started by the tests on
+# loopback with its own config in a temp dir); aiosmtpd, the SMTP side, comes with the test extras.
+test-servers:
+	@test -x /usr/sbin/dovecot || command -v dovecot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd; \
+	  else \
+	    echo "The email tests need Dovecot: run 'sudo apt-get install dovecot-imapd', then 'make test' again." >&2; exit 1; \
+	  fi; }
 
 bench: $(MODEL_STAMP)
 	$(PY) bench/sentiment.py

@@ -81,6 +81,68 @@ def add_x(name: str, poll_interval: int | None, **options: Any) -> None:
     click.echo(json.dumps(describe(account), ensure_ascii=False, indent=2))
 
 
+def _field_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """One option per field of the connector's settings form; secrets may come from INBOX_<KIND>_<FIELD>."""
+    from ..connectors.fields import fields_for
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for field in reversed(fields_for(kind)):
+            flag = f"--{field.key.replace('_', '-')}"
+            if field.kind == "checkbox":
+                fn = click.option(f"{flag}/--no-{field.key.replace('_', '-')}", field.key, default=None, help=field.label)(fn)
+            else:
+                fn = click.option(flag, field.key, type=int if field.kind == "number" else str, default=None,
+                                  envvar=f"INBOX_{kind.upper()}_{field.key.upper()}" if field.kind == "secret" else None,
+                                  help=field.label + (f" (or INBOX_{kind.upper()}_{field.key.upper()})" if field.kind == "secret" else ""))(fn)
+        return click.option("--poll-interval", "poll_interval", type=int, default=None, help="Seconds between polls.")(fn)
+
+    return decorate
+
+
+def _add_command(kind: str, title: str) -> None:
+    @add.command(kind, help=f"Add a {title} account (see docs/{kind}.md).")
+    @click.option("--name", required=True, help="A name for this account in Inbox.")
+    @_field_options(kind)
+    @with_app
+    def add_kind(name: str, poll_interval: int | None, **options: Any) -> None:
+        from ..channels.settings import SettingsError, add_account
+
+        try:
+            account = add_account(name, kind, {k: v for k, v in options.items() if v is not None}, poll_interval)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"added {title} account {account.name!r}")
+        click.echo(json.dumps(describe(account), ensure_ascii=False, indent=2))
+
+
+for _kind, _title in (("email", "email (IMAP/SMTP)"), ("mastodon", "Mastodon"), ("bluesky", "Bluesky")):
+    _add_command(_kind, _title)
+
+
+@channel.command("set", help="Change settings of any account: --set KEY=VALUE (repeatable); clears 'needs attention'.")
+@click.argument("name")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="A setting (see the account's docs page).")
+@with_app
+def set_settings(name: str, pairs: tuple[str, ...]) -> None:
+    from ..channels.models import account_by_name
+    from ..channels.settings import SettingsError, apply_settings
+
+    account = account_by_name(name)
+    if account is None:
+        raise click.ClickException(f"no account named {name!r}")
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"{pair!r} is not KEY=VALUE")
+        changes[key.strip()] = {"true": True, "false": False}.get(value.strip().lower(), value.strip())
+    try:
+        changed = apply_settings(account, changes)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"updated {name!r}: {', '.join(changed) or 'nothing changed'}; status {account.status}")
+
+
 @channel.command("update", help="Change an X account's credentials or settings; clears 'needs attention'.")
 @click.argument("name")
 @x_options

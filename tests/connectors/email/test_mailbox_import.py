@@ -76,3 +76,18 @@ def test_a_folder_that_is_not_a_mailbox_is_a_clear_error(cli, tmp_path):
     result = cli("import", str(tmp_path), "--channel", "email")
     assert result.exit_code != 0
     assert "--account is required" in result.output or "not a Maildir" in result.output
+
+
+def test_cli_adds_email_mastodon_and_bluesky_accounts_without_printing_secrets(cli, monkeypatch):
+    monkeypatch.setenv("INBOX_EMAIL_PASSWORD", "env-mail-password-4242")
+    result = cli("channel", "add", "email", "--name", "Mail", "--address", "support@example.com", "--imap-host", "imap.example.com",
+                 "--username", "support", "--smtp-host", "smtp.example.com", "--smtp-port", "587")
+    assert result.exit_code == 0, result.output
+    assert "env-mail-password-4242" not in result.output and "••••4242" in result.output
+    result = cli("channel", "add", "mastodon", "--name", "Masto", "--api-base-url", "https://mastodon.social",
+                 "--access-token", "tok-123456789", "--no-dms")
+    assert result.exit_code == 0 and "tok-123456789" not in result.output
+    result = cli("channel", "add", "bluesky", "--name", "Sky", "--handle", "acme.bsky.social")
+    assert result.exit_code == 1 and "app password is missing" in result.output
+    result = cli("channel", "set", "Masto", "--set", "max_chars=1000", "--set", "dms=true")
+    assert result.exit_code == 0 and "max_chars" in result.output
