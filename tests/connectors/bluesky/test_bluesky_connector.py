@@ -71,6 +71,7 @@ def test_mentions_and_replies_become_tickets_and_the_session_is_kept(app, run_jo
     assert reply.url == f"https://bsky.app/profile/{other['handle']}/post/3k2yinh52ne2x"
     mention = db.session.scalar(select(Message).where(Message.kind == "mention"))
     assert mention.ticket.channel == "bluesky" and mention.author_name == why["displayName"]
+    assert mention.ticket.sla_policy.first_response_minutes == 4 * 60  # social networks: 4 h
 
     pds.routes["app.bsky.notification.listNotifications"] = {"notifications": items}
     [again] = poll_once()

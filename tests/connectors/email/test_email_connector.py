@@ -55,6 +55,7 @@ def test_fixture_mail_becomes_tickets_titled_by_subject(app, mailbox, run_jobs):
     assert set(by_title) == {"まみむめも", "test", "Re: Test reply email", "Säying Hello"}
     japanese = by_title["まみむめも"]
     assert japanese.channel == "email" and japanese.kind == "email"
+    assert japanese.sla_policy.first_response_minutes == 24 * 60
     assert japanese.messages[0].text == "すみません。"
     assert japanese.contact.identities[0].external_id == "raasdnil@gmail.com"
     assert by_title["Säying Hello"].contact.identities[0].external_id == "jdöe@mächine.example"
