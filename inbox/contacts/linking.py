@@ -39,9 +39,13 @@ def link_proven(identity: ContactIdentity, fresh: Contact | None, channel: str, 
     address = proven_email(channel, message)
     if address is None:
         return
-    with db.session.no_autoflush:
-        known = db.session.scalar(select(ContactIdentity).where(ContactIdentity.channel == "email",
-                                                                ContactIdentity.external_id == address))
+    # one added earlier in this batch is not flushed yet: look among the pending rows first
+    known = next((row for row in db.session.new if isinstance(row, ContactIdentity)
+                  and row.channel == "email" and row.external_id == address), None)
+    if known is None:
+        with db.session.no_autoflush:
+            known = db.session.scalar(select(ContactIdentity).where(ContactIdentity.channel == "email",
+                                                                    ContactIdentity.external_id == address))
     if known is None:
         db.session.add(ContactIdentity(contact=identity.contact, channel="email", external_id=address, handle=address,
                                        name=identity.name, updated_at=identity.updated_at))

@@ -63,6 +63,12 @@ def test_an_sms_record_that_names_the_email_links_both_ways(app, run_jobs, tmp_p
     assert {t.channel for t in tickets} == {"sms", "email"}
 
 
+def test_one_batch_naming_the_same_email_twice_links_once(app, run_jobs, tmp_path):
+    ingest(tmp_path, run_jobs, "SMS", "sms", [sms("s1", "first", 30, email=JANA_EMAIL), sms("s2", "second", 20, email=JANA_EMAIL)])
+    assert db.session.scalar(select(func.count()).select_from(ContactIdentity).where(ContactIdentity.channel == "email")) == 1
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
 def test_an_address_written_in_the_text_is_only_a_suggestion(app, run_jobs, tmp_path):
     ingest(tmp_path, run_jobs, "Mailbox", "email", [mail("m1", "Hi", 60)])
     ingest(tmp_path, run_jobs, "SMS", "sms", [sms("s1", f"my email is {JANA_EMAIL}", 30)])
