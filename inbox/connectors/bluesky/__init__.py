@@ -177,7 +177,7 @@ class BlueskyConnector(Connector):
             return ConnectorError(f"could not reach Bluesky ({'network error' if status is None else status})")
         if sending and isinstance(exc, at_errors.BadRequestError):
             return SendRejected(f"Bluesky refused the message ({str(exc)[:200]})")
-        return ConnectorError(f"Bluesky answered with an error ({status or type(exc).__name__})")
+        return ConnectorError(f"Bluesky answered with an error ({status or 'no status'})")
 
     def _call(self, fn: Any, *args: Any, sending: bool = False, **kwargs: Any) -> Any:
         try:

@@ -144,7 +144,8 @@ class EmailConnector(Connector):
         try:
             return self._fetch(client, dict(cursor or {}))
         except (OSError, IMAPClientError) as exc:
-            raise ConnectorError(f"the IMAP server broke off while reading ({type(exc).__name__})") from exc
+            why = "no answer in time" if isinstance(exc, (socket.timeout, TimeoutError)) else "the connection or the protocol failed"
+            raise ConnectorError(f"the IMAP server broke off while reading ({why}); trying again later") from exc
         finally:
             try:
                 client.logout()

@@ -171,7 +171,7 @@ class MastodonConnector(Connector):
         if sending and isinstance(exc, errors.MastodonAPIError):
             detail = exc.args[3] if len(exc.args) > 3 and isinstance(exc.args[3], str) else ""
             return SendRejected(f"{server} refused the post ({status}{': ' + detail[:200] if detail else ''})")
-        return ConnectorError(f"{server} answered with an error ({status or type(exc).__name__})")
+        return ConnectorError(f"{server} answered with an error ({status or 'no status'})")
 
     def brand_id(self, client: Any) -> str:
         """The brand's own account id; looked up once and then kept in the account's config."""
