@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_STAMP := instance/models/.built
 
-.PHONY: run test chaos install model bench eval-sentiment clean
+.PHONY: run test test-servers chaos install model bench eval-sentiment clean
 
 install: $(STAMP)
 
@@ -35,13 +35,23 @@ $(BROWSER):
 	echo "== installing Debian's chromium for the browser tests"; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji
 
-test: $(MODEL_STAMP) $(BROWSER)
+test: $(MODEL_STAMP) $(BROWSER) test-servers
 	$(PY) -m pytest
 
 # Real faults only (workers killed, Redis restarted, the database cut off, racing workers, poison input);
 # prints "lost N, duplicated N" at the end. Also part of `make test`.
 chaos: $(MODEL_STAMP)
 	$(PY) -m pytest -m chaos -p no:cacheprovider
+
+# The email connector is tested against a real IMAP server (Debian's Dovecot, started by the tests on
+# loopback with its own config in a temp dir); aiosmtpd, the SMTP side, comes with the test extras.
+test-servers:
+	@test -x /usr/sbin/dovecot || command -v dovecot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd; \
+	  else \
+	    echo "The email tests need Dovecot: run 'sudo apt-get install dovecot-imapd', then 'make test' again." >&2; exit 1; \
+	  fi; }
 
 bench: $(MODEL_STAMP)
 	$(PY) bench/sentiment.py

@@ -21,4 +21,6 @@ from .tickets.sla.models import (  # noqa: F401
     SlaPolicyChange,
     SlaWarning,
 )
+from .tickets.attachments import MessageAttachment  # noqa: F401
+from .contacts.models import ContactMerge  # noqa: F401
 from .voice.surveys.models import SurveyInvitation, SurveyResponse, SurveySetting  # noqa: F401

@@ -35,7 +35,7 @@ def _fill(rule: str, ids: dict[str, int | str]) -> str:
 def _ids(ticket) -> dict[str, int | str]:
     return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": "0", "account_id": ticket.account_id,
             "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1, "job_id": "no-such-job",
-            "contact_id": ticket.contact_id}
+            "kind": "x", "attachment_id": 1, "contact_id": ticket.contact_id, "merge_id": 1}
 
 
 # Every route × method, and what each kind of visitor gets. (least role, status for that role and above,
@@ -68,6 +68,9 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.remove_ticket_tag", "POST"): ("agent", 302, {"tag": "walker"}),
     ("web.correct_sentiment", "POST"): ("agent", 302, {"label": "neutral"}),
     ("web.bulk", "POST"): ("agent", 302, {}),
+    ("web.attachment", "GET"): ("agent", 404, {}),
+    ("web.merge_contact", "POST"): ("agent", 302, {}),  # no other contact chosen: back with the reason
+    ("web.undo_contact_merge", "POST"): ("agent", 302, {}),  # no such merge: back with the reason
     # live updates (helper C): the event stream, and presence, which takes JSON only (a form post is refused)
     ("live.events", "GET"): ("agent", 200, {}),
     ("live.presence", "GET"): ("agent", 200, {}),
@@ -81,10 +84,13 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("voice.download", "GET"): ("lead", 404, {}),
     # admins: channels, SLA policies, surveys, canned responses, users
     ("web.channels", "GET"): ("admin", 200, {}),
-    ("web.new_x_channel", "GET"): ("admin", 200, {}),
-    ("web.new_x_channel", "POST"): ("admin", 422, {}),
-    ("web.edit_x_channel", "GET"): ("admin", 404, {}),  # the walked account is a JSONL one: only X accounts are edited here
-    ("web.edit_x_channel", "POST"): ("admin", 404, {}),
+    ("web.new_channel", "GET"): ("admin", 200, {}),
+    ("web.new_channel", "POST"): ("admin", 422, {}),
+    ("web.edit_channel", "GET"): ("admin", 404, {}),  # the walked account is a JSONL one: it has no settings form
+    ("web.edit_channel", "POST"): ("admin", 404, {}),
+    ("web.test_channel", "POST"): ("admin", 302, {}),
+    ("web.pause_channel", "POST"): ("admin", 302, {"resume": "1"}),
+    ("web.remove_channel", "POST"): ("admin", 302, {}),
     ("web.sla_admin", "GET"): ("admin", 200, {}),
     ("web.sla_policy_change", "POST"): ("admin", 302, {}),
     ("web.sla_calendar_change", "POST"): ("admin", 302, {}),

@@ -34,6 +34,7 @@ from ..jobs import enqueue
 from ..timeutil import utcnow
 from .models import ChannelAccount
 from .quarantine import quarantine
+from .undelivered import mark_undelivered
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ def poll_account(account: ChannelAccount) -> PollOutcome:
         account.backoff_until = None
         account.status, account.status_detail = ("catching_up", result.catching_up) if result.catching_up else ("ok", None)
         outcome.catching_up = result.catching_up
+        if result.delivery_failures:
+            mark_undelivered(account.id, result.delivery_failures)
         if result.rejected:
             quarantine(account.id, "fetch", result.rejected)
             note = f"{len(result.rejected)} item(s) set aside; last: {result.rejected[-1]}"[:500]

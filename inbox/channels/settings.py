@@ -50,8 +50,8 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
     if changed:
         account.config = {**account.config, **{key: changes[key] for key in changed}}
     if poll_interval is not None:
-        if not 10 <= poll_interval <= 86_400:
-            raise SettingsError("the poll interval must be between 10 seconds and one day (86400)")
+        if not 10 <= poll_interval <= 7 * 86_400:
+            raise SettingsError("the poll interval must be between 10 seconds and a week (604800)")
         if account.poll_interval_seconds != poll_interval:
             account.poll_interval_seconds = poll_interval
             changed.append("poll_interval_seconds")

@@ -87,6 +87,68 @@ def add_x(name: str, poll_interval: int | None, start_from_now: bool, **options:
     click.echo(json.dumps(describe(account), ensure_ascii=False, indent=2))
 
 
+def _field_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """One option per field of the connector's settings form; secrets may come from INBOX_<KIND>_<FIELD>."""
+    from ..connectors.fields import fields_for
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for field in reversed(fields_for(kind)):
+            flag = f"--{field.key.replace('_', '-')}"
+            if field.kind == "checkbox":
+                fn = click.option(f"{flag}/--no-{field.key.replace('_', '-')}", field.key, default=None, help=field.label)(fn)
+            else:
+                fn = click.option(flag, field.key, type=int if field.kind == "number" else str, default=None,
+                                  envvar=f"INBOX_{kind.upper()}_{field.key.upper()}" if field.kind == "secret" else None,
+                                  help=field.label + (f" (or INBOX_{kind.upper()}_{field.key.upper()})" if field.kind == "secret" else ""))(fn)
+        return click.option("--poll-interval", "poll_interval", type=int, default=None, help="Seconds between polls.")(fn)
+
+    return decorate
+
+
+def _add_command(kind: str, title: str) -> None:
+    @add.command(kind, help=f"Add a {title} account (see docs/{kind}.md).")
+    @click.option("--name", required=True, help="A name for this account in Inbox.")
+    @_field_options(kind)
+    @with_app
+    def add_kind(name: str, poll_interval: int | None, **options: Any) -> None:
+        from ..channels.settings import SettingsError, add_account
+
+        try:
+            account = add_account(name, kind, {k: v for k, v in options.items() if v is not None}, poll_interval)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"added {title} account {account.name!r}")
+        click.echo(json.dumps(describe(account), ensure_ascii=False, indent=2))
+
+
+for _kind, _title in (("email", "email (IMAP/SMTP)"), ("mastodon", "Mastodon"), ("bluesky", "Bluesky")):
+    _add_command(_kind, _title)
+
+
+@channel.command("set", help="Change settings of any account: --set KEY=VALUE (repeatable); clears 'needs attention'.")
+@click.argument("name")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="A setting (see the account's docs page).")
+@with_app
+def set_settings(name: str, pairs: tuple[str, ...]) -> None:
+    from ..channels.models import account_by_name
+    from ..channels.settings import SettingsError, apply_settings
+
+    account = account_by_name(name)
+    if account is None:
+        raise click.ClickException(f"no account named {name!r}")
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"{pair!r} is not KEY=VALUE")
+        changes[key.strip()] = {"true": True, "false": False}.get(value.strip().lower(), value.strip())
+    try:
+        changed = apply_settings(account, changes)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"updated {name!r}: {', '.join(changed) or 'nothing changed'}; status {account.status}")
+
+
 @channel.command("update", help="Change an X account's credentials or settings; clears 'needs attention'.")
 @click.argument("name")
 @x_options
@@ -149,15 +211,25 @@ def poll(once: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
-@click.command("import", help="Import a JSONL file of messages into an account through the pipeline.")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--account", "account_name", required=True, help="Channel account name.")
-@click.option("--channel", type=click.Choice(["x", "mastodon", "email", "sms", "phone", "other"]),
-              help="Create a JSONL account of this channel type if the account does not exist.")
+@click.command("import", help="Import a JSONL file, or a mailbox (mbox file or Maildir folder, with --channel email), "
+                               "into an account through the pipeline.")
+@click.argument("file", type=click.Path(exists=False, path_type=Path))
+@click.option("--account", "account_name", default=None, help="Channel account name (a mailbox import defaults to 'Imported email').")
+@click.option("--channel", type=click.Choice(["x", "mastodon", "bluesky", "email", "sms", "phone", "other"]),
+              help="Create a JSONL account of this channel type if the account does not exist; "
+                   "with an mbox file or Maildir folder, 'email' imports it as email.")
 @with_app
-def import_file(file: Path, account_name: str, channel: str | None) -> None:
+def import_file(file: Path, account_name: str | None, channel: str | None) -> None:
     from ..channels.importer import ImportError_, import_jsonl
+    from ..connectors.email.mailbox import is_mailbox
 
+    if channel == "email" and is_mailbox(file):
+        _import_mailbox(file, account_name)
+        return
+    if account_name is None:
+        raise click.UsageError("--account is required for a JSONL file")
+    if not file.is_file():
+        raise click.ClickException(f"{file}: no such file")
     try:
         report = import_jsonl(file, account_name, channel)
     except ImportError_ as exc:
@@ -171,6 +243,25 @@ def import_file(file: Path, account_name: str, channel: str | None) -> None:
                    f"Run the same command again when Redis is back; lines already imported are skipped.", err=True)
         sys.exit(2)
     sys.exit(1 if report.errors else 0)
+
+
+def _import_mailbox(path: Path, account_name: str | None) -> None:
+    from ..channels.importer import ImportError_
+    from ..channels.mail_import import DEFAULT_ACCOUNT, import_mailbox
+
+    try:
+        report = import_mailbox(path, account_name)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in report.errors:
+        click.echo(f"set aside {problem}", err=True)
+    click.echo(f"queued {report.queued} email(s) in {report.batches} batch(es) for account {account_name or DEFAULT_ACCOUNT!r}"
+               + (f"; {len(report.errors)} set aside (bounces, auto-replies, unreadable)" if report.errors else ""))
+    if not report.complete:
+        click.echo(f"NOT queued: message {report.stopped_at_line} and everything after it — {report.stopped_because}. "
+                   f"Run the same command again when Redis is back; emails already imported are skipped.", err=True)
+        sys.exit(2)
+    # set-aside auto-replies and bounces are expected in a real mailbox: not a failure
 
 
 COMMANDS = (channel, poll, import_file)

@@ -198,6 +198,14 @@ class Rejected:
         return f"{self.reference}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """The network said a reply we sent never reached the customer (an email bounce)."""
+
+    external_id: str  # the id send_reply returned for it
+    reason: str
+
+
 @dataclass
 class FetchResult:
     messages: list[InboundMessage]
@@ -205,6 +213,7 @@ class FetchResult:
     rejected: list[Rejected] = field(default_factory=list)
     # set while the account works through a backlog, in words an admin reads ("catching up: ...")
     catching_up: str | None = None
+    delivery_failures: list[DeliveryFailure] = field(default_factory=list)
 
 
 class Connector(ABC):
@@ -301,7 +310,8 @@ def _load_builtin() -> None:
     _BUILTIN_LOADED = True
     import importlib
 
-    for module in ("inbox.connectors.jsonl", "inbox.connectors.x"):
+    for module in ("inbox.connectors.jsonl", "inbox.connectors.x", "inbox.connectors.email", "inbox.connectors.mastodon",
+                   "inbox.connectors.bluesky"):
         try:
             importlib.import_module(module)
         except ImportError as exc:  # a connector whose library is missing is skipped

@@ -24,9 +24,11 @@ from sqlalchemy.orm import selectinload
 
 from ..channels.models import ChannelAccount
 from ..connectors.base import InboundMessage
+from ..contacts.linking import link_proven
 from ..extensions import db
 from ..live.publish import ROWS_REPORTED
 from ..sentiment import Sentiment
+from .attachments import split_attachments
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
 from .rules.priority import initial_priority, raise_priority
@@ -131,8 +133,9 @@ class _Batch:
     def identity_for(self, message: InboundMessage) -> ContactIdentity:
         author = message.author
         identity = self.identities.get(author.external_id)
+        fresh: Contact | None = None
         if identity is None:
-            contact = Contact(display_name=author.name)
+            contact = fresh = Contact(display_name=author.name)
             identity = ContactIdentity(
                 contact=contact,
                 channel=self.account.channel,
@@ -151,6 +154,7 @@ class _Batch:
             if author.followers is not None and identity.followers != author.followers:
                 identity.followers = author.followers
             identity.updated_at = message.created_at
+        link_proven(identity, fresh, self.account.channel, message)
         return identity
 
     # -- tickets -------------------------------------------------------------------------------
@@ -231,6 +235,7 @@ class _Batch:
             assert ticket is not None
             self.reopen(ticket, message)
 
+        raw, files = split_attachments(message.raw)
         row = Message(
             ticket=ticket,
             account_id=self.account.id,
@@ -246,8 +251,10 @@ class _Batch:
             in_reply_to=message.in_reply_to,
             url=message.url,
             lang=message.lang,
-            raw=message.raw or None,
+            raw=raw or None,
         )
+        for file in files:
+            file.message = row
         if sentiment is not None:
             row.sentiment_label, row.sentiment_score, row.sentiment_model = sentiment.label, sentiment.score, sentiment.model
         db.session.add(row)

@@ -29,15 +29,18 @@ PLACEHOLDER_PREFIX = "inbox-reply:"
 def reply_target(ticket: Ticket) -> dict[str, Any]:
     """What the connector needs to answer on the ticket's own thread: the latest customer message."""
     latest = max((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.sent_at, m.id), default=None)
-    customer = ticket.contact.identities[0].external_id if ticket.contact and ticket.contact.identities else None
-    if latest is not None and latest.identity_id is not None:
-        customer = next((i.external_id for i in ticket.contact.identities if i.id == latest.identity_id), customer)
+    identities = ticket.contact.identities if ticket.contact else []
+    identity = next((i for i in identities if latest is not None and i.id == latest.identity_id), None)
+    identity = identity or next((i for i in identities if i.channel == ticket.channel), identities[0] if identities else None)
+    customer = identity.external_id if identity is not None else None
     return {
         "ticket_id": ticket.id,
         "kind": ticket.kind,
         "conversation": ticket.conversation_key,
         "in_reply_to": latest.external_id if latest is not None else None,
         "customer_id": customer,
+        "customer_handle": identity.handle if identity is not None else None,
+        "subject": ticket.subject,  # an email reply's Subject
     }
 
 

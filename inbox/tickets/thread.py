@@ -41,6 +41,7 @@ def load_ticket(ticket_id: int) -> Ticket | None:
         .where(Ticket.id == ticket_id)
         .options(
             selectinload(Ticket.messages).selectinload(Message.corrections),
+            selectinload(Ticket.messages).selectinload(Message.attachments),  # type: ignore[attr-defined]
             selectinload(Ticket.events).selectinload(TicketEvent.actor),
             selectinload(Ticket.notes).selectinload(TicketNote.author),
             selectinload(Ticket.tags),
@@ -106,6 +107,8 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
         return who, f"the {data.get('priority', '')} SLA policy now applies ({reason}); running clocks re-targeted"
     if kind == "answered_outside":
         return who, f"recorded that the customer was answered outside Inbox: {data.get('how', '')}"
+    if kind == "reply_bounced":
+        return None, f"a reply bounced ({data.get('reason', 'not delivered')}); it no longer counts as an answer"
     if kind == "merged":
         return who, f"merged into ticket #{data.get('into')}"
     if kind == "sla_breached":

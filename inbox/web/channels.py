@@ -1,28 +1,71 @@
-"""Admin pages for channel accounts: state at a glance, and X credentials set without ever showing them back."""
+"""Admin pages for channel accounts: connect, test, pause, edit and remove X, email, Mastodon and
+Bluesky accounts. Secrets are never sent back to the browser (an empty secret field keeps the
+stored one); states are said in words (channels.health), never as exception text."""
 from __future__ import annotations
 
+import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..auth.roles import role_required
-from ..channels.settings import SettingsError, add_account, apply_settings, masked_config
 from ..channels import ChannelAccount
-from ..connectors.x import CREDENTIALS
+from ..channels.health import account_health
+from ..channels.settings import SettingsError, add_account, apply_settings, is_secret, masked_config
+from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, available_kinds, connector_class
+from ..connectors.fields import SettingField, fields_for
 from ..extensions import db
 from ..security.params import parse_bounded_int
+from ..tickets.models import Message
+from ..timeutil import utcnow
 from . import bp
 
-X_FIELDS = CREDENTIALS + ("user_id", "username")
+log = logging.getLogger(__name__)
 MAX_POLL_INTERVAL = 7 * 24 * 3600
+CONNECTABLE = ("x", "email", "mastodon", "bluesky")
 
 
-def _form_settings() -> tuple[dict[str, Any], int | None]:
-    settings: dict[str, Any] = {key: request.form.get(key, "").strip() for key in X_FIELDS}
-    settings["username"] = settings["username"].lstrip("@")
-    settings["dms"] = request.form.get("dms") == "on"
+def _kinds() -> dict[str, Any]:
+    return {kind: cls for kind, cls in available_kinds().items() if kind in CONNECTABLE}
+
+
+def _account_or_404(account_id: int) -> ChannelAccount:
+    account = db.session.get(ChannelAccount, account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("INBOX_TIMEZONE") or "UTC")
+
+
+def status_of(account: ChannelAccount) -> tuple[str, str | None, str]:
+    """(label, detail, level) in words: "Needs a new password", "Rate-limited until 14:05", "Catching up"."""
+    if account.status == "removed":
+        return "Removed (its tickets stay)", None, "info"
+    health = account_health(account, _zone(), utcnow())
+    label = health.label
+    if account.enabled and account.status == "needs_attention":
+        try:
+            label = getattr(connector_class(account.connector), "credential_words", label)
+        except KeyError:
+            pass
+    return label, health.detail, health.level
+
+
+def _settings_from_form(fields: tuple[SettingField, ...]) -> tuple[dict[str, Any], int | None]:
+    settings: dict[str, Any] = {}
+    try:
+        for field in fields:
+            settings[field.key] = field.read(request.form)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    if "username" in settings and isinstance(settings["username"], str):
+        settings["username"] = settings["username"].lstrip("@")
     raw = request.form.get("poll_interval", "").strip()
     interval = parse_bounded_int(raw, 0, MAX_POLL_INTERVAL) if raw else None
     if raw and interval is None:
@@ -30,45 +73,120 @@ def _form_settings() -> tuple[dict[str, Any], int | None]:
     return settings, interval
 
 
+def _form(kind: str, account: ChannelAccount | None, status: int = 200):
+    cls = connector_class(kind)
+    return render_template("channel_form.html", kind=kind, title=cls.title, account=account, fields=fields_for(kind),
+                           masked=masked_config(account.config) if account else {}, form=request.form if request.method == "POST" else {},
+                           is_secret=is_secret, status=status_of(account) if account else None), status
+
+
 @bp.get("/admin/channels")
 @role_required("admin")
 def channels():
     accounts = list(db.session.scalars(select(ChannelAccount).order_by(ChannelAccount.name)))
-    return render_template("channels.html", accounts=accounts, masked={a.id: masked_config(a.config) for a in accounts})
+    return render_template("channels.html", accounts=accounts, kinds=_kinds(),
+                           masked={a.id: masked_config(a.config) for a in accounts},
+                           states={a.id: status_of(a) for a in accounts}, editable=set(CONNECTABLE))
 
 
-@bp.route("/admin/channels/x/new", methods=["GET", "POST"])
+@bp.route("/admin/channels/<kind>/new", methods=["GET", "POST"])
 @role_required("admin")
-def new_x_channel():
+def new_channel(kind: str):
+    if kind not in _kinds():
+        abort(404)
     if request.method == "POST":
         name = request.form.get("name", "").strip()
         try:
-            settings, interval = _form_settings()
-            # a brand with years of mentions may not want them all as tickets
-            settings["start_from_now"] = request.form.get("start_from_now") == "on"
-            add_account(name, "x", settings, interval, by=current_user)
+            settings, interval = _settings_from_form(fields_for(kind))
+            account = add_account(name, kind, {k: v for k, v in settings.items() if v is not None}, interval, by=current_user)
         except SettingsError as exc:
             flash(str(exc), "error")
-            return render_template("channel_form.html", account=None, masked={}, form=request.form), 422
-        flash(f"X account {name!r} added.", "success")
+            return _form(kind, None, 422)
+        flash(f"{connector_class(kind).title} account {account.name!r} added. Use “Test” to check the connection.", "success")
         return redirect(url_for("web.channels"))
-    return render_template("channel_form.html", account=None, masked={}, form={})
+    return _form(kind, None)
 
 
 @bp.route("/admin/channels/<int:account_id>/edit", methods=["GET", "POST"])
 @role_required("admin")
-def edit_x_channel(account_id: int):
-    account = db.session.get(ChannelAccount, account_id)
-    if account is None or account.connector != "x":
+def edit_channel(account_id: int):
+    account = _account_or_404(account_id)
+    if account.connector not in CONNECTABLE:
         abort(404)
     if request.method == "POST":
         try:
-            settings, interval = _form_settings()
+            settings, interval = _settings_from_form(fields_for(account.connector))
             # an empty secret field keeps the stored value: secrets are never sent back to the browser
             changed = apply_settings(account, settings, interval, by=current_user)
         except SettingsError as exc:
             flash(str(exc), "error")
-            return render_template("channel_form.html", account=account, masked=masked_config(account.config), form=request.form), 422
-        flash(f"{account.name}: {', '.join(changed) or 'nothing'} updated; status {account.status}.", "success")
+            return _form(account.connector, account, 422)
+        label, _detail, _level = status_of(account)
+        flash(f"{account.name}: {', '.join(changed) or 'nothing'} updated; now: {label}.", "success")
         return redirect(url_for("web.channels"))
-    return render_template("channel_form.html", account=account, masked=masked_config(account.config), form={})
+    return _form(account.connector, account)
+
+
+@bp.post("/admin/channels/<int:account_id>/test")
+@role_required("admin")
+def test_channel(account_id: int):
+    """Connect and fetch one page, without queueing anything or moving the cursor."""
+    account = _account_or_404(account_id)
+    try:
+        connector = connector_class(account.connector)({**account.config, "max_pages": 1, "fetch_limit": 5}, account.name)
+        ready, why = connector.configured()
+        if not ready:
+            flash(f"{account.name}: not ready to connect: {why}.", "error")
+            return redirect(url_for("web.channels"))
+        result = connector.fetch(account.cursor)
+    except RateLimited as exc:
+        flash(f"{account.name}: connected, but the network asks to wait until {exc.reset_at.astimezone(_zone()):%H:%M}.", "error")
+    except NeedsAttention as exc:
+        flash(f"{account.name}: {exc}.", "error")
+    except ConnectorError as exc:
+        flash(f"{account.name}: {exc}.", "error")
+    except Exception:  # never show a traceback; the log has it
+        log.exception("testing account %s failed", account.name)
+        db.session.rollback()
+        flash(f"{account.name}: the test failed unexpectedly; the server log has the details.", "error")
+    else:
+        waiting = len(result.messages)
+        words = f"{waiting} new message(s) waiting; they arrive with the next poll" if waiting else "no new messages waiting"
+        aside = f", {len(result.rejected)} item(s) would be set aside" if result.rejected else ""
+        flash(f"{account.name}: connected — {words}{aside}.", "success")
+    return redirect(url_for("web.channels"))
+
+
+@bp.post("/admin/channels/<int:account_id>/pause")
+@role_required("admin")
+def pause_channel(account_id: int):
+    account = _account_or_404(account_id)
+    resume = request.form.get("resume") == "1"
+    if account.status == "removed":
+        abort(404)
+    account.enabled = resume
+    if resume:
+        account.backoff_until = None
+    db.session.commit()
+    flash(f"{account.name}: {'polling resumed' if resume else 'paused; nothing is fetched until you resume it'}.", "success")
+    return redirect(url_for("web.channels"))
+
+
+@bp.post("/admin/channels/<int:account_id>/remove")
+@role_required("admin")
+def remove_channel(account_id: int):
+    """An account with no messages is deleted; one with history is disconnected (secrets erased,
+    never polled again) and its tickets stay readable."""
+    account = _account_or_404(account_id)
+    name = account.name
+    used = db.session.scalar(select(func.count()).select_from(Message).where(Message.account_id == account.id))
+    if not used:
+        db.session.delete(account)
+        db.session.commit()
+        flash(f"{name} removed.", "success")
+        return redirect(url_for("web.channels"))
+    account.config = {key: value for key, value in account.config.items() if not is_secret(key)}
+    account.enabled, account.status, account.status_detail = False, "removed", None
+    db.session.commit()
+    flash(f"{name} disconnected: its credentials are erased and it is no longer polled; its {used} message(s) stay.", "success")
+    return redirect(url_for("web.channels"))

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..auth.models import User
+from ..contacts.panel import customer_panel
 from ..extensions import db
 from ..tickets.actions import (
     ActionError, NotAllowed, correct_sentiment as correct, has_delivered_reply, mark_answered_outside, reopen_ticket, resolve_ticket,
@@ -45,6 +46,7 @@ def _render_ticket(ticket_id: int, status: int = 200, **drafts: str) -> tuple[st
         "users": assignable_users() if current_user.has_role("lead") else [],
         "can_take": ticket.assignee_id != current_user.id and may_assign(current_user, ticket, current_user),
         "can_unassign": ticket.assignee_id is not None and may_assign(current_user, ticket, None),
+        **customer_panel(ticket),
     }
     return render_template("ticket.html", draft=drafts.get("draft", ""), note_draft=drafts.get("note_draft", ""), **context), status
 

@@ -3,8 +3,8 @@
 Rules:
 - the first-response clock starts when the ticket is created and stops at the first reply the
   customer actually got: a reply the network accepted (at the moment it was sent), a reply the brand
-  sent from the network itself, or an agent's explicit "answered outside Inbox". A reply that failed,
-  an internal note or a survey invitation stops nothing;
+  sent from the network itself, or an agent's explicit "answered outside Inbox". A reply that failed
+  or later bounced, an internal note or a survey invitation stops nothing;
 - resolving a ticket nobody answered stops its first-response clock as missed ("resolved without
   reply"), never as cancelled;
 - a next-response clock starts when the customer writes after an agent has answered (or when the
@@ -184,6 +184,8 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
     `initial_policy` is the id the ticket was opened under, unless its "created" event names it."""
     book: Mapping[int | None, PolicyTerms] = {None: terms} if isinstance(terms, PolicyTerms) else (terms or {})
     ordered = sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0]))
+    # a reply that bounced later never reached the customer: its delivery answers nobody
+    bounced = {(e.data or {}).get("message_id") for _, e in ordered if e.type == "reply_bounced"} - {None}
     policy_id = initial_policy
     for _, event in ordered:
         if event.type == "created" and (event.data or {}).get("sla_policy") is not None:
@@ -313,6 +315,8 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
             for clock in clocks:
                 retarget(clock, at, current)
         elif event.type in AGENT_REPLY_EVENTS:
+            if event.type == "reply_delivered" and (event.data or {}).get("message_id") in bounced:
+                continue
             if state["answered"] is None:
                 state["answered"] = at
                 stop(live(FIRST_RESPONSE), at)

@@ -246,3 +246,9 @@ def test_a_new_policy_retargets_running_clocks_from_the_moment_it_applies():
     # a clock that had already stopped keeps its outcome under the policy it ran under
     answered = [ev("created", T0, sla_policy=1), ev("reply_delivered", T0 + 3 * H), ev("sla_policy", T0 + 4 * H, **{"from": 1, "to": 2})]
     assert by_target(replay_terms(answered, book, T0 + 5 * H), "first_response")[0].outcome == "met"
+
+
+def test_an_email_reply_that_bounced_later_answered_nobody():
+    events = [ev("created", T0), ev("reply_delivered", T0 + H, message_id=7), ev("reply_bounced", T0 + 2 * H, message_id=7)]
+    result = replay(events, SOCIAL, CAL, T0 + 5 * H)
+    assert result.first_response_at is None and by_target(result, "first_response")[0].outcome == "breached"

@@ -1,6 +1,6 @@
 """Regenerate the derived X cassettes in this folder from tweepy's recordings in shared/eval/x_api/v2.
 
-    .venv/bin/python tests/connectors/cassettes/x/derive.py
+    .venv/bin/python tests/connectors/x/cassettes/derive.py
 
 Every derived interaction starts as a copy of a recorded one (its headers, status line and body);
 only the fields a test needs are edited, and each edit is listed here:

@@ -13,7 +13,7 @@ from inbox.connectors.base import available_kinds
 from inbox.extensions import db
 from inbox.channels.poller import due_accounts, poll_once
 from inbox.tickets.models import ContactIdentity, Message, Ticket
-from tests.connectors.x_replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, TWEEPYDEV_ID, replay
+from tests.connectors.x.replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, TWEEPYDEV_ID, replay
 from tests.helpers import ago, message, write_jsonl
 
 THREAD_ROOT = "1578511538419212288"

@@ -11,7 +11,7 @@ from inbox.channels import account_by_name
 from inbox.cli import main
 from inbox.extensions import db
 from inbox.channels.poller import poll_once
-from tests.connectors.x_replay import BRAND_ID, CREDENTIALS, replay
+from tests.connectors.x.replay import BRAND_ID, CREDENTIALS, replay
 from tests.helpers import csrf_token
 
 SECRET_OPTIONS = [f"--{key.replace('_', '-')}={value}" for key, value in CREDENTIALS.items()]
@@ -94,7 +94,7 @@ def test_admin_fix_clears_needs_attention_and_keeps_untouched_secrets(admin_clie
     account = account_by_name("Brand on X")
     account.status, account.status_detail = "needs_attention", "X rejected the credentials (401 Unauthorized)"
     db.session.commit()
-    assert "needs attention" in admin_client.get("/admin/channels").get_data(as_text=True)
+    assert "Needs new credentials" in admin_client.get("/admin/channels").get_data(as_text=True)
 
     edit = admin_client.get(f"/admin/channels/{account.id}/edit")
     admin_client.post(f"/admin/channels/{account.id}/edit", data={"access_token": "fresh-access-token-9999", "user_id": BRAND_ID,

@@ -1,5 +1,5 @@
 """Replaying X API traffic with vcrpy: tweepy's own recordings (shared eval data) and the cassettes
-derived from them in cassettes/x/ (see derive.py there). Requests match on method and path only,
+derived from them in cassettes/ (see derive.py there). Requests match on method and path only,
 so query strings (since_id, pagination_token) and OAuth headers never stop a replay."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import vcr
 from tests.conftest import SHARED_EVAL
 
 RECORDED = SHARED_EVAL / "x_api" / "v2"
-DERIVED = Path(__file__).resolve().parent / "cassettes" / "x"
+DERIVED = Path(__file__).resolve().parent / "cassettes"
 
 BRAND_ID, BRAND_HANDLE = "783214", "Twitter"
 TWEEPYDEV_ID = "1072250532645998596"

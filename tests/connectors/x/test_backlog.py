@@ -19,7 +19,7 @@ from inbox.channels.poller import poll_once
 from inbox.channels.settings import add_account
 from inbox.extensions import db
 from inbox.tickets.models import Message
-from tests.connectors.x_replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, DERIVED, replay
+from tests.connectors.x.replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, DERIVED, replay
 
 TWITTER_EPOCH_MS = 1288834974657
 NEWEST = 1599000000000000000

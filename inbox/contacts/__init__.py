@@ -1,0 +1,1 @@
+"""One customer across channels: proven identities linked, likely matches suggested, merges undone."""

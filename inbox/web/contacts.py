@@ -1,0 +1,43 @@
+"""Merging two contacts from the customer panel, and undoing a merge."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from ..contacts.merge import MergeError, merge_contacts, undo_merge
+from . import bp
+
+
+def _back():
+    ticket_id = request.form.get("ticket_id", "")
+    target = url_for("web.ticket", ticket_id=int(ticket_id)) + "#h-customer" if ticket_id.isdigit() else url_for("web.inbox")
+    return redirect(target)
+
+
+@bp.post("/contacts/<int:contact_id>/merge")
+@login_required
+def merge_contact(contact_id: int):
+    other = request.form.get("other_id", "")
+    if not other.isdigit():
+        flash("Choose the contact to merge.", "error")
+        return _back()
+    try:
+        record = merge_contacts(int(other), contact_id, current_user, request.form.get("reason", "")[:200])
+    except MergeError as exc:
+        flash(str(exc), "error")
+        return _back()
+    flash(f"Merged {record.source_name}: {len(record.identity_ids)} identit{'y' if len(record.identity_ids) == 1 else 'ies'} "
+          f"and {len(record.ticket_ids)} ticket(s) moved. You can undo this on the customer panel.", "success")
+    return _back()
+
+
+@bp.post("/contact-merges/<int:merge_id>/undo")
+@login_required
+def undo_contact_merge(merge_id: int):
+    try:
+        record = undo_merge(merge_id, current_user)
+    except MergeError as exc:
+        flash(str(exc), "error")
+        return _back()
+    flash(f"Merge undone: {record.source_name} is a separate contact again.", "success")
+    return _back()
