@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("INBOX_INSTANCE_PATH", tempfile.mkdtemp(prefix="inbox-bench-list-"))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/inbox_bench_list"
-SEED_VERSION = "4"
+SEED_VERSION = "5"
 GOAL_MS = 50.0
 PASSWORD = "bench-list-password"
 AGENTS = 50
@@ -96,12 +96,13 @@ def seed(engine: Any, n: int, now: datetime) -> None:
         conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
         conn.execute(text("CREATE TABLE IF NOT EXISTS bench_inbox_list_seed (version text, tickets int, seeded_now timestamptz)"))
         conn.execute(text("TRUNCATE tickets, contacts, contact_identities, channel_accounts, users, tags, messages, ticket_tags, "
-                          "open_ticket_search, bench_inbox_list_seed RESTART IDENTITY CASCADE"))
+                          "open_ticket_search, sla_outcomes, bench_inbox_list_seed RESTART IDENTITY CASCADE"))
         # load without secondary indexes, rebuild them afterwards from their own definitions
         saved = conn.execute(text("""
             SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
             FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-            WHERE t.relname IN ('tickets', 'messages', 'contact_identities', 'contacts', 'ticket_tags', 'open_ticket_search')
+            WHERE t.relname IN ('tickets', 'messages', 'contact_identities', 'contacts', 'ticket_tags', 'open_ticket_search',
+                                'sla_outcomes')
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""")).all()
         for name, _ in saved:
             conn.execute(text(f"DROP INDEX {name}"))
@@ -133,8 +134,8 @@ def seed(engine: Any, n: int, now: datetime) -> None:
         # h* are independent hashes of the ticket number; statuses: 4 % new, 4 % open, 2 % pending, the rest resolved/closed
         conn.execute(text("""
             INSERT INTO tickets (id, account_id, channel, contact_id, conversation_key, kind, status, priority, assignee_id, subject,
-                                 message_count, first_sentiment, last_sentiment, sla_state, opened_at, first_response_due_at,
-                                 resolution_due_at, due_at, resolved_at, created_at, updated_at)
+                                 message_count, first_sentiment, last_sentiment, sla_warn_at, due_target, opened_at,
+                                 first_response_due_at, resolution_due_at, due_at, resolved_at, created_at, updated_at)
             SELECT g, a.id, a.channel, c.contact, 'conv-' || g,
                    CASE a.channel WHEN 'x' THEN (CASE WHEN g % 3 = 0 THEN 'dm' ELSE 'mention' END) WHEN 'mastodon' THEN 'mention'
                                   WHEN 'email' THEN 'email' WHEN 'sms' THEN 'sms' ELSE 'call' END,
@@ -142,8 +143,10 @@ def seed(engine: Any, n: int, now: datetime) -> None:
                    (ARRAY['urgent', 'high', 'high', 'normal', 'normal', 'normal', 'normal', 'normal', 'normal', 'low'])[1 + h.pr % 10],
                    CASE WHEN s.status IN ('new', 'open', 'pending') AND h.un % 10 < 3 THEN NULL ELSE 1 + h.asg % 50 END,
                    left(p.text, 200), h.msgs, p.label, p.label,
-                   CASE WHEN d.due IS NULL OR s.status NOT IN ('new', 'open', 'pending') THEN 'on_track'
-                        WHEN d.due < :now THEN 'breached' WHEN d.due < :now + interval '1 hour' THEN 'at_risk' ELSE 'on_track' END,
+                   -- warned at 80 % of a 4 h target: 48 minutes before the deadline
+                   CASE WHEN s.status IN ('new', 'open', 'pending') AND d.due IS NOT NULL THEN d.due - interval '48 minutes' END,
+                   CASE WHEN s.status IN ('new', 'open') AND d.due IS NOT NULL THEN 'first_response'
+                        WHEN s.status = 'pending' AND d.due IS NOT NULL THEN 'resolution' END,
                    o.opened, CASE WHEN s.status IN ('new', 'open') THEN d.due END, o.opened + interval '3 days',
                    CASE WHEN s.status IN ('new', 'open', 'pending') THEN d.due END,
                    CASE WHEN s.status IN ('resolved', 'closed') THEN o.opened + (h.res % 2880) * interval '1 minute' END,
@@ -179,8 +182,41 @@ def seed(engine: Any, n: int, now: datetime) -> None:
             UNION
             SELECT g, 1 + abs(hashtext(g || 't2')) % 20 FROM generate_series(1, :n) g WHERE abs(hashtext(g || 'tg')) % 12 = 0"""), params)
         conn.execute(text("DROP TABLE bench_text_pool"))
-        # the open tickets' search documents, as the migration builds them for an existing database
-        conn.execute(text(_migration().BACKFILL["postgresql"]))
+        # the open tickets' search documents in one pass (each message read once; a correlated subquery per
+        # ticket would read the whole message table per ticket while its indexes are dropped)
+        conn.execute(text("""
+            INSERT INTO open_ticket_search (ticket_id, document)
+            SELECT t.id, concat_ws(chr(10), m.doc, ci.handles)
+            FROM tickets t
+            LEFT JOIN (SELECT ticket_id, string_agg(text || chr(10) || author_handle, chr(10) ORDER BY id) AS doc
+                       FROM messages GROUP BY ticket_id) m ON m.ticket_id = t.id
+            LEFT JOIN (SELECT contact_id, string_agg(handle, chr(10)) AS handles
+                       FROM contact_identities GROUP BY contact_id) ci ON ci.contact_id = t.contact_id
+            WHERE t.status IN ('new', 'open', 'pending')"""))
+        # every ticket's SLA outcome row, as the SLA writer leaves it: first response answered within 0-6 h
+        # (4 h target: ~1/3 missed), resolution within its 24 h target for most resolved tickets
+        conn.execute(text("""
+            INSERT INTO sla_outcomes (ticket_id, channel, assignee_id, opened_at, opened_day, opened_week,
+                                      first_response_state, first_response_due_at, first_response_at, frt_seconds, frt_business_seconds,
+                                      next_response_met, next_response_missed, next_response_answered, nrt_seconds, nrt_business_seconds,
+                                      next_response_state, next_response_due_at, resolution_state, resolution_due_at, resolved_at,
+                                      ttr_seconds, ttr_business_seconds, updated_at)
+            SELECT t.id, t.channel, t.assignee_id, t.opened_at, CAST(t.opened_at AS date),
+                   to_char(t.opened_at, 'IYYY"-W"IW'),
+                   CASE WHEN f.answered IS NULL THEN (CASE WHEN t.status IN ('resolved', 'closed') THEN 'missed' ELSE 'running' END)
+                        WHEN f.secs <= 14400 THEN 'met' ELSE 'missed' END,
+                   t.opened_at + interval '4 hours', f.answered, CASE WHEN f.answered IS NOT NULL THEN f.secs END,
+                   CASE WHEN f.answered IS NOT NULL THEN f.secs * 0.4 END,
+                   (t.id % 3 = 0)::int, (t.id % 17 = 0)::int, (t.id % 3 = 0)::int + (t.id % 17 = 0)::int,
+                   CASE WHEN t.id % 3 = 0 THEN 5400 ELSE 0 END, CASE WHEN t.id % 3 = 0 THEN 3600 ELSE 0 END,
+                   'none', NULL,
+                   CASE WHEN t.resolved_at IS NULL THEN 'running'
+                        WHEN t.resolved_at <= t.opened_at + interval '24 hours' THEN 'met' ELSE 'missed' END,
+                   t.opened_at + interval '24 hours', t.resolved_at,
+                   extract(epoch FROM t.resolved_at - t.opened_at), extract(epoch FROM t.resolved_at - t.opened_at) * 0.35, :now
+            FROM tickets t
+            CROSS JOIN LATERAL (SELECT CASE WHEN t.id % 11 = 0 THEN NULL ELSE t.opened_at + (abs(hashtext(t.id || 'f')) % 21600) * interval '1 second' END AS answered,
+                                       abs(hashtext(t.id || 'f')) % 21600 AS secs) f"""), params)
         for name, definition in saved:
             started = time.perf_counter()
             conn.execute(text(definition))
@@ -189,22 +225,13 @@ def seed(engine: Any, n: int, now: datetime) -> None:
     _vacuum(engine)
 
 
-def _migration() -> Any:
-    import importlib.util
-
-    path = ROOT / "inbox" / "migrations" / "versions" / "d5f0a2b8c6e1_inbox_list_indexes.py"
-    spec = importlib.util.spec_from_file_location("inbox_list_migration", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 def _vacuum(engine: Any) -> None:
     """Fresh statistics and visibility maps (index-only counts), as autovacuum would have left them."""
     from sqlalchemy import text
 
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE tickets, messages, contact_identities, contacts, ticket_tags, tags, users, open_ticket_search"))
+        conn.execute(text("VACUUM ANALYZE tickets, messages, contact_identities, contacts, ticket_tags, tags, users, open_ticket_search, "
+                          "sla_outcomes"))
 
 
 def shift_to_now(engine: Any, seeded_now: datetime, now: datetime) -> None:
@@ -215,7 +242,8 @@ def shift_to_now(engine: Any, seeded_now: datetime, now: datetime) -> None:
     if abs(delta) < timedelta(minutes=5):
         return
     with engine.begin() as conn:
-        conn.execute(text("""UPDATE tickets SET due_at = due_at + :d, first_response_due_at = first_response_due_at + :d
+        conn.execute(text("""UPDATE tickets SET due_at = due_at + :d, first_response_due_at = first_response_due_at + :d,
+                             sla_warn_at = sla_warn_at + :d
                              WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL"""), {"d": delta})
         conn.execute(text("UPDATE bench_inbox_list_seed SET seeded_now = :now"), {"now": now})
     _vacuum(engine)

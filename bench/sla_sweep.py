@@ -42,7 +42,7 @@ def _seed(n: int, now: datetime) -> None:
     from inbox.extensions import db
     from inbox.tickets.models import Contact, Ticket
 
-    db.session.execute(text("TRUNCATE tickets, contacts, channel_accounts, users, sla_breaches, notifications, ticket_events RESTART IDENTITY CASCADE"))
+    db.session.execute(text("TRUNCATE tickets, contacts, channel_accounts, users, sla_breaches, sla_warnings, notifications, ticket_events RESTART IDENTITY CASCADE"))
     db.session.execute(insert(ChannelAccount), [{"name": "bench", "connector": "jsonl", "channel": "x", "config": {}, "enabled": True,
                                                  "status": "ok", "created_at": now}])
     users = [{"email": f"agent{i}@bench", "name": f"Agent {i}", "role": "agent", "password_hash": "-", "active": True, "created_at": now} for i in range(20)]
@@ -62,9 +62,9 @@ def _seed(n: int, now: datetime) -> None:
         rows.append({
             "account_id": 1, "channel": "x", "contact_id": 1 + i % 1000, "conversation_key": f"conv-{i}", "kind": "mention",
             "status": "new" if i % 2 else "open", "priority": "normal", "assignee_id": (1 + i % 20) if i % 3 == 0 else None,
-            "subject": "bench", "message_count": 1, "sla_state": "on_track", "opened_at": opened,
+            "subject": "bench", "message_count": 1, "opened_at": opened,
             "first_response_due_at": first_due, "resolution_due_at": opened + timedelta(hours=24),
-            "due_at": first_due, "sla_warn_at": opened + timedelta(hours=3, minutes=12),
+            "due_at": first_due, "due_target": "first_response", "sla_warn_at": opened + timedelta(hours=3, minutes=12),
             "created_at": opened, "updated_at": opened,
         })
     for start in range(0, n, 10_000):
@@ -82,7 +82,7 @@ def _undo() -> None:
     db.session.execute(text("DELETE FROM notifications"))
     db.session.execute(text("DELETE FROM ticket_events WHERE type = 'sla_breached'"))
     db.session.execute(text("DELETE FROM sla_breaches"))
-    db.session.execute(text("UPDATE tickets SET sla_state = 'on_track' WHERE sla_state <> 'on_track'"))
+    db.session.execute(text("DELETE FROM sla_warnings"))
     db.session.commit()
     # the undo itself leaves dead rows a real minute would not have; autovacuum's job, done here
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -66,7 +66,7 @@ def seed(n: int, rng: random.Random) -> None:
         resolved = t % 5 == 0
         ticket_rows.append({"id": t, "account_id": account, "channel": accounts[account - 1][1], "contact_id": t % contacts + 1,
                             "conversation_key": f"c{t}", "kind": "mention", "status": "resolved" if resolved else "open",
-                            "priority": "normal", "subject": "", "message_count": 5, "sla_state": "on_track",
+                            "priority": "normal", "subject": "", "message_count": 5,
                             "opened_at": opened, "created_at": opened, "updated_at": opened})
         if resolved:
             events.append({"ticket_id": t, "type": "status", "at": opened + timedelta(hours=2), "data": {"from": "open", "to": "resolved"}})

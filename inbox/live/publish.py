@@ -124,6 +124,11 @@ def install_session_hooks() -> None:
         _installed = True
 
 
+def note_change(session: Session, ticket_id: int, kind: str) -> None:
+    """For rows a service writes in bulk (no ORM objects to see at flush): published after the commit."""
+    _note(session.info.setdefault(_PENDING, {}), ticket_id, kind)
+
+
 def _note(changes: dict[int | None, str], ticket_id: Any, kind: str) -> None:
     if not isinstance(ticket_id, int):
         return

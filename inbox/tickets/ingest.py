@@ -17,17 +17,20 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Any, Sequence
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, text, update
+from flask import current_app
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import selectinload
 
 from ..channels.models import ChannelAccount
 from ..connectors.base import InboundMessage
 from ..contacts.linking import link_proven
 from ..extensions import db
-from ..live.publish import ROWS_REPORTED
+from ..live.publish import ROWS_REPORTED, note_change
 from ..sentiment import Sentiment
+from ..timeutil import utcnow
 from .attachments import split_attachments
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
@@ -82,6 +85,26 @@ def lock_batch(account: ChannelAccount, messages: Sequence[InboundMessage]) -> N
         )
 
 
+@dataclass
+class PendingEvent:
+    """A ticket event the batch writes in bulk; the SLA writer replays it before it is a row."""
+
+    ticket: Ticket
+    type: str
+    at: datetime
+    data: dict[str, Any] | None
+    actor_id: int | None = None
+
+
+@dataclass
+class PendingMessage:
+    """A message row the batch writes in bulk once its ticket and identity have ids."""
+
+    values: dict[str, Any]
+    ticket: Ticket | None
+    identity: ContactIdentity | None
+
+
 class _Batch:
     def __init__(self, account: ChannelAccount, reopen_window: timedelta) -> None:
         self.account = account
@@ -89,10 +112,14 @@ class _Batch:
         self.policies = PolicyBook()
         self.identities: dict[str, ContactIdentity] = {}
         self.latest: dict[str, Ticket | None] = {}
-        self.unattached: dict[str, list[Message]] = defaultdict(list)
+        # messages of a conversation that have no ticket yet (the brand's own posts): rows already stored, or this batch's
+        self.unattached: dict[str, list[Message | PendingMessage]] = defaultdict(list)
         self.created: list[Ticket] = []
         self.touched: dict[int, Ticket] = {}
-        self.rows: list[Message] = []
+        self.messages: list[PendingMessage] = []
+        self.orm_messages: list[Message] = []  # with attachments: those rows need their id in the same flush
+        self.events: dict[int, list[PendingEvent]] = defaultdict(list)
+        self.attached_earlier: list[Message] = []
         self.result = IngestResult()
 
     # -- everything the batch decides on, read once under the lock --------------------------------
@@ -117,7 +144,8 @@ class _Batch:
                 .group_by(Ticket.conversation_key)
             )
             for ticket in db.session.scalars(
-                select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.sla_policy), selectinload(Ticket.sla_outcome)).where(Ticket.id.in_(newest))
+                select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.sla_policy), selectinload(Ticket.sla_outcome))
+                .where(Ticket.id.in_(newest))
             ):
                 self.latest[ticket.conversation_key] = ticket
             # the brand's own earlier posts that opened no ticket: context for the one that opens now
@@ -127,6 +155,9 @@ class _Batch:
                 ).order_by(Message.id)
             ):
                 self.unattached[message.conversation_key].append(message)
+
+    def event(self, ticket: Ticket, type_: str, at: datetime, data: dict[str, Any] | None, actor_id: int | None = None) -> None:
+        self.events[id(ticket)].append(PendingEvent(ticket, type_, at, data, actor_id))
 
     # -- contacts ------------------------------------------------------------------------------
 
@@ -180,44 +211,46 @@ class _Batch:
             events=[],
         )
         db.session.add(ticket)
-        ticket.events.append(TicketEvent(type="created", at=message.created_at,
-                                         data={"priority": priority, "sla_policy": policy.id if policy is not None else None}))
+        self.event(ticket, "created", message.created_at, {"priority": priority, "sla_policy": policy.id if policy is not None else None})
         for earlier in self.unattached.pop(message.conversation, []):
-            earlier.ticket = ticket
-            self.rows.append(earlier)
+            self.attach(earlier, ticket)
         self.latest[message.conversation] = ticket
         self.created.append(ticket)
         return ticket
 
-    @staticmethod
-    def not_before_last_status(ticket: Ticket, at: datetime) -> datetime:
+    def attach(self, row: Message | PendingMessage, ticket: Ticket) -> None:
+        if isinstance(row, PendingMessage):
+            row.ticket = ticket
+        else:
+            row.ticket = ticket
+            self.attached_earlier.append(row)
+
+    def not_before_last_status(self, ticket: Ticket, at: datetime) -> datetime:
         """A message fetched late must not reopen (or un-pend) the ticket before the change it reverses:
         the clocks are replayed in time order."""
-        changes = [e.at for e in ticket.events if e.type in ("status", "reopened", "created")]
+        kinds = ("status", "reopened", "created")
+        changes = [e.at for e in ticket.events if e.type in kinds] + [e.at for e in self.events[id(ticket)] if e.type in kinds]
         return max([at, *changes])
 
     def reopen(self, ticket: Ticket, message: InboundMessage) -> None:
         ticket.status = "open"
         ticket.resolved_at = None
-        ticket.events.append(TicketEvent(type="reopened", at=self.not_before_last_status(ticket, message.created_at),
-                                         data={"by": "customer"}))
+        self.event(ticket, "reopened", self.not_before_last_status(ticket, message.created_at), {"by": "customer"})
 
     def customer_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
         ticket.last_customer_message_at = max(ticket.last_customer_message_at or message.created_at, message.created_at)
         if ticket.status == "pending":
             ticket.status = "open"
-            ticket.events.append(TicketEvent(type="status", at=self.not_before_last_status(ticket, message.created_at),
-                                             data={"from": "pending", "to": "open", "by": "customer"}))
+            self.event(ticket, "status", self.not_before_last_status(ticket, message.created_at),
+                       {"from": "pending", "to": "open", "by": "customer"})
         # the SLA clocks are replayed from events (sla.clock): a customer message may start a next-response clock
-        ticket.events.append(TicketEvent(type="customer_message", at=message.created_at,
-                                         data={"external_id": message.external_id}))
+        self.event(ticket, "customer_message", message.created_at, {"external_id": message.external_id})
 
     def brand_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
         """A reply sent from the network itself (not through Inbox) still answers the customer."""
         if message.created_at < ticket.opened_at:
             return
-        ticket.events.append(TicketEvent(type="reply", at=message.created_at,
-                                         data={"external_id": message.external_id, "source": "network"}))
+        self.event(ticket, "reply", message.created_at, {"external_id": message.external_id, "source": "network"})
         if ticket.status == "new":
             ticket.status = "open"
 
@@ -236,33 +269,39 @@ class _Batch:
             self.reopen(ticket, message)
 
         raw, files = split_attachments(message.raw)
-        row = Message(
-            ticket=ticket,
+        values: dict[str, Any] = dict(
             account_id=self.account.id,
             conversation_key=message.conversation,
             external_id=message.external_id,
             direction=message.direction,
             kind=message.kind,
-            identity=identity,
             author_handle=message.author.handle,
             author_name=message.author.name,
             text=message.text,
             sent_at=message.created_at,
+            received_at=utcnow(),
             in_reply_to=message.in_reply_to,
             url=message.url,
             lang=message.lang,
             raw=raw or None,
+            sentiment_label=sentiment.label if sentiment is not None else None,
+            sentiment_score=sentiment.score if sentiment is not None else None,
+            sentiment_model=sentiment.model if sentiment is not None else None,
         )
-        for file in files:
-            file.message = row
-        if sentiment is not None:
-            row.sentiment_label, row.sentiment_score, row.sentiment_model = sentiment.label, sentiment.score, sentiment.model
-        db.session.add(row)
+        row: Message | PendingMessage
+        if files:
+            row = Message(ticket=ticket, identity=identity, **values)
+            for file in files:
+                file.message = row
+            db.session.add(row)
+            self.orm_messages.append(row)
+        else:
+            row = PendingMessage(values, ticket, identity)
+            self.messages.append(row)
         self.result.stored += 1
         if ticket is None:
             self.unattached[message.conversation].append(row)
             return
-        self.rows.append(row)
 
         self.touched[id(ticket)] = ticket
         if inbound:
@@ -275,14 +314,34 @@ class _Batch:
                 raised = raise_priority(ticket.priority, proposed)
                 if raised != ticket.priority:
                     ticket.priority = raised
-                    apply_priority_policy(ticket, raised, message.created_at, book=self.policies, reason="raised by sentiment or reach")
+                    apply_priority_policy(ticket, raised, message.created_at, book=self.policies, reason="raised by sentiment or reach",
+                                          record=lambda type_, at, data, actor_id, t=ticket: self.event(t, type_, at, data, actor_id))
         else:
             self.brand_wrote(ticket, message)
 
     def finish(self) -> None:
-        """One flush for the whole batch, then each ticket's counter moved by what the batch added
-        (an atomic increment, so it commutes with a reply an agent sends at the same moment)."""
+        """Write the batch: the ORM objects (contacts, identities, tickets) in one flush, the SLA state each
+        touched ticket's events give (sla.outcomes, the one writer), then the message and event rows in
+        bulk, each ticket's counter moved by what the batch added (an atomic increment, so it commutes
+        with a reply an agent sends at the same moment), and the search documents once."""
+        from .search_index import defer, run_deferred
+        from .sla.outcomes import refresh
+
+        defer(db.session)
+        now, zone = utcnow(), ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+        with db.session.no_autoflush:  # new tickets get their SLA columns and outcome row before their INSERT
+            for key, ticket in self.touched.items():
+                refresh(ticket, now, self.policies, zone, pending=self.events.get(key, ()))
         db.session.flush()
+        rows = [{**m.values, "ticket_id": m.ticket.id if m.ticket is not None else None,
+                 "identity_id": m.identity.id if m.identity is not None else None} for m in self.messages]
+        if rows:
+            # render_nulls: every row has the same columns, so the rows go in one executemany
+            db.session.execute(insert(Message), rows, execution_options={ROWS_REPORTED: True, "render_nulls": True})
+        events = [{"ticket_id": e.ticket.id, "type": e.type, "at": e.at, "data": e.data, "actor_id": e.actor_id}
+                  for pending in self.events.values() for e in pending]
+        if events:
+            db.session.execute(insert(TicketEvent), events, execution_options={ROWS_REPORTED: True, "render_nulls": True})
         added: dict[int, int] = defaultdict(int)
         for ticket_id in self.attached:
             added[ticket_id] += 1
@@ -293,9 +352,12 @@ class _Batch:
                 [{"tid": ticket_id, "n": n} for ticket_id, n in sorted(added.items())],
                 execution_options={ROWS_REPORTED: True},
             )
-        for ticket in self.touched.values():
-            db.session.expire(ticket, ["message_count"])
         created = {t.id for t in self.created}
+        for ticket in self.touched.values():
+            db.session.expire(ticket, ["message_count", "events", "messages"])
+            if ticket.id not in created:
+                note_change(db.session, ticket.id, "message")
+        run_deferred(db.session, [t.id for t in self.touched.values()])
         ids = sorted({t.id for t in self.touched.values()})
         self.result.tickets_created = sorted(created)
         self.result.tickets_updated = [i for i in ids if i not in created]
@@ -303,7 +365,10 @@ class _Batch:
     @property
     def attached(self) -> list[int]:
         """The ticket id of every message row this batch put on a ticket (after the flush)."""
-        return [row.ticket_id for row in self.rows if row.ticket_id is not None]
+        ids = [m.ticket.id for m in self.messages if m.ticket is not None]
+        ids += [m.ticket_id for m in self.orm_messages if m.ticket_id is not None]
+        ids += [m.ticket_id for m in self.attached_earlier if m.ticket_id is not None]
+        return ids
 
 
 def known_external_ids(account_id: int, external_ids: Sequence[str]) -> set[str]:

@@ -31,6 +31,7 @@ _CHUNK = 500
 DOCUMENT_MAX_CHARS = 200_000
 _TICKETS = "inbox_search_tickets"
 _CONTACTS = "inbox_search_contacts"
+_DEFERRED = "inbox_search_deferred"
 
 
 class OpenTicketSearch(db.Model):
@@ -87,6 +88,12 @@ def rebuild_all(connection: Connection) -> int:
     return len(ids)
 
 
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    for key in (_TICKETS, _CONTACTS, _DEFERRED):
+        session.info.pop(key, None)
+
+
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context: Any) -> None:
     tickets: set[int] = session.info.setdefault(_TICKETS, set())
@@ -107,8 +114,23 @@ def _collect(session: Session, _context: Any) -> None:
             contacts.add(obj.contact_id)
 
 
+def defer(session: Session) -> None:
+    """A service that writes messages in bulk (ingest) refreshes the documents once, at its end."""
+    session.info[_DEFERRED] = True
+
+
+def run_deferred(session: Session, ticket_ids: Iterable[int] = ()) -> None:
+    session.info.pop(_DEFERRED, None)
+    tickets = session.info.pop(_TICKETS, set()) | set(ticket_ids)
+    contacts = session.info.pop(_CONTACTS, set())
+    if tickets or contacts:
+        refresh_documents(session.connection(), tickets, contacts)
+
+
 @event.listens_for(Session, "after_flush_postexec")
 def _refresh(session: Session, _context: Any) -> None:
+    if session.info.get(_DEFERRED):
+        return
     tickets = session.info.pop(_TICKETS, set())
     contacts = session.info.pop(_CONTACTS, set())
     if tickets or contacts:

@@ -9,7 +9,7 @@ is never behind the events it is computed from. The sweep only records what the 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -27,14 +27,20 @@ from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 _COPIED = ("assignee_id", "channel")
 
 
-def policy_terms(ticket: Ticket, book: Any = None) -> tuple[dict[int | None, PolicyTerms], int | None]:
+def _history(ticket: Ticket, pending: Sequence[Any] = ()) -> list[Any]:
+    """The ticket's recorded events, then those being written with it (not yet in its collection)."""
+    recorded = sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0))
+    return recorded + list(pending)
+
+
+def policy_terms(ticket: Ticket, book: Any = None, pending: Sequence[Any] = ()) -> tuple[dict[int | None, PolicyTerms], int | None]:
     """Every policy version the ticket's history names, and the one it was opened under."""
     from .policies import PolicyBook
 
     book = book or PolicyBook()
     ids: set[int] = set()
     initial: int | None = None
-    for e in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0)):
+    for e in _history(ticket, pending):
         data = e.data or {}
         if e.type == "created" and data.get("sla_policy") is not None:
             initial = data["sla_policy"] if initial is None else initial
@@ -55,17 +61,19 @@ def policy_terms(ticket: Ticket, book: Any = None) -> tuple[dict[int | None, Pol
     return terms, initial
 
 
-def replay_ticket(ticket: Ticket, now: datetime | None = None, book: Any = None) -> Replay:
-    """The ticket's clocks from its events, under the policy versions it lived under."""
-    terms, initial = policy_terms(ticket, book)
-    events = [ClockEvent(e.type, e.at, e.data) for e in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0))]
+def replay_ticket(ticket: Ticket, now: datetime | None = None, book: Any = None, pending: Sequence[Any] = ()) -> Replay:
+    """The ticket's clocks from its events, under the policy versions it lived under. `pending` are
+    events being written in bulk with this change (anything with type, at and data)."""
+    terms, initial = policy_terms(ticket, book, pending)
+    events = [ClockEvent(e.type, e.at, e.data) for e in _history(ticket, pending)]
     return replay(events, terms, now or utcnow(), initial)
 
 
-def refresh(ticket: Ticket, now: datetime | None = None, book: Any = None, zone: ZoneInfo | None = None) -> Replay:
+def refresh(ticket: Ticket, now: datetime | None = None, book: Any = None, zone: ZoneInfo | None = None,
+            pending: Sequence[Any] = ()) -> Replay:
     """Write the ticket's SLA columns and outcome row from its replayed clocks; returns the replay."""
     now = now or utcnow()
-    result = replay_ticket(ticket, now, book)
+    result = replay_ticket(ticket, now, book, pending)
     first, following, resolution = (result.current(t) for t in (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION))
     ticket.first_response_at = result.first_response_at
     ticket.first_response_due_at = first.due_at if first is not None else None
@@ -223,6 +231,7 @@ def backfill(chunk: int = 2000) -> int:
             select(Ticket.id).outerjoin(SlaOutcome, SlaOutcome.ticket_id == Ticket.id)
             .where(SlaOutcome.ticket_id.is_(None), Ticket.id > after).order_by(Ticket.id).limit(chunk)))
         if not missing:
+            db.session.commit()  # end the read: a long-lived open transaction blocks TRUNCATE, VACUUM, migrations
             return total
         total += rebuild(db.session, missing)
         db.session.commit()

@@ -116,9 +116,10 @@ def seed_default_policies() -> int:
 
 
 def apply_priority_policy(ticket: Any, priority: str, at: Any, by: Any = None, book: PolicyBook | None = None,
-                          reason: str = "priority") -> bool:
+                          reason: str = "priority", record: Any = None) -> bool:
     """A raised (or lowered) priority brings its own policy when one is written for it, else the channel's
-    default: the ticket's clocks are re-targeted from `at`, recorded as an "sla_policy" event."""
+    default: the ticket's clocks are re-targeted from `at`, recorded as an "sla_policy" event (through
+    `record(type, at, data, actor_id)` when the caller writes its events in bulk)."""
     from ..models import TicketEvent
 
     book = book or PolicyBook()
@@ -127,6 +128,9 @@ def apply_priority_policy(ticket: Any, priority: str, at: Any, by: Any = None, b
     if policy is None or current is None or policy.id == current.id:
         return False
     ticket.sla_policy = policy
-    ticket.events.append(TicketEvent(type="sla_policy", at=at, actor_id=getattr(by, "id", None),
-                                     data={"from": current.id, "to": policy.id, "priority": priority, "reason": reason}))
+    data = {"from": current.id, "to": policy.id, "priority": priority, "reason": reason}
+    if record is not None:
+        record("sla_policy", at, data, getattr(by, "id", None))
+    else:
+        ticket.events.append(TicketEvent(type="sla_policy", at=at, actor_id=getattr(by, "id", None), data=data))
     return True
