@@ -170,13 +170,19 @@ def seed_demo(force: bool) -> None:
 
 def _register_sentiment() -> None:
     try:
-        from .sentiment.cli import sentiment
+        from .sentiment.cli import sentiment_commands
     except ImportError as exc:  # keep the rest of the CLI usable and say why
         @main.command(help="Sentiment model commands (unavailable).")
         def sentiment() -> None:  # type: ignore[misc]
             raise click.ClickException(f"sentiment commands unavailable: {exc}")
         return
-    main.add_command(sentiment)
+    main.add_command(sentiment_commands(corrections_loader=_corrections))
+
+
+def _corrections() -> list[tuple[str, str]]:
+    from .voice.corrections import load_corrections
+
+    return load_corrections()
 
 
 _register_sentiment()

@@ -79,3 +79,16 @@ def test_line_chart_breaks_lines_on_days_without_data():
     assert len(x_series.dots) == 4 and x_series.dots[0][2] == "x 2026-11-16: +1.00"
     assert next(s for s in chart.series if s.name == "sms").segments == []
     assert [t for _, t in chart.x_ticks] == ["16 Nov", "18 Nov", "20 Nov"]
+
+
+def test_trend_page_opens_on_the_latest_week_with_messages(lead_client, post):
+    from inbox.voice.jobs import workspace_zone
+    from inbox.voice.weeks import week_containing
+
+    long_ago = datetime.now(timezone.utc) - timedelta(weeks=5)
+    for i in range(2):
+        post("Nova X", "x", long_ago + timedelta(minutes=i), f"the router you sent is dead on arrival #{i}", "negative",
+             author=f"r{i}")
+    html = lead_client.get("/voice/trend").data.decode()
+    assert f"<strong>{week_containing(long_ago, workspace_zone())}</strong>" in html
+    assert "router" in html and "2 negative messages" in html
