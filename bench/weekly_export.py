@@ -4,7 +4,7 @@
 
 Seeds one ISO week (2026-W47, Asia/Tokyo) with N inbound customer messages (English and Japanese,
 three channels, 20 % of tickets resolved, 1 % of messages corrected by an agent) with direct bulk
-inserts, then times `write_weekly_export` — messages CSV, day × channel summary and themes (up to 600
+inserts, then times `write_weekly_export` — messages CSV, day × channel summary and themes (up to 400
 negative messages embedded by the sentiment encoder and clustered; `--no-model` for phrase vectors) —
 and prints the median. The target is 100,000 messages in under 10 s.
 """

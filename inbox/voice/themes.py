@@ -3,7 +3,7 @@
 1. Every message of the week gives its candidate phrases (``keyphrases.py``); negative messages
    are kept in an inverted index (phrase → messages), others only counted.
 2. Up to ``MAX_CLUSTERED`` negative messages (a fixed sample by message id, so a 100k-message
-   week costs what a 600-message one does) are embedded — the sentiment model's encoder, passed in
+   week costs what a 400-message one does) are embedded — the sentiment model's encoder, passed in
    by the caller — and clustered by k-means on the unit sphere.
 3. Each cluster is named by its most distinctive phrases: frequent inside the cluster, rare in the
    other clusters and in the week's non-negative messages.
@@ -25,7 +25,7 @@ from .keyphrases import is_filler, phrases
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
-MAX_CLUSTERED = 600
+MAX_CLUSTERED = 400
 MAX_CLUSTERS = 12
 MIN_THEME_MESSAGES = 2
 MIN_CLUSTER_SHARE = 0.2  # a label phrase occurs in at least this share of its cluster
