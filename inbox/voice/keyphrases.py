@@ -47,7 +47,7 @@ getting got said asked ask asking help helping please sorry thanks thank hope ho
 anymore another other others every whole sent send sending one monday tuesday wednesday
 thursday friday saturday sunday january february march april may june july august september
 october november december weekend literally actually seriously basically just like right wrong
-work works working worked problem problems issue issues fix fixed stuff thing trouble
+work works working worked problem problems issue issues fix fixed stuff thing trouble link
 """.split())
 
 JA_STOP_NOUNS = frozenset("""
