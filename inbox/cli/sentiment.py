@@ -59,9 +59,16 @@ def classify(batch_size: int) -> None:
     flush()
 
 
+def _corrections() -> list[tuple[str, str]]:
+    """Agents' corrections from the database, handed to the sentiment package (which stays a leaf)."""
+    from ..voice.corrections import load_corrections
+
+    return load_corrections()
+
+
 def _sentiment_group() -> click.Command:
     try:
-        from ..sentiment.cli import sentiment
+        from ..sentiment.cli import sentiment_commands
     except ImportError as exc:  # keep the rest of the CLI usable and say why
         reason = str(exc)
 
@@ -70,7 +77,7 @@ def _sentiment_group() -> click.Command:
             raise click.ClickException(f"sentiment commands unavailable: {reason}")
 
         return unavailable
-    return sentiment
+    return sentiment_commands(corrections_loader=_corrections)
 
 
 COMMANDS = (classify, _sentiment_group())

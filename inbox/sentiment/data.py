@@ -16,10 +16,12 @@ from inbox.sentiment.paths import PACKAGE_DIR, eval_dir
 LABELS = ("negative", "neutral", "positive")
 # Sets we may train on: VADER (MIT) and chABSA (CC BY 4.0). WRIME (NC-ND) and the
 # customer-support conversations (NC) are deliberately not used.
-# customer_care: 600 English/Japanese customer-care messages written and labelled by the team
-# (inbox/sentiment/seed/), the closest thing we have to what the inbox actually sees.
+# customer_care: English/Japanese customer-care messages written and labelled by the team
+# (inbox/sentiment/seed/), the closest thing we have to what the inbox actually sees: 600 everyday
+# messages, and 152 lines on the patterns a lexicon misses (sarcasm markers, "again"/"still"/「また」
+# complaints, negated praise and complaints, emoji, neutral requests that sound annoyed).
 SETS = ("customer_care", "vader_tweets", "vader_movie_reviews", "vader_nyt_editorials", "chabsa")
-SEED_FILES = {"customer_care": PACKAGE_DIR / "seed" / "customer_care.csv"}
+SEED_FILES = {"customer_care": (PACKAGE_DIR / "seed" / "customer_care.csv", PACKAGE_DIR / "seed" / "care_patterns.csv")}
 _FILES = {
     "vader_tweets": "sentiment/vader_icwsm2014/normalised.csv",
     "vader_movie_reviews": "sentiment/vader_icwsm2014/normalised.csv",
@@ -49,15 +51,18 @@ class Example:
 
 
 def load_set(name: str, root: Path | None = None) -> list[Example]:
-    path = SEED_FILES[name] if name in SEED_FILES else (root or eval_dir()) / _FILES[name]
-    if not path.exists():
-        raise FileNotFoundError(f"sentiment data not found: {path} (set INBOX_EVAL_DIR)")
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [
-            Example(row["text"], row["label"], row.get("source") or name)
-            for row in csv.DictReader(fh)
-            if (row.get("source") or name) == name and row["label"] in LABELS and row["text"].strip()
-        ]
+    paths = SEED_FILES[name] if name in SEED_FILES else ((root or eval_dir()) / _FILES[name],)
+    examples: list[Example] = []
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"sentiment data not found: {path} (set INBOX_EVAL_DIR)")
+        with path.open(encoding="utf-8", newline="") as fh:
+            examples += [
+                Example(row["text"], row["label"], row.get("source") or name)
+                for row in csv.DictReader(fh)
+                if (row.get("source") or name) == name and row["label"] in LABELS and row["text"].strip()
+            ]
+    return examples
 
 
 def load_all(root: Path | None = None) -> dict[str, list[Example]]:

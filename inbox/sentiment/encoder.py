@@ -1,15 +1,24 @@
-"""The e5 encoder in transformers: tokenize, length-sorted mini-batches, mean pooling."""
+"""The e5 encoder in transformers: tokenize, batch by fixed-width length buckets, mean pooling.
+
+Scores must not depend on which other texts share the batch. Two things made them do so: dynamic
+int8 quantization (activation scales computed over the whole batch) and padding to the batch's
+longest member (a different padded width changes the order of floating-point reductions). So the
+encoder runs unquantized, and every text is padded to a width fixed by its own length (the next
+multiple of ``BUCKET``); rows of one width are batched together. With the width fixed, a row's
+result does not depend on the number of rows or on their content (checked bit for bit in
+``tests/sentiment/test_determinism.py``).
+"""
 
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
-DEFAULT_MAX_LENGTH = 128
+DEFAULT_MAX_LENGTH = 64
 DEFAULT_BATCH_SIZE = 32
+BUCKET = 8
 
 
 def _offline() -> None:
@@ -27,13 +36,27 @@ def configure_threads() -> None:
         torch.set_num_threads(wanted)
 
 
-def quantize_linear_int8(model: Any) -> Any:
-    """Dynamic int8 quantization of the Linear layers (weights int8, activations per batch)."""
+def serving_dtype() -> Any:
+    """bfloat16 where the CPU multiplies it natively (AVX512-BF16/AMX: ~3x fp32 here), else float32.
+
+    ``INBOX_SENTIMENT_DTYPE=float32`` forces full precision.
+    """
     import torch
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao.quantization announces its own deprecation
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    wanted = os.environ.get("INBOX_SENTIMENT_DTYPE", "").strip().lower()
+    if wanted in ("float32", "fp32"):
+        return torch.float32
+    if wanted in ("bfloat16", "bf16"):
+        return torch.bfloat16
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        native = False
+    return torch.bfloat16 if native else torch.float32
+
+
+def bucket_width(n_tokens: int) -> int:
+    return -(-n_tokens // BUCKET) * BUCKET
 
 
 @dataclass
@@ -43,57 +66,103 @@ class Encoder:
     max_length: int = DEFAULT_MAX_LENGTH
     batch_size: int = DEFAULT_BATCH_SIZE
 
-    def embed(self, texts: Sequence[str], normalize: bool = False, layers: tuple[int, int] | None = None):
-        """Mean-pooled embeddings, in input order, as a float32 tensor ``(len(texts), hidden)``.
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return self.tokenizer(list(texts), truncation=True, max_length=self.max_length, add_special_tokens=True)["input_ids"]
 
-        ``layers=(a, b)`` averages the hidden states ``a..b-1`` (0 = embeddings, 12 = last)
-        before pooling instead of using the last layer only; it costs nothing extra.
-
-        Texts are sorted by token length and run in mini-batches padded only to their own
-        longest member, which matters on CPU where padding is paid for in full.
-        """
+    def batches(self, encoded: list[list[int]]) -> Iterator[tuple[list[int], Any, Any]]:
+        """(row indices, ids, mask) per mini-batch; every row padded to its own bucket width."""
         import torch
 
-        hidden = self.model.config.hidden_size
-        if not texts:
-            return torch.empty((0, hidden))
-        encoded = self.tokenizer(
-            list(texts), truncation=True, max_length=self.max_length, add_special_tokens=True
-        )["input_ids"]
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         pad_id = self.tokenizer.pad_token_id
-        out = torch.empty((len(encoded), hidden))
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start : start + self.batch_size]
-                width = max(len(encoded[i]) for i in chunk)
+        by_width: dict[int, list[int]] = {}
+        for i, seq in enumerate(encoded):
+            by_width.setdefault(bucket_width(len(seq)), []).append(i)
+        for width in sorted(by_width):
+            rows = by_width[width]
+            for start in range(0, len(rows), self.batch_size):
+                chunk = rows[start : start + self.batch_size]
                 ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
                 mask = torch.zeros((len(chunk), width), dtype=torch.long)
                 for row, i in enumerate(chunk):
                     seq = encoded[i]
                     ids[row, : len(seq)] = torch.tensor(seq)
                     mask[row, : len(seq)] = 1
-                if layers:
-                    hidden_states = self.model(
-                        input_ids=ids, attention_mask=mask, output_hidden_states=True
-                    ).hidden_states
-                    states = torch.stack(hidden_states[layers[0] : layers[1]]).mean(0)
-                else:
-                    states = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
-                weights = mask.unsqueeze(-1).to(states.dtype)
-                pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-                out[torch.tensor(chunk)] = pooled.float()
-        if normalize:
-            out = torch.nn.functional.normalize(out, dim=1)
+                yield chunk, ids, mask
+
+    def embed(self, texts: Sequence[str], normalize: bool = False):
+        """Mean-pooled last-layer embeddings, in input order, float32 ``(len(texts), hidden)``."""
+        import torch
+
+        hidden = self.model.config.hidden_size
+        out = torch.empty((len(texts), hidden))
+        if not texts:
+            return out
+        with torch.inference_mode():
+            for chunk, ids, mask in self.batches(self.token_ids(texts)):
+                states = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                out[torch.tensor(chunk)] = mean_pool(states.float(), mask)
+        return torch.nn.functional.normalize(out, dim=1) if normalize else out
+
+    def embed_lower(self, texts: Sequence[str], layer: int):
+        """Mean-pooled output of layers ``0 .. layer-1``, L2-normalised, float32."""
+        import torch
+
+        out = torch.empty((len(texts), self.model.config.hidden_size))
+        if not texts:
+            return out
+        with torch.inference_mode():
+            for chunk, ids, mask in self.batches(self.token_ids(texts)):
+                out[torch.tensor(chunk)] = mean_pool(run_lower_layers(self.model, ids, mask, layer).float(), mask)
+        return torch.nn.functional.normalize(out, dim=1)
+
+    def hidden_before(self, texts: Sequence[str], layer: int) -> list[Any]:
+        """The input of encoder layer ``layer`` for each text, unpadded ``(tokens, hidden)`` each.
+
+        Training caches these: the layers below ``layer`` are frozen, so they run once per text.
+        """
+        import torch
+
+        out: list[Any] = [None] * len(texts)
+        if not texts:
+            return out
+        with torch.inference_mode():
+            for chunk, ids, mask in self.batches(self.token_ids(texts)):
+                states = run_lower_layers(self.model, ids, mask, layer)
+                for row, i in enumerate(chunk):
+                    out[i] = states[row, : int(mask[row].sum())].to(torch.bfloat16).clone()
         return out
 
 
-def load_encoder(
-    path: Path,
-    quantize: bool = True,
-    max_length: int = DEFAULT_MAX_LENGTH,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-) -> Encoder:
+def mean_pool(states: Any, mask: Any) -> Any:
+    weights = mask.unsqueeze(-1).to(states.dtype)
+    return (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+def attention_mask_4d(model: Any, hidden: Any, mask: Any) -> Any:
+    from transformers.masking_utils import create_bidirectional_mask
+
+    return create_bidirectional_mask(config=model.config, inputs_embeds=hidden, attention_mask=mask)
+
+
+def run_lower_layers(model: Any, ids: Any, mask: Any, layer: int) -> Any:
+    """Embeddings then encoder layers ``0 .. layer-1``."""
+    hidden = model.embeddings(input_ids=ids)
+    extended = attention_mask_4d(model, hidden, mask)
+    for block in model.encoder.layer[:layer]:
+        hidden = block(hidden, extended)
+    return hidden
+
+
+def run_upper_layers(model: Any, hidden: Any, mask: Any, layer: int) -> Any:
+    """Encoder layers ``layer .. last`` on cached hidden states (training)."""
+    extended = attention_mask_4d(model, hidden, mask)
+    for block in model.encoder.layer[layer:]:
+        hidden = block(hidden, extended)
+    return hidden
+
+
+def load_base_model(path: Path) -> tuple[Any, Any]:
+    """Tokenizer and fp32 ``BertModel`` from a built encoder directory (local files only)."""
     _offline()
     import torch
     from transformers import AutoModel, AutoTokenizer
@@ -103,10 +172,24 @@ def load_encoder(
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    model = AutoModel.from_pretrained(
-        str(path), local_files_only=True, add_pooling_layer=False, dtype=torch.float32
-    )
+    model = AutoModel.from_pretrained(str(path), local_files_only=True, add_pooling_layer=False, dtype=torch.float32)
     model.eval()
-    if quantize:
-        model = quantize_linear_int8(model)
+    return tokenizer, model
+
+
+def load_encoder(
+    path: Path,
+    max_length: int = DEFAULT_MAX_LENGTH,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    lora: dict[str, Any] | None = None,
+    dtype: Any = None,
+) -> Encoder:
+    """The serving encoder: LoRA deltas (if any) merged into the weights, then cast to ``dtype``
+    (default ``serving_dtype()``)."""
+    from inbox.sentiment.adapter import merge_lora
+
+    tokenizer, model = load_base_model(path)
+    if lora:
+        merge_lora(model, lora["tensors"], lora["scale"])
+    model.to(dtype if dtype is not None else serving_dtype())
     return Encoder(tokenizer=tokenizer, model=model, max_length=max_length, batch_size=batch_size)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..channels import ChannelAccount
 from ..extensions import db
@@ -22,7 +22,7 @@ from ..tickets.models import Message, SentimentCorrection, Ticket, TicketEvent
 from .csvsafe import atomic_csv, safe_cell, safe_row
 from .pseudonym import pseudonymise
 from .summary import WeekSummary
-from .themes import Theme, ThemeCounter
+from .themes import Embed, NegativeIndex, Theme, ThemeCounter, previous_week_index
 from .weeks import IsoWeek, week_bounds
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,8 @@ SUMMARY_COLUMNS = [
     "date", "channel", "negative", "neutral", "positive", "net_sentiment", "mean_score", "messages",
     "tickets_opened", "tickets_resolved", "survey_answers", "csat_mean", "csat_satisfied", "nps", "ces_mean",
 ]
-THEME_COLUMNS = ["rank", "phrase", "score", "negative_messages", "other_messages", "share_of_negative",
-                 "example_message_ids", "example_text"]
+THEME_COLUMNS = ["rank", "theme", "negative_messages", "previous_week", "change", "share_of_negative",
+                 "example_message_ids", "example_1", "example_2", "example_3"]
 THEMES_PER_WEEK = 15
 
 
@@ -52,6 +52,8 @@ class ExportOptions:
     zone: ZoneInfo
     pseudonymise: bool = False
     secret_key: str = ""
+    # Groups negative messages by meaning for the themes; None: hashed phrase vectors instead.
+    embed: Embed | None = None
 
 
 @dataclass
@@ -140,22 +142,39 @@ def write_weekly_export(week: IsoWeek, out_dir: Path, options: ExportOptions) ->
             ]))
     result.files.append(summary_path)
 
-    result.themes = themes.top(THEMES_PER_WEEK)
-    examples = example_texts([t.example_ids[0] for t in result.themes if t.example_ids])
+    result.themes = themes.top(options.embed, negative_messages(week.shifted(-1), zone), THEMES_PER_WEEK)
     themes_path = out_dir / file_name(week, "themes")
-    with atomic_csv(themes_path) as writer:
-        writer.writerow(THEME_COLUMNS)
-        for rank, theme in enumerate(result.themes, start=1):
-            share = theme.negative_messages / themes.negative_docs if themes.negative_docs else 0.0
-            first = theme.example_ids[0] if theme.example_ids else None
-            writer.writerow(safe_row([
-                rank, theme.phrase, round(theme.z, 3), theme.negative_messages, theme.other_messages, round(share, 4),
-                " ".join(str(i) for i in theme.example_ids), examples.get(first, "") if first else "",
-            ]))
+    write_themes(themes_path, result.themes, themes.negative_docs)
     result.files.append(themes_path)
     result.seconds = time.perf_counter() - started
     log.info("weekly export %s: %d messages in %.1f s to %s", week, result.messages, result.seconds, out_dir)
     return result
+
+
+def negative_messages(week: IsoWeek, zone: ZoneInfo) -> NegativeIndex:
+    """The phrases of a week's negative messages (the agent's label over the model's)."""
+    start, end = week_bounds(week, zone)
+    label = func.coalesce(latest_correction_label(), Message.sentiment_label)
+    rows = db.session.execute(
+        select(Message.id, Message.text)
+        .where(Message.direction == "inbound", Message.sent_at >= start, Message.sent_at < end, label == "negative")
+        .execution_options(yield_per=2000)
+    )
+    return previous_week_index([(message_id, text or "") for message_id, text in rows])
+
+
+def write_themes(path: Path, themes: list[Theme], negative_docs: int) -> None:
+    examples = example_texts([i for t in themes for i in t.example_ids])
+    with atomic_csv(path) as writer:
+        writer.writerow(THEME_COLUMNS)
+        for rank, theme in enumerate(themes, start=1):
+            share = theme.messages / negative_docs if negative_docs else 0.0
+            texts = [examples.get(i, "") for i in theme.example_ids] + [""] * 3
+            writer.writerow(safe_row([
+                rank, theme.label, theme.messages, "" if theme.previous is None else theme.previous,
+                "" if theme.change is None else theme.change, round(share, 4),
+                " ".join(str(i) for i in theme.example_ids), *texts[:3],
+            ]))
 
 
 def example_texts(message_ids: list[int]) -> dict[int, str]:
@@ -188,9 +207,11 @@ def export_dir() -> Path:
 def options_from_config() -> ExportOptions:
     from flask import current_app
 
+    from ..sentiment import topic_embedder
+
     config = current_app.config
     return ExportOptions(zone=ZoneInfo(config["INBOX_TIMEZONE"]), pseudonymise=bool(config["INBOX_PSEUDONYMISE"]),
-                         secret_key=config["SECRET_KEY"])
+                         secret_key=config["SECRET_KEY"], embed=topic_embedder())
 
 
 def export_week(week: IsoWeek, out_dir: Path | None = None) -> ExportResult:

@@ -1,193 +1,220 @@
-"""Recurring themes: the phrases that set negative messages apart from the rest of the week.
+"""Recurring themes of a week's negative messages, grouped by meaning, named by their phrases.
 
-Ranking is the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008,
-"Fightin' Words"): for each phrase, the z-score of the difference between its log-odds in negative
-messages and in all other messages, with the week's pooled counts as the prior. Unlike a plain
-frequency list, common words ("order", "注文") score near zero because they occur everywhere; unlike a
-plain ratio, a phrase seen once does not top the list.
-
-Phrases are counted once per message (document frequency), so one long rant does not make a theme.
-English and other space-separated text: word 1–3-grams that neither start nor end with a stop
-word. Japanese / Chinese: no word segmenter is installed offline (MeCab/fugashi need a dictionary
-package), so runs of CJK characters give character 2–3-grams — a standard dictionary-free approach
-for CJK retrieval — kept only if they hold a kanji or katakana and do not start or end on a
-particle, then near-duplicate overlapping grams are merged when the longer one covers as many messages.
+1. Every message of the week gives its candidate phrases (``keyphrases.py``); negative messages
+   are kept in an inverted index (phrase → messages), others only counted.
+2. Up to ``MAX_CLUSTERED`` negative messages (a fixed sample by message id, so a 100k-message
+   week costs what a 400-message one does) are embedded — the sentiment model's encoder, passed in
+   by the caller — and clustered by k-means on the unit sphere.
+3. Each cluster is named by its most distinctive phrases: frequent inside the cluster, rare in the
+   other clusters and in the week's non-negative messages.
+4. A theme's size is the number of the week's negative messages that mention one of its phrases,
+   counted the same way in the previous week for the change; its examples are the cluster's
+   members nearest the centre that mention one of the phrases.
 """
 from __future__ import annotations
 
+import hashlib
 import math
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_MENTION = re.compile(r"(?<!\w)@\w+")
-_CJK_RUN = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_KANJI_OR_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]+")
-_CLAUSE_BREAK = re.compile(r"[.!?,;:()\[\]{}\"“”…。、！？\n]+")
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-# A gram that starts on kana inflection (した商, ても丁; honorific お/ご excepted), ends on a particle
-# or a verb/auxiliary inflection (返金し, 金して), or holds を/が/は/の (達が遅) straddles a word boundary.
-_EDGE = set("をにがでとはもへのやかねよ")
-_BAD_END = set("してたすまっ")
-_INSIDE = set("をがはの")
+import numpy as np
 
-# Short on purpose: negations ("not", "never", "no") carry complaints and are not stop words here.
-STOP_WORDS = frozenset("""
-a an the and or but if then so of to in on at by for with from as into about over after before
-is are was were be been being am do does did have has had i me my mine we us our you your he him
-his she her it its they them their this that these those there here what which who whom when
-where why how all any both each more most some such than too very just also only own same can
-will would shall should could may might must let get got up out off again once im ive youre
-it's i'm i've you're we're that's there's rt amp via hi hello please thanks thank
-""".split())
+from .keyphrases import is_filler, phrases
 
-MIN_NEGATIVE_MESSAGES = 2
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+MAX_CLUSTERED = 400
+MAX_CLUSTERS = 12
+MIN_THEME_MESSAGES = 2
+MIN_CLUSTER_SHARE = 0.2  # a label phrase occurs in at least this share of its cluster
+MAX_PHRASES = 3
 MAX_EXAMPLES = 3
-
-
-def normalise(text: str) -> str:
-    """NFKC folds full-width Latin and half-width katakana, so both spellings count as one phrase."""
-    text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
-    if "@" in text:
-        text = _MENTION.sub(" ", text)
-    return _URL.sub(" ", text) if "http" in text or "www." in text else text
-
-
-def _word_phrases(clause: str, out: set[str]) -> None:
-    words = _WORD.findall(clause)
-    if not words:
-        return
-    keep = [w not in STOP_WORDS for w in words]
-    out.update(w for w, k in zip(words, keep) if k and len(w) > 2)
-    for i in range(len(words) - 1):
-        if keep[i]:
-            if keep[i + 1]:
-                out.add(words[i] + " " + words[i + 1])
-            if i + 2 < len(words) and keep[i + 2]:
-                out.add(words[i] + " " + words[i + 1] + " " + words[i + 2])
-
-
-def _is_hiragana(char: str) -> bool:
-    return "\u3041" <= char <= "\u309f"
-
-
-def _is_katakana(char: str) -> bool:
-    return "\u30a1" <= char <= "\u30fc"
-
-
-def _cjk_phrases(run: str, out: set[str]) -> None:
-    # A katakana run is one loanword (ログイン, アプリ): kept whole, never cut into fragments.
-    out.update(k for k in _KATAKANA_RUN.findall(run) if len(k) >= 2)
-    size = len(run)
-    kata = [_is_katakana(c) for c in run]
-    strong = [k or c >= "\u3400" for c, k in zip(run, kata)]
-    bad = [c in _INSIDE for c in run]
-    start_ok = [not (_is_hiragana(c) and c not in "おご") and not (i and kata[i - 1] and kata[i]) for i, c in enumerate(run)]
-    end_ok = [c not in _EDGE and c not in _BAD_END and not (i + 1 < size and kata[i + 1] and kata[i])
-              for i, c in enumerate(run)]
-    for n in (2, 3):
-        for i in range(size - n + 1):
-            j = i + n - 1
-            if (start_ok[i] and end_ok[j] and not (bad[i] or bad[j] or (n == 3 and bad[i + 1]))
-                    and (strong[i] or strong[j] or (n == 3 and strong[i + 1]))):
-                out.add(run[i:j + 1])
-
-
-def phrases(text: str) -> set[str]:
-    """The candidate theme phrases of one message."""
-    out: set[str] = set()
-    text = normalise(text)
-    if not text.isascii():
-        for run in _CJK_RUN.findall(text):
-            _cjk_phrases(run, out)
-        text = _CJK_RUN.sub(" . ", text)
-    for clause in _CLAUSE_BREAK.split(text):
-        _word_phrases(clause, out)
-    return out
 
 
 @dataclass(frozen=True)
 class Theme:
-    phrase: str
-    z: float
-    negative_messages: int
-    other_messages: int
+    phrases: tuple[str, ...]
+    messages: int  # negative messages this week that mention one of the phrases
+    previous: int | None  # the same count in the previous week; None when that week was not read
     example_ids: tuple[int, ...]
+    distinctiveness: float
+
+    @property
+    def label(self) -> str:
+        return " · ".join(self.phrases)
+
+    @property
+    def change(self) -> int | None:
+        return None if self.previous is None else self.messages - self.previous
+
+
+@dataclass
+class NegativeIndex:
+    """Negative messages of one week: their phrases (inverted) and, for clustering, their text."""
+
+    by_phrase: dict[str, set[int]] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)
+    phrases_of: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def add(self, message_id: int, text: str, keep_text: bool = True) -> None:
+        found = frozenset(p for p in phrases(text) if not is_filler(p))
+        for phrase in found:
+            self.by_phrase.setdefault(phrase, set()).add(message_id)
+        if keep_text:
+            self.texts[message_id] = text
+            self.phrases_of[message_id] = found
+
+    def mentioning(self, wanted: Sequence[str]) -> set[int]:
+        out: set[int] = set()
+        for phrase in wanted:
+            out |= self.by_phrase.get(phrase, set())
+        return out
+
+    def __len__(self) -> int:
+        return len(self.texts)
 
 
 @dataclass
 class ThemeCounter:
-    """Counts phrases over a stream of messages; memory grows with the vocabulary, not the messages."""
+    """Collects a week's messages in one streamed pass; ``top`` then finds the themes."""
 
-    negative: Counter[str] = field(default_factory=Counter)
+    negative: NegativeIndex = field(default_factory=NegativeIndex)
     other: Counter[str] = field(default_factory=Counter)
-    examples: dict[str, list[int]] = field(default_factory=dict)
-    negative_docs: int = 0
     other_docs: int = 0
 
+    @property
+    def negative_docs(self) -> int:
+        return len(self.negative)
+
     def add(self, text: str, is_negative: bool, message_id: int) -> None:
-        found = phrases(text)
         if is_negative:
-            self.negative_docs += 1
-            self.negative.update(found)
-            for phrase in found:
-                ids = self.examples.setdefault(phrase, [])
-                if len(ids) < MAX_EXAMPLES:
-                    ids.append(message_id)
+            self.negative.add(message_id, text)
         else:
             self.other_docs += 1
-            self.other.update(found)
+            self.other.update(p for p in phrases(text) if not is_filler(p))
 
-    def top(self, limit: int = 10, min_negative: int = MIN_NEGATIVE_MESSAGES) -> list[Theme]:
-        ranked = rank_log_odds(self.negative, self.other, min_negative)
-        themes = [
-            Theme(phrase, z, self.negative[phrase], self.other[phrase], tuple(self.examples.get(phrase, ())))
-            for phrase, z in ranked
-        ]
-        return merge_overlapping(themes, limit)
+    def top(self, embed: Embed | None = None, previous: NegativeIndex | None = None, limit: int = 10) -> list[Theme]:
+        return find_themes(self.negative, self.other, self.other_docs, embed or lexical_embed, previous, limit)
 
 
-def rank_log_odds(negative: Counter[str], other: Counter[str], min_negative: int = MIN_NEGATIVE_MESSAGES) -> list[tuple[str, float]]:
-    """Phrases more typical of `negative` than of `other`, by z-score, best first (ties by phrase)."""
-    n_neg = sum(negative.values())
-    n_other = sum(other.values())
-    if not n_neg:
-        return []
-    # prior: the pooled counts of both groups, as strong as the data itself
-    a0 = n_neg + n_other
+def previous_week_index(texts: Sequence[tuple[int, str]]) -> NegativeIndex:
+    """The previous week's negative messages, phrases only (for the week-on-week change)."""
+    index = NegativeIndex()
+    for message_id, text in texts:
+        index.add(message_id, text, keep_text=False)
+    return index
+
+
+def _sample(ids: Sequence[int], cap: int) -> list[int]:
+    if len(ids) <= cap:
+        return sorted(ids)
+    return sorted(sorted(ids, key=lambda i: hashlib.sha1(str(i).encode()).digest())[:cap])
+
+
+def kmeans(vectors: np.ndarray, k: int, iterations: int = 30, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Spherical k-means with k-means++ seeding; deterministic for a given input."""
+    rng = np.random.default_rng(seed)
+    n = len(vectors)
+    centres = [vectors[int(rng.integers(n))]]
+    for _ in range(1, k):
+        distance = np.clip(1 - np.max(vectors @ np.array(centres).T, axis=1), 0, None)
+        total = distance.sum()
+        if total <= 0:
+            break
+        centres.append(vectors[int(rng.choice(n, p=distance / total))])
+    centre = np.array(centres)
+    assign = np.zeros(n, dtype=int)
+    for _ in range(iterations):
+        new = np.argmax(vectors @ centre.T, axis=1)
+        if _ and np.array_equal(new, assign):
+            break
+        assign = new
+        for c in range(len(centre)):
+            members = vectors[assign == c]
+            if len(members):
+                mean = members.sum(0)
+                centre[c] = mean / (np.linalg.norm(mean) or 1.0)
+    return assign, centre
+
+
+def _cluster_count(n: int) -> int:
+    return max(min(n // 2, 2), min(MAX_CLUSTERS, round(n / 5)))
+
+
+def name_cluster(members: Sequence[int], sample: NegativeIndex, in_sample: int, other: Counter[str], other_docs: int,
+                 all_counts: Counter[str]) -> list[tuple[str, float]]:
+    """Phrases typical of this cluster against the rest of the sample and the non-negative messages."""
+    inside = Counter(p for m in members for p in sample.phrases_of[m])
+    size, rest_size = len(members), max(in_sample - len(members), 1)
     scored = []
-    for phrase, y_neg in negative.items():
-        if y_neg < min_negative:
+    for phrase, count in inside.items():
+        share = count / size
+        if count < MIN_THEME_MESSAGES or share < MIN_CLUSTER_SHARE:
             continue
-        y_other = other.get(phrase, 0)
-        alpha = y_neg + y_other
-        delta = (math.log((y_neg + alpha) / (n_neg + a0 - y_neg - alpha))
-                 - math.log((y_other + alpha) / (n_other + a0 - y_other - alpha)))
-        z = delta / math.sqrt(1.0 / (y_neg + alpha) + 1.0 / (y_other + alpha))
-        if z > 0:
-            scored.append((phrase, z))
+        rest = (all_counts[phrase] - count) / rest_size
+        elsewhere = max(rest, other.get(phrase, 0) / max(other_docs, 1))
+        score = share * math.log((share + 0.01) / (elsewhere + 0.01))
+        if score > 0:
+            scored.append((phrase, score + 0.05 * phrase.count(" ")))
     scored.sort(key=lambda item: (-item[1], item[0]))
-    return scored
-
-
-def _overlaps(a: str, b: str) -> bool:
-    return a in b or b in a
-
-
-def merge_overlapping(themes: list[Theme], limit: int) -> list[Theme]:
-    """Keep one phrase per overlapping family ("late" / "late delivery", "配達" / "配達が遅"):
-    the longer one when it covers at least 80 % of the shorter one's negative messages."""
-    chosen: list[Theme] = []
-    for theme in themes:
-        clash = next((i for i, kept in enumerate(chosen) if _overlaps(kept.phrase, theme.phrase)), None)
-        if clash is None:
-            if len(chosen) < limit:
-                chosen.append(theme)
+    chosen: list[tuple[str, float]] = []
+    for phrase, score in scored:
+        if any(phrase in kept or kept in phrase for kept, _ in chosen):
             continue
-        kept = chosen[clash]
-        if len(theme.phrase) > len(kept.phrase) and theme.negative_messages >= 0.8 * kept.negative_messages:
-            chosen[clash] = Theme(theme.phrase, kept.z, theme.negative_messages, theme.other_messages, theme.example_ids)
+        chosen.append((phrase, score))
+        if len(chosen) == MAX_PHRASES:
+            break
     return chosen
+
+
+def find_themes(negative: NegativeIndex, other: Counter[str], other_docs: int, embed: Embed,
+                previous: NegativeIndex | None = None, limit: int = 10) -> list[Theme]:
+    if len(negative) < MIN_THEME_MESSAGES:
+        return []
+    ids = _sample(list(negative.texts), MAX_CLUSTERED)
+    vectors = np.asarray(embed([negative.texts[i] for i in ids]), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
+    assign, centres = kmeans(vectors, _cluster_count(len(ids)))
+    sample_counts = Counter(p for i in ids for p in negative.phrases_of[i])
+    themes: list[Theme] = []
+    for c in range(len(centres)):
+        rows = np.flatnonzero(assign == c)
+        members = [ids[r] for r in rows]
+        named = name_cluster(members, negative, len(ids), other, other_docs, sample_counts)
+        if not named:
+            continue
+        wanted = tuple(p for p, _ in named)
+        mentioning = negative.mentioning(wanted)
+        if len(mentioning) < MIN_THEME_MESSAGES:
+            continue
+        nearest = sorted(rows, key=lambda r: (-float(vectors[r] @ centres[c]), ids[r]))
+        examples = tuple(ids[r] for r in nearest if ids[r] in mentioning)[:MAX_EXAMPLES]
+        themes.append(Theme(wanted, len(mentioning), len(previous.mentioning(wanted)) if previous is not None else None, examples,
+                            round(named[0][1], 4)))
+    return _merge(themes)[:limit]
+
+
+def _merge(themes: list[Theme]) -> list[Theme]:
+    """One theme per leading phrase (two clusters can be named alike), largest first."""
+    themes.sort(key=lambda t: (-t.messages, -t.distinctiveness, t.label))
+    kept: list[Theme] = []
+    for theme in themes:
+        if any(theme.phrases[0] in k.phrases or k.phrases[0] in theme.phrases for k in kept):
+            continue
+        kept.append(theme)
+    return kept
+
+
+def lexical_embed(texts: Sequence[str], dim: int = 1024) -> np.ndarray:
+    """Hashed phrase vectors, for when no sentiment encoder is loaded (a VADER-only install)."""
+    sets = [phrases(t) for t in texts]
+    df = Counter(p for s in sets for p in s)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for row, found in enumerate(sets):
+        for phrase in found:
+            slot = int.from_bytes(hashlib.blake2b(phrase.encode(), digest_size=4).digest(), "little") % dim
+            out[row, slot] += math.log((1 + len(texts)) / (1 + df[phrase]))
+    out[:, 0] += 1e-3  # an empty message still has a direction
+    return out

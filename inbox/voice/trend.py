@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -11,10 +11,10 @@ from sqlalchemy import case, func, select
 from ..channels import ChannelAccount
 from ..extensions import db
 from ..tickets.models import Message, SentimentCorrection
-from .export import latest_correction_label, week_messages
+from .export import THEME_COLUMNS, export_dir, file_name, latest_correction_label, negative_messages, week_messages
 from .summary import DayChannel
 from .themes import Theme, ThemeCounter
-from .weeks import IsoWeek, local_midnight_utc, week_bounds
+from .weeks import IsoWeek, local_midnight_utc, week_bounds, week_containing
 
 
 def daily_sentiment(first_day: date, days: int, zone: ZoneInfo) -> dict[tuple[date, str], DayChannel]:
@@ -78,16 +78,56 @@ class ThemeExample:
     text: str
 
 
-def week_themes(week: IsoWeek, zone: ZoneInfo, limit: int = 10) -> list[tuple[Theme, list[ThemeExample]]]:
-    start, end = week_bounds(week, zone)
-    counter = ThemeCounter()
-    for row in week_messages(start, end):
-        label = row.agent_label or row.sentiment_label
-        counter.add(row.text, label == "negative", row.id)
-    themes = counter.top(limit)
+def latest_week_with_messages(zone: ZoneInfo, now: datetime) -> IsoWeek | None:
+    """The week of the newest customer message sent by ``now`` (None when there is none)."""
+    latest = db.session.scalar(
+        select(func.max(Message.sent_at)).where(Message.direction == "inbound", Message.sent_at <= now)
+    )
+    if latest is None:
+        return None
+    if latest.tzinfo is None:  # SQLite hands back naive UTC
+        latest = latest.replace(tzinfo=timezone.utc)
+    return week_containing(latest, zone)
+
+
+def exported_themes(week: IsoWeek) -> list[Theme] | None:
+    """The themes the weekly export found (grouped with the sentiment model), if that week was exported."""
+    import csv
+
+    path = export_dir() / file_name(week, "themes")
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if rows and set(THEME_COLUMNS) - set(rows[0]):
+        return None  # written by an older version: recompute
+    return [
+        Theme(tuple(row["theme"].lstrip("'").split(" · ")), int(row["negative_messages"]),
+              int(row["previous_week"]) if row["previous_week"] else None,
+              tuple(int(i) for i in row["example_message_ids"].split()), 0.0)
+        for row in rows
+    ]
+
+
+def week_themes(week: IsoWeek, zone: ZoneInfo, limit: int = 10) -> tuple[list[tuple[Theme, list[ThemeExample]]], bool]:
+    """The week's themes with their example messages, and whether they come from the weekly export.
+
+    Without an export the page groups by phrase vectors (no model in the web process); the export,
+    run by a worker that has the model loaded, groups by meaning.
+    """
+    themes = exported_themes(week)
+    exported = themes is not None
+    if themes is None:
+        start, end = week_bounds(week, zone)
+        counter = ThemeCounter()
+        for row in week_messages(start, end):
+            label = row.agent_label or row.sentiment_label
+            counter.add(row.text or "", label == "negative", row.id)
+        themes = counter.top(None, negative_messages(week.shifted(-1), zone), limit)
+    themes = themes[:limit]
     ids = [i for theme in themes for i in theme.example_ids]
     found = {
         m.id: ThemeExample(m.id, m.ticket_id, m.text)
         for m in db.session.execute(select(Message.id, Message.ticket_id, Message.text).where(Message.id.in_(ids or [-1])))
     }
-    return [(theme, [found[i] for i in theme.example_ids if i in found]) for theme in themes]
+    return [(theme, [found[i] for i in theme.example_ids if i in found]) for theme in themes], exported

@@ -15,7 +15,7 @@ from .chart import line_chart
 from .export import export_dir
 from .files import export_file, list_exports
 from ..jobs.exports import enqueue_export, workspace_zone
-from .trend import corrections_between, daily_sentiment, net_series, week_themes
+from .trend import corrections_between, daily_sentiment, latest_week_with_messages, net_series, week_themes
 from .weeks import IsoWeek, previous_week, week_bounds, week_containing
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -39,16 +39,18 @@ def _week_arg(default: IsoWeek, latest: IsoWeek) -> IsoWeek:
 @role_required("lead")
 def trend():
     zone = workspace_zone()
-    current = week_containing(utcnow(), zone)
-    week = _week_arg(previous_week(utcnow(), zone), current)
+    now = utcnow()
+    current = week_containing(now, zone)
+    week = _week_arg(latest_week_with_messages(zone, now) or previous_week(now, zone), current)
     first = week.shifted(-(TREND_WEEKS - 1))
     days = [first.monday + timedelta(days=i) for i in range(TREND_WEEKS * 7)]
     cells = daily_sentiment(days[0], len(days), zone)
     start, end = week_bounds(week, zone)
     weekly = _weekly_table(cells, days)
+    themes, themes_exported = week_themes(week, zone)
     return render_template(
         "voice/trend.html", week=week, first=first, chart=line_chart(days, net_series(cells, days)),
-        weekly=weekly, themes=week_themes(week, zone), corrections=corrections_between(start, end),
+        weekly=weekly, themes=themes, themes_exported=themes_exported, corrections=corrections_between(start, end),
         previous=week.shifted(-1), next=week.shifted(1) if week < current else None, scores=_scores(start, end),
     )
 

