@@ -58,7 +58,10 @@ bench: $(MODEL_STAMP)
 	$(PY) bench/pipeline.py
 	$(PY) bench/weekly_export.py
 	$(PY) bench/sla_sweep.py  # needs PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/inbox_bench)
-	$(PY) bench/inbox_list.py  # needs PostgreSQL: BENCH_DATABASE_URL (default .../inbox_bench_list); seeds 1 M tickets once (~3 min)
+	$(PY) bench/inbox_list.py  # needs PostgreSQL: BENCH_DATABASE_URL (default .../inbox_bench_list); seeds 1 M tickets once (~3.5 min)
+	$(PY) bench/dashboard.py  # the lead dashboard on the same 1 M tickets (their SLA outcomes seeded with them)
+	$(PY) bench/long_message.py  # 12 500 - 50 000-character messages on PostgreSQL: stored, pending, reopened
+	$(PY) bench/pipeline.py --database postgresql://postgres@127.0.0.1:5432/postgres  # the same pipeline on PostgreSQL + a Redis of its own
 	$(PY) bench/live_sse.py  # 20 open live streams vs page latency on the gunicorn settings `inbox run` uses
 
 eval-sentiment: $(MODEL_STAMP)

@@ -25,14 +25,14 @@ pytestmark = pytest.mark.chaos
 START = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 
 
-def processes_of(name: str) -> list[int]:
-    """Pids of every process started for the test process `name` (its own instance folder tells)."""
+def processes_of(folder: str) -> list[int]:
+    """Pids of every process started with this instance folder (each test process has its own)."""
     import psutil
 
     found = []
     for proc in psutil.process_iter():
         try:
-            if proc.environ().get("INBOX_INSTANCE_PATH", "").endswith(f"instance-{name}"):
+            if proc.environ().get("INBOX_INSTANCE_PATH", "") == folder:
                 found.append(proc.pid)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
@@ -112,7 +112,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(app, proces
     # the rescuer had to load the model first; the batch itself came back within a minute of the kill
     assert recovered_after - loaded < 90, (recovered_after, loaded)
     # nothing of the killed worker is left behind: no scheduler child holding a lock, no alive key
-    assert processes_of("victim") == []
+    assert processes_of(processes.env("victim")["INBOX_INSTANCE_PATH"]) == []
     assert not [key for key in redis.scan_iter("inbox:worker-alive:*") if redis.ttl(key) > 15]
 
 

@@ -3,7 +3,7 @@ ticks or restarts; the weekly export runs Monday 06:00 in the workspace's zone a
 caught up. Every test fixes its own clock."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -35,7 +35,7 @@ from ..threads import StoredConversations
 try:
     from atproto import Client
     from atproto_client import exceptions as at_errors
-    from atproto_client.client.session import Session, SessionEvent
+    from atproto_client.client.session import Session
 except ImportError:  # the Bluesky connector is skipped; every other channel keeps working
     Client = None
 

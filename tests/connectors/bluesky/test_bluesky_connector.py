@@ -2,7 +2,6 @@
 from recorded posts and profiles and validated with the SDK's models and the lexicons."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 from atproto import models

@@ -6,7 +6,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from inbox.channels.models import RejectedMessage
