@@ -64,6 +64,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     init_live(app)
 
     from .web.filters import register_filters
+    from .web.i18n import init_app as init_i18n
+
+    init_i18n(app)
     from .web.outages import register as register_outage_pages
 
     register_filters(app)

@@ -1,0 +1,75 @@
+"""Language and time zone of each request (Flask-Babel), and the message catalogs it reads.
+
+The catalogs live as ``.po`` files in ``inbox/translations``; their compiled ``.mo`` twins are built
+here when missing or older than the ``.po`` so a checkout never serves stale or absent translations.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "ja")
+DEFAULT_LOCALE = "en"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
+
+
+def _user_setting(name: str) -> str | None:
+    if not has_request_context():
+        return None
+    try:
+        user = current_user._get_current_object()
+    except Exception:  # noqa: BLE001  the database is down: the outage page must still render
+        return None
+    return getattr(user, name, None) if user is not None and user.is_authenticated else None
+
+
+def select_locale() -> str:
+    """The signed-in user's chosen language, else the browser's best match, else English."""
+    chosen = _user_setting("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    return request.accept_languages.best_match(SUPPORTED_LOCALES, default=DEFAULT_LOCALE)
+
+
+def select_timezone() -> str | None:
+    """The signed-in user's time zone when they set one; Flask-Babel falls back to the app default."""
+    return _user_setting("timezone") or None
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Compile every ``.po`` whose ``.mo`` is missing or stale; returns the files written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        tmp.replace(mo_path)  # atomic: another process starting at the same time reads a whole file
+        written.append(mo_path)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
+
+    @app.context_processor
+    def _locale_context() -> dict[str, str]:
+        return {"current_locale": str(get_locale() or DEFAULT_LOCALE)}
