@@ -71,7 +71,10 @@ def load_config() -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "EMBEDDED_REDIS_PATH": str(instance / "redis.db"),
         "INBOX_TIMEZONE": os.environ.get("INBOX_TIMEZONE", "UTC"),
+        # only read by the migration that moved earlier export files into the database
         "INBOX_WEEKLY_EXPORT_DIR": os.environ.get("INBOX_WEEKLY_EXPORT_DIR") or str(instance / "exports"),
+        "INBOX_EXPORT_MAX_BYTES": _int("INBOX_EXPORT_MAX_MB", 256) * 1024 * 1024,
+        "INBOX_EXPORT_RETENTION_DAYS": _int("INBOX_EXPORT_RETENTION_DAYS", 365),
         "INBOX_PSEUDONYMISE": os.environ.get("INBOX_PSEUDONYMISE", "0") == "1",
         "REOPEN_WINDOW_DAYS": _int("INBOX_REOPEN_DAYS", 7),
         "POLL_INTERVAL_SECONDS": _int("INBOX_POLL_INTERVAL", 30),

@@ -70,6 +70,8 @@ SCHEDULE: tuple[Every | Weekly, ...] = (
     Weekly("weekly_export", "weekly_export", 0, time(6)),
     # erases resolved tickets' personal data older than INBOX_RETENTION_DAYS (does nothing when it is off)
     Every("retention", "retention", 86400),
+    # deletes stored export files older than INBOX_EXPORT_RETENTION_DAYS (0 keeps them)
+    Every("purge_exports", "purge_exports", 86400),
 )
 
 
@@ -102,7 +104,8 @@ def weekly_export_done(run: Run) -> bool:
     """A week whose files are already there (written on demand or by an earlier run) is not redone."""
     if run.entry != "weekly_export":
         return False
-    from ..voice.export import export_dir, file_name
+    from ..voice.export import file_name
+    from ..voice.files import has_export
     from ..voice.weeks import IsoWeek
 
-    return (export_dir() / file_name(IsoWeek.parse(run.slot), "summary")).exists()
+    return has_export(file_name(IsoWeek.parse(run.slot), "summary"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -124,15 +123,15 @@ def erase_contact(contact: Contact, by: User | None) -> ErasureResult:
 
 def export_files_holding(times: Iterable[datetime]) -> list[str]:
     """Weekly export files written for the weeks of these messages (they hold their text)."""
-    from ..voice.export import export_dir, file_name
+    from ..voice.export import file_name
+    from ..voice.files import has_export
 
     zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
     weeks = {IsoWeek.of(at.astimezone(zone).date()) for at in times}
-    folder: Path = export_dir()
     found = []
     for week in sorted(weeks):
         for kind in _EXPORT_KINDS_WITH_TEXT:
-            if (folder / file_name(week, kind)).is_file():
+            if has_export(file_name(week, kind)):
                 found.append(file_name(week, kind))
     return found
 
