@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from redis import Redis
 from rq.job import Job
+from rq.scheduler import RQScheduler
 
-from . import enqueue
+from . import DEFAULT_QUEUE, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,17 @@ def book_due_runs(redis: Redis, now: datetime, zone: ZoneInfo, *, skip: Callable
             booked.append(job)
             log.info("scheduled %s for %s", run.entry, run.slot)
     return booked
+
+
+def scheduler_tick(redis: Redis, scheduler: RQScheduler, zone: ZoneInfo, *, book_without_rq_lock: bool = False) -> None:
+    """One scheduler tick: move due delayed jobs (retries, rate-limit waits) into their queues, and
+    book the periodic runs. RQ's per-queue locks keep two schedulers from moving the same jobs; the
+    slot markers keep them from booking a run twice, so a dedicated scheduler, which holds its own
+    lease, books even while a dead predecessor's RQ lock has not expired yet."""
+    if scheduler.acquire_locks():
+        scheduler.enqueue_scheduled_jobs()
+    if book_without_rq_lock or DEFAULT_QUEUE in scheduler.acquired_locks:
+        book_due_runs(redis, datetime.now(timezone.utc), zone, skip=weekly_export_done)
 
 
 def weekly_export_done(run: Run) -> bool:
