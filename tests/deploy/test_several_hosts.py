@@ -185,3 +185,31 @@ def test_inbox_runs_as_several_hosts(app, tmp_path, servers):
         assert web.alive() and all(w.alive() for w in workers) and standby.alive()
     finally:
         hosts.stop_all()
+
+
+def test_one_scheduler_books_and_a_standby_takes_over_after_sigkill(app, tmp_path):
+    from inbox.redis_client import get_redis, redis_url
+
+    redis = get_redis(app)
+    hosts = Processes(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://"),
+                      redis_url(app))
+    markers = lambda: [k.decode() for k in redis.scan_iter("inbox:schedule:sla_sweep:*")]  # noqa: E731
+    try:
+        first = hosts.start("scheduler-1", "scheduler", INBOX_PUBLIC_URL=PUBLIC_URL)
+        first.wait_log("is now the active one", 60)
+        standby = hosts.start("scheduler-2", "scheduler", INBOX_PUBLIC_URL=PUBLIC_URL)
+        standby.wait_log("standing by", 60)
+        wait_for(markers, 30, 0.2, "the active scheduler to book the SLA sweep")
+        assert "scheduled sla_sweep" in first.text() and "scheduled" not in standby.text()
+
+        first.kill()
+        killed_at = time.monotonic()
+        for key in redis.scan_iter("inbox:schedule:*"):
+            redis.delete(key)  # as if nothing had been booked yet: only the standby can book it now
+        wait_for(markers, 60, 0.2, "the standby scheduler to book the SLA sweep")
+        took_over = time.monotonic() - killed_at
+        assert "is now the active one" in standby.text() and "scheduled sla_sweep" in standby.text()
+        assert took_over < 60, took_over
+        print(f"\nstandby scheduler booked the SLA sweep {took_over:.1f} s after SIGKILL")
+    finally:
+        hosts.stop_all()
