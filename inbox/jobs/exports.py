@@ -29,11 +29,12 @@ def export_week(week: str) -> dict[str, Any]:
 
 
 def purge_exports() -> int:
-    """Delete stored export files older than INBOX_EXPORT_RETENTION_DAYS; returns how many."""
-    from ..voice.files import purge_expired_exports
+    """Delete stored export files older than their retention; returns how many."""
+    from ..voice.files import export_retention_days, purge_expired_exports
 
     with job_context() as app:
-        return purge_expired_exports(app.config["INBOX_EXPORT_RETENTION_DAYS"])
+        return purge_expired_exports(export_retention_days(app.config["INBOX_EXPORT_RETENTION_DAYS"],
+                                                           app.config["RETENTION_DAYS"]))
 
 
 def enqueue_export(week: Any) -> str:

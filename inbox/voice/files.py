@@ -108,6 +108,13 @@ def purge_exports_before(cutoff: datetime) -> int:
     return result.rowcount or 0
 
 
+def export_retention_days(export_days: int, personal_data_days: int) -> int:
+    """Pure: exports hold customers' words, so they never outlive the personal-data retention
+    (INBOX_RETENTION_DAYS) when one is set; 0 means keep."""
+    kept = [days for days in (export_days, personal_data_days) if days > 0]
+    return min(kept) if kept else 0
+
+
 def purge_expired_exports(retention_days: int, now: datetime | None = None) -> int:
     """The retention rule: 0 keeps every export."""
     if retention_days <= 0:

@@ -197,3 +197,29 @@ def test_stored_files_are_capped_replaced_whole_and_purged(app, tmp_path):
     assert purge_expired_exports(0, later) == 0
     assert purge_expired_exports(30, later + timedelta(seconds=1)) == 2
     assert list_exports() == []
+
+
+def test_exports_never_outlive_the_personal_data_retention():
+    from inbox.voice.files import export_retention_days
+
+    assert export_retention_days(365, 0) == 365
+    assert export_retention_days(365, 90) == 90
+    assert export_retention_days(30, 90) == 30
+    assert export_retention_days(0, 90) == 90
+    assert export_retention_days(0, 0) == 0
+
+
+def test_the_daily_purge_job_deletes_files_past_retention(app, tmp_path, run_jobs):
+    from inbox.jobs import enqueue
+    from inbox.voice.files import StoredExport, list_exports, store_files
+
+    for week in ("2025-W01", "2026-W47"):
+        (tmp_path / f"inbox-{week}-summary.csv").write_text(week)
+        store_files([tmp_path / f"inbox-{week}-summary.csv"], 1024)
+    old = db.session.query(StoredExport).filter_by(week="2025-W01").one()
+    old.created_at = old.created_at - timedelta(days=400)
+    db.session.commit()
+    job = enqueue("purge_exports")
+    run_jobs()
+    assert job.latest_result().return_value == 1
+    assert [w.week for w in list_exports()] == ["2026-W47"]
