@@ -24,8 +24,8 @@ from rq.scheduler import RQScheduler
 
 from ..redis_client import get_redis
 from . import ALL_QUEUES, InboxJob, get_queue
-from .reaper import Reaper, mark_alive, mark_gone
 from .exports import workspace_zone
+from .reaper import Reaper, mark_alive, mark_gone
 from .schedule import scheduler_tick
 
 log = logging.getLogger(__name__)

@@ -68,7 +68,7 @@ def test_the_cli_says_what_is_missing_instead_of_a_traceback(bare_env, monkeypat
 def test_deployment_problems(config, expected):
     problems = deployment_problems(config)
     assert len(problems) == len(expected)
-    for problem, start in zip(problems, expected):
+    for problem, start in zip(problems, expected, strict=True):
         assert start in problem
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...channels import CHANNEL_TYPES
-from ...links import external_url
 from ...extensions import db
+from ...links import external_url
 from ...tickets.models import Ticket
 from .models import EXTRA_QUESTIONS, SurveyInvitation, SurveyResponse, SurveySetting
 from .scores import SCALES
