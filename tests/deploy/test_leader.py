@@ -66,3 +66,19 @@ def test_redis_gone_means_not_acting(app):
 
     lease = Leadership(connect("redis://127.0.0.1:1/0"), "test-role", holder="host-a")
     assert lease.check() is False and not lease.held
+
+
+def test_a_one_off_poll_refuses_while_a_poller_is_active(app, redis, monkeypatch):
+    from click.testing import CliRunner
+
+    from inbox.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("REDIS_URL", app.config["REDIS_URL"])
+    redis.set("inbox:leader:poller", "ops-1:4242:abcdef", ex=20)
+    refused = CliRunner().invoke(main, ["poll", "--once"])
+    assert refused.exit_code == 1 and "another poller is active (ops-1:4242:abcdef)" in refused.output
+    redis.delete("inbox:leader:poller")
+    done = CliRunner().invoke(main, ["poll", "--once"])
+    assert done.exit_code == 0, done.output
+    assert redis.get("inbox:leader:poller") is None  # given back at once for the running pollers
