@@ -7,7 +7,13 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, instance_path, load_config
+from .config import (
+    PROJECT_ROOT,
+    ConfigError,
+    deployment_problems,
+    instance_path,
+    load_config,
+)
 
 MIGRATIONS_DIR = str(PROJECT_ROOT / "inbox" / "migrations")
 
@@ -23,7 +29,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if overrides:
         app.config.from_mapping(overrides)
+        if overrides.get("SECRET_KEY"):
+            app.config["INBOX_SECRET_KEY_SOURCE"] = "override"
+    problems = deployment_problems(app.config)
+    if problems:
+        raise ConfigError("Inbox cannot start:\n  - " + "\n  - ".join(problems))
     os.makedirs(app.instance_path, exist_ok=True)
+    _install_proxy_fix(app)
 
     from .extensions import csrf, db, login_manager, migrate
 
@@ -43,7 +55,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_sqlite(app)
 
-    from .security import init_app as init_security, install_converters
+    from .security import init_app as init_security
+    from .security import install_converters
 
     install_converters(app)  # before the blueprints: their <int:…> routes take ids of ours only
     init_security(app)
@@ -74,6 +87,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
+
+
+def _install_proxy_fix(app: Flask) -> None:
+    """Behind a reverse proxy, trust its X-Forwarded-* headers (client address for sign-in limits and
+    the audit log, https for secure cookies) for exactly as many proxies as configured, no more."""
+    trusted = {arg: count for arg, count in app.config["INBOX_PROXY_FIX"].items() if count > 0}
+    if not trusted:
+        return
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, **{arg: trusted.get(arg, 0) for arg in app.config["INBOX_PROXY_FIX"]})  # type: ignore[method-assign]
 
 
 def _configure_sqlite(app: Flask) -> None:

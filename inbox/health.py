@@ -93,10 +93,16 @@ def _pipeline_checks(report: Report, redis: Any) -> None:
     report.facts["workers"] = len(workers)
     report.checks.append(Check("workers", "ok" if workers else "error",
                                f"{len(workers)} running" if workers else "no worker is running: fetched messages wait in the queue"))
-    scheduler = redis.get(RQScheduler.get_locking_key(DEFAULT_QUEUE))
+    dedicated = _lease_holder(redis, "scheduler")
+    scheduler = dedicated or redis.get(RQScheduler.get_locking_key(DEFAULT_QUEUE))
     report.checks.append(Check("scheduler", "ok" if scheduler else "warning",
-                               "one worker is scheduling (SLA sweep, retries, weekly export)" if scheduler
-                               else "no worker holds the scheduler lock yet (retries and the SLA sweep wait)"))
+                               f"`inbox scheduler` active on {dedicated}" if dedicated
+                               else "one worker is scheduling (SLA sweep, retries, weekly export)" if scheduler
+                               else "no scheduler is active yet (retries and the SLA sweep wait)"))
+    poller = _lease_holder(redis, "poller")
+    report.checks.append(Check("poller", "ok" if poller else "warning",
+                               f"active on {poller}" if poller
+                               else "no poller is running (`inbox poller`): channel accounts are not fetched"))
     depths = {name: get_queue(name).count for name in ALL_QUEUES}
     report.facts["queued"] = depths
     report.checks.append(Check("queues", "ok", ", ".join(f"{name} {count}" for name, count in depths.items())))
@@ -104,6 +110,13 @@ def _pipeline_checks(report: Report, redis: Any) -> None:
     report.facts["failed_jobs"] = failed
     report.checks.append(Check("failed jobs", "warning" if failed else "ok",
                                f"{failed} job(s) failed after every retry: see /admin/pipeline" if failed else "none"))
+
+
+def _lease_holder(redis: Any, role: str) -> str | None:
+    from .leader import KEY_PREFIX
+
+    holder = redis.get(KEY_PREFIX + role)
+    return holder.decode() if isinstance(holder, bytes) else holder
 
 
 def _database_checks(report: Report) -> None:

@@ -24,3 +24,4 @@ from .tickets.sla.models import (  # noqa: F401
 from .tickets.attachments import MessageAttachment  # noqa: F401
 from .contacts.models import ContactMerge  # noqa: F401
 from .voice.surveys.models import SurveyInvitation, SurveyResponse, SurveySetting  # noqa: F401
+from .voice.files import StoredExport  # noqa: F401

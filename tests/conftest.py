@@ -11,6 +11,9 @@ import pytest
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="inbox-tests-"))
 # Set before the app reads its configuration: keeps the secret key and files out of the repo.
 os.environ.setdefault("INBOX_INSTANCE_PATH", str(_SESSION_DIR / "instance"))
+# What every host of a PostgreSQL installation must share; processes the tests start inherit them.
+os.environ.setdefault("SECRET_KEY", "tests-" + "k" * 58)
+os.environ.setdefault("INBOX_PUBLIC_URL", "https://inbox.test.example")
 
 SHARED_EVAL = Path(os.environ.get("INBOX_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
 

@@ -40,3 +40,29 @@ def test_models_and_migrations_agree(app):
         context = MigrationContext.configure(conn, opts={"compare_type": False, "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_upgrade_imports_export_files_of_the_old_export_folder(tmp_path):
+    """Before exports lived in the database a worker wrote them to a folder; upgrading keeps them."""
+    from sqlalchemy import select
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "inbox-2026-W40-messages.csv").write_bytes("\ufeffmessage_id\n7\n".encode())
+    (folder / "inbox-2026-W40-summary.csv").write_bytes(b"summary")
+    (folder / ".inbox-2026-W40-themes.csv.x.tmp").write_bytes(b"half written")
+    (folder / "notes.txt").write_text("not ours")
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "redis://127.0.0.1:1/0",
+                      "INBOX_WEEKLY_EXPORT_DIR": str(folder)})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from inbox.voice.files import StoredExport, list_exports
+
+        upgrade(directory=MIGRATIONS_DIR)
+        assert [(w.week, sorted(w.files)) for w in list_exports()] == [("2026-W40", ["messages", "summary"])]
+        stored = db.session.scalar(select(StoredExport).where(StoredExport.kind == "messages"))
+        assert stored.content == "\ufeffmessage_id\n7\n".encode() and stored.size == len(stored.content)
+        db.session.remove()
+    create_engine(url).dispose()

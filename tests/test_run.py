@@ -54,7 +54,7 @@ def test_run_starts_everything_shows_demo_tickets_and_stops_cleanly(tmp_path):
         assert {t["channel"] for t in tickets} >= {"x", "sms", "email"}
         assert all(t["sentiment"] in ("negative", "neutral", "positive") for t in tickets)
         children = psutil.Process(supervisor.pid).children(recursive=True)
-        assert len(children) >= 4  # web (with its workers), worker, poller, demo traffic
+        assert len(children) >= 5  # web (with its workers), worker, poller, scheduler, demo traffic
     finally:
         supervisor.send_signal(signal.SIGINT)
         output, _ = supervisor.communicate(timeout=60)
@@ -63,6 +63,8 @@ def test_run_starts_everything_shows_demo_tickets_and_stops_cleanly(tmp_path):
     gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], output
     assert "all processes stopped" in output
+    # one machine runs the same roles as several: the poller and the scheduler each took their lease
+    assert "poller: this process" in output and "scheduler: this process" in output
 
 
 def test_a_child_that_dies_is_restarted_and_the_others_keep_running(tmp_path):

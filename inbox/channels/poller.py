@@ -12,7 +12,7 @@ import signal
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -35,6 +35,9 @@ from ..timeutil import utcnow
 from .models import ChannelAccount
 from .quarantine import quarantine
 from .undelivered import mark_undelivered
+
+if TYPE_CHECKING:
+    from ..leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +170,14 @@ def _record_crash(account_id: int, exc: Exception) -> str:
     return detail
 
 
-def poll_once(force: bool = True) -> list[PollOutcome]:
-    """Poll every due account. Redis or database outages propagate (they concern every account)."""
+def poll_once(force: bool = True, still_active: Callable[[], bool] | None = None) -> list[PollOutcome]:
+    """Poll every due account. Redis or database outages propagate (they concern every account).
+    `still_active` is asked before each account: a poller that lost its lease stops mid-cycle."""
     outcomes = []
     for account in due_accounts(force=force):
+        if still_active is not None and not still_active():
+            log.warning("poller: no longer the active poller; leaving the rest of this cycle to the new one")
+            break
         account_id, name = account.id, account.name
         try:
             outcomes.append(poll_account(account))
@@ -190,7 +197,15 @@ def poll_once(force: bool = True) -> list[PollOutcome]:
 
 
 def run_poller(tick_seconds: float = 5.0) -> None:
-    """Poll until SIGINT/SIGTERM; each account on its own interval; outages are waited out."""
+    """Poll until SIGINT/SIGTERM; each account on its own interval; outages are waited out.
+
+    Any number of pollers may run on any hosts: only the one holding the "poller" lease polls
+    (two pollers would fetch the same pages and race on the cursors); the others stand by and one
+    of them takes over within LEASE_SECONDS of the active one's death.
+    """
+    from ..leader import Leadership
+    from ..redis_client import get_redis
+
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
@@ -199,12 +214,24 @@ def run_poller(tick_seconds: float = 5.0) -> None:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    log.info("poller started")
+    lease = Leadership(get_redis(), "poller").start()
+    log.info("poller started (%s)", lease.holder)
+    try:
+        _poll_while_active(stop, lease, tick_seconds)
+    finally:
+        lease.stop()
+
+
+def _poll_while_active(stop: threading.Event, lease: Leadership, tick_seconds: float) -> None:
     pause = tick_seconds
     outage: str | None = None
     while not stop.is_set():
+        if not lease.held:
+            # standing by: wake as soon as the lease is ours, or to notice a stop
+            lease.wait_until_held(min(tick_seconds, 1.0))
+            continue
         try:
-            poll_once(force=False)
+            poll_once(force=False, still_active=lambda: lease.held and not stop.is_set())
             if outage:
                 log.info("poller: %s is back; polling resumed", outage)
             outage, pause = None, tick_seconds

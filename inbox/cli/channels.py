@@ -190,15 +190,29 @@ def list_accounts(as_json: bool) -> None:
 @click.option("--once", is_flag=True, help="Poll every account once and exit.")
 @with_app
 def poll(once: bool) -> None:
+    from redis.exceptions import RedisError
+
     from ..channels.poller import QueueUnavailable, poll_once, run_poller
+    from ..leader import Leadership
+    from ..redis_client import get_redis
 
     if not once:
         run_poller()
         return
+    # a one-off poll takes the poller's lease like any poller: two at once would race on the cursors
+    lease = Leadership(get_redis(), "poller")
     try:
+        if not lease.check():
+            holder = lease.current_holder()
+            raise click.ClickException(f"another poller is active ({holder}): it polls every account already"
+                                       if holder else "Redis is unavailable; nothing was polled")
         outcomes = poll_once(force=True)
     except QueueUnavailable as exc:
         raise click.ClickException(f"{exc}; no cursor was moved, nothing is lost — poll again when Redis is back") from None
+    except RedisError as exc:
+        raise click.ClickException(f"Redis is unavailable ({exc}); nothing was polled") from None
+    finally:
+        lease.stop()
     failed = False
     for outcome in outcomes:
         if outcome.error:

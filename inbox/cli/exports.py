@@ -16,10 +16,11 @@ def export() -> None:
     pass
 
 
-@export.command(help="Write a week's sentiment export: messages, day × channel summary and negative themes.")
+@export.command(help="Write a week's sentiment export (messages, day × channel summary, negative themes) to the "
+                     "database, where the Exports page serves it; with --out, also to a folder.")
 @click.option("--week", default=None, help="ISO week like 2026-W47 (default: the previous week, workspace time zone).")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write to (default: INBOX_WEEKLY_EXPORT_DIR).")
+              help="Also write the files to this folder.")
 @with_app
 def weekly(week: str | None, out_dir: Path | None) -> None:
     from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""Operating an installation: migrate, doctor, worker, seed-demo."""
+"""Operating an installation: migrate, doctor, seed-demo."""
 from __future__ import annotations
 
 import sys
@@ -30,18 +30,6 @@ def doctor() -> None:
     sys.exit(1 if report.errors else 0)
 
 
-@click.command(help="Run an RQ worker (loads the sentiment model once).")
-@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
-@click.option("--queue", "queues", multiple=True, type=click.Choice(["ingest", "delivery", "default"]),
-              help="Work only these queues (repeatable; default: all).")
-@click.option("--no-scheduler", is_flag=True, help="Never act as the scheduler (another worker does).")
-def worker(burst: bool, queues: tuple[str, ...], no_scheduler: bool) -> None:
-    from ..jobs import ALL_QUEUES
-    from ..jobs.worker import run_worker
-
-    run_worker(burst=burst, queues=queues or ALL_QUEUES, with_scheduler=not no_scheduler)
-
-
 @click.command("seed-demo", help="Write demo data and configure the demo channel accounts.")
 @click.option("--force", is_flag=True, help="Seed even if channel accounts exist.")
 @with_app
@@ -52,4 +40,4 @@ def seed_demo(force: bool) -> None:
     click.echo("\n".join(f"demo account {name!r} reads {path}" for name, path in created) or "channels already configured; nothing seeded")
 
 
-COMMANDS = (migrate, doctor, worker, seed_demo)
+COMMANDS = (migrate, doctor, seed_demo)

@@ -1,4 +1,6 @@
-"""`inbox run`: set up, then run web (gunicorn), worker and poller until Ctrl-C.
+"""`inbox run`: set up, then run web (gunicorn), worker, poller and scheduler until Ctrl-C.
+
+The one-machine mode: the same four roles that docs/deploy.md spreads over several hosts.
 
 The supervisor owns the embedded Redis (when no REDIS_URL is set) so that it outlives every child
 and all of them talk to the same server. A child that dies is started again (after a pause that
@@ -50,7 +52,7 @@ class Prepared:
 
 def gunicorn_command(host: str, port: int, workers: int | None = None, threads: int | None = None) -> list[str]:
     """The web server, with the settings in gunicorn.conf.py (gthread workers sized for live streams)."""
-    command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--config", str(GUNICORN_CONFIG),
+    command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--chdir", str(PROJECT_ROOT), "--config", str(GUNICORN_CONFIG),
                "--bind", f"{host}:{port}", "--access-logfile", "-"]
     if workers:
         command += ["--workers", str(workers)]
@@ -115,8 +117,9 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
     python = sys.executable
     children = [
         _spawn("web", gunicorn_command(host, port), env),
-        _spawn("worker", [python, "-m", "inbox", "worker"], env),
-        _spawn("poller", [python, "-m", "inbox", "poll"], env),
+        _spawn("worker", [python, "-m", "inbox", "worker", "--no-scheduler"], env),
+        _spawn("poller", [python, "-m", "inbox", "poller"], env),
+        _spawn("scheduler", [python, "-m", "inbox", "scheduler"], env),
     ]
     if prepared.demo_dir:
         children.append(_spawn("demo-traffic", [python, "-m", "inbox.demo", prepared.demo_dir, "--append",
@@ -165,7 +168,7 @@ def _stop(children: list[Child]) -> None:
     print("  Inbox stopped: all processes stopped.", flush=True)
 
 
-@click.command(help="Set up (migrate, first admin, demo channel) and start web, worker and poller together.")
+@click.command(help="Set up (migrate, first admin, demo channel) and start web, worker, poller and scheduler together.")
 @click.option("--port", default=None, type=int, help="Web port (default $PORT or 8000).")
 @click.option("--demo/--no-demo", default=True, help="Seed the demo channel when no channel is configured.")
 def run(port: int | None, demo: bool) -> None:

@@ -50,6 +50,7 @@ JOBS: dict[str, JobPolicy] = {
     "sla_sweep": JobPolicy("inbox.jobs.sla.sla_sweep", DEFAULT_QUEUE, 55, result_ttl=300, failure_ttl=86400),
     "breach_webhook": JobPolicy("inbox.jobs.webhooks.deliver_breach_webhook", DELIVERY_QUEUE, 60, WEBHOOK_RETRY),
     "weekly_export": JobPolicy("inbox.jobs.exports.export_week", DEFAULT_QUEUE, 1800, (60, 300, 900)),
+    "purge_exports": JobPolicy("inbox.jobs.exports.purge_exports", DEFAULT_QUEUE, 600, (300, 900, 3600)),
     "retention": JobPolicy("inbox.privacy.retention.retention_job", DEFAULT_QUEUE, 3600, (300, 900, 3600)),
 }
 

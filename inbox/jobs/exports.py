@@ -28,6 +28,15 @@ def export_week(week: str) -> dict[str, Any]:
                 "seconds": round(result.seconds, 2)}
 
 
+def purge_exports() -> int:
+    """Delete stored export files older than their retention; returns how many."""
+    from ..voice.files import export_retention_days, purge_expired_exports
+
+    with job_context() as app:
+        return purge_expired_exports(export_retention_days(app.config["INBOX_EXPORT_RETENTION_DAYS"],
+                                                           app.config["RETENTION_DAYS"]))
+
+
 def enqueue_export(week: Any) -> str:
     """On demand from the UI; returns the RQ job id. Raises RedisError when the queue is away."""
     job = enqueue("weekly_export", str(week), description=f"weekly export {week} (on demand)")

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from redis import Redis
 from rq.job import Job
+from rq.scheduler import RQScheduler
 
-from . import enqueue
+from . import DEFAULT_QUEUE, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ SCHEDULE: tuple[Every | Weekly, ...] = (
     Weekly("weekly_export", "weekly_export", 0, time(6)),
     # erases resolved tickets' personal data older than INBOX_RETENTION_DAYS (does nothing when it is off)
     Every("retention", "retention", 86400),
+    # deletes stored export files older than INBOX_EXPORT_RETENTION_DAYS (0 keeps them)
+    Every("purge_exports", "purge_exports", 86400),
 )
 
 
@@ -98,11 +101,23 @@ def book_due_runs(redis: Redis, now: datetime, zone: ZoneInfo, *, skip: Callable
     return booked
 
 
+def scheduler_tick(redis: Redis, scheduler: RQScheduler, zone: ZoneInfo, *, book_without_rq_lock: bool = False) -> None:
+    """One scheduler tick: move due delayed jobs (retries, rate-limit waits) into their queues, and
+    book the periodic runs. RQ's per-queue locks keep two schedulers from moving the same jobs; the
+    slot markers keep them from booking a run twice, so a dedicated scheduler, which holds its own
+    lease, books even while a dead predecessor's RQ lock has not expired yet."""
+    if scheduler.acquire_locks():
+        scheduler.enqueue_scheduled_jobs()
+    if book_without_rq_lock or DEFAULT_QUEUE in scheduler.acquired_locks:
+        book_due_runs(redis, datetime.now(timezone.utc), zone, skip=weekly_export_done)
+
+
 def weekly_export_done(run: Run) -> bool:
     """A week whose files are already there (written on demand or by an earlier run) is not redone."""
     if run.entry != "weekly_export":
         return False
-    from ..voice.export import export_dir, file_name
+    from ..voice.export import file_name
+    from ..voice.files import has_export
     from ..voice.weeks import IsoWeek
 
-    return (export_dir() / file_name(IsoWeek.parse(run.slot), "summary")).exists()
+    return has_export(file_name(IsoWeek.parse(run.slot), "summary"))

@@ -24,6 +24,7 @@ def webhook_url() -> str | None:
 
 
 def breach_payload(swept_at: datetime) -> dict[str, Any]:
+    from ..links import external_url
     from ..tickets.models import Ticket
     from ..tickets.sla.models import SlaBreach
 
@@ -38,7 +39,8 @@ def breach_payload(swept_at: datetime) -> dict[str, Any]:
         "swept_at": swept_at.isoformat(),
         "breaches": [
             {"breach_id": b.id, "ticket_id": b.ticket_id, "target": b.target, "due_at": b.due_at.isoformat(),
-             "breached_at": b.breached_at.isoformat(), "channel": channel, "assignee_id": assignee, "subject": subject}
+             "breached_at": b.breached_at.isoformat(), "channel": channel, "assignee_id": assignee, "subject": subject,
+             "ticket_url": external_url("web.ticket", ticket_id=b.ticket_id)}
             for b, channel, assignee, subject in rows
         ],
     }

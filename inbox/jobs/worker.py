@@ -15,7 +15,6 @@ import logging
 import signal
 import threading
 import time
-from datetime import datetime, timezone
 from typing import Sequence
 
 from flask import Flask
@@ -24,9 +23,10 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
 from ..redis_client import get_redis
-from . import ALL_QUEUES, DEFAULT_QUEUE, InboxJob, get_queue
+from . import ALL_QUEUES, InboxJob, get_queue
+from .exports import workspace_zone
 from .reaper import Reaper, mark_alive, mark_gone
-from .schedule import book_due_runs, weekly_export_done
+from .schedule import scheduler_tick
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,8 @@ class Housekeeping(threading.Thread):
                     if time.monotonic() - last_reap >= REAP_EVERY_SECONDS:
                         last_reap = time.monotonic()
                         self.reaper.reap(redis, [get_queue(q, self.app) for q in self.queue_names])
-                    if scheduler is not None and scheduler.acquire_locks():
-                        scheduler.enqueue_scheduled_jobs()
-                        if DEFAULT_QUEUE in scheduler.acquired_locks:
-                            from .exports import workspace_zone
-
-                            book_due_runs(redis, datetime.now(timezone.utc), workspace_zone(), skip=weekly_export_done)
+                    if scheduler is not None:
+                        scheduler_tick(redis, scheduler, workspace_zone())
                     if self._down:
                         log.info("housekeeping: Redis is back")
                     self._down = False

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -41,7 +40,8 @@ class ErasureResult:
     tickets: int = 0
     messages: int = 0
     notes: int = 0
-    export_files: list[str] = field(default_factory=list)  # to delete by hand: written before the erasure
+    export_files: list[str] = field(default_factory=list)  # written before the erasure: they held their words
+    weeks_rewritten: list[str] = field(default_factory=list)  # those weeks' exports, queued to be written again
 
     def details(self) -> dict[str, object]:
         return {"identities": self.identities, "tickets": self.tickets, "messages": self.messages, "notes": self.notes,
@@ -119,20 +119,40 @@ def erase_contact(contact: Contact, by: User | None) -> ErasureResult:
     record("contact_erased", by, contact, result.details())
     db.session.commit()
     log.info("contact %s erased by user %s: %s", contact.id, by.id if by is not None else "-", result.details())
+    result.weeks_rewritten = rewrite_exports(result.export_files)
     return result
+
+
+def rewrite_exports(names: Iterable[str]) -> list[str]:
+    """Queue the weeks of these stored export files to be written again, now from the erased rows
+    (the new files replace the old ones whole). Returns the weeks queued; none when Redis is away,
+    and the page then asks for the files to be re-exported by hand."""
+    from redis.exceptions import RedisError
+
+    from ..jobs.exports import enqueue_export
+    from ..voice.export import FILE_NAME
+
+    weeks = sorted({match.group(1) for match in map(FILE_NAME.match, names) if match})
+    try:
+        for week in weeks:
+            enqueue_export(week)
+    except RedisError as exc:
+        log.error("export weeks %s not queued for rewriting after an erasure: %s", ", ".join(weeks), exc)
+        return []
+    return weeks
 
 
 def export_files_holding(times: Iterable[datetime]) -> list[str]:
     """Weekly export files written for the weeks of these messages (they hold their text)."""
-    from ..voice.export import export_dir, file_name
+    from ..voice.export import file_name
+    from ..voice.files import has_export
 
     zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
     weeks = {IsoWeek.of(at.astimezone(zone).date()) for at in times}
-    folder: Path = export_dir()
     found = []
     for week in sorted(weeks):
         for kind in _EXPORT_KINDS_WITH_TEXT:
-            if (folder / file_name(week, kind)).is_file():
+            if has_export(file_name(week, kind)):
                 found.append(file_name(week, kind))
     return found
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -198,12 +200,6 @@ def _add_ticket_activity(summary: WeekSummary, start: datetime, end: datetime, z
             summary.add_resolved(at.astimezone(zone).date(), channel)
 
 
-def export_dir() -> Path:
-    from flask import current_app
-
-    return Path(current_app.config["INBOX_WEEKLY_EXPORT_DIR"])
-
-
 def options_from_config() -> ExportOptions:
     from flask import current_app
 
@@ -215,8 +211,23 @@ def options_from_config() -> ExportOptions:
 
 
 def export_week(week: IsoWeek, out_dir: Path | None = None) -> ExportResult:
-    """The weekly export with the workspace's settings (time zone, pseudonymisation, folder)."""
-    return write_weekly_export(week, out_dir or export_dir(), options_from_config())
+    """The weekly export with the workspace's settings, stored in the database (and, with `out_dir`,
+    also written to that folder). Files are written to a private temporary folder first: the
+    database holds the only shared copy."""
+    from flask import current_app
+
+    from .files import store_files
+
+    options = options_from_config()
+    with tempfile.TemporaryDirectory(prefix="inbox-export-") as scratch:
+        result = write_weekly_export(week, Path(scratch), options)
+        store_files(result.files, current_app.config["INBOX_EXPORT_MAX_BYTES"])
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            result.files = [Path(shutil.copy2(path, out_dir / path.name)) for path in result.files]
+        else:
+            result.files = [Path(path.name) for path in result.files]
+    return result
 
 
 def _add_survey_answers(summary: WeekSummary, start: datetime, end: datetime, zone: ZoneInfo) -> None:

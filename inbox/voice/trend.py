@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from ..channels import ChannelAccount
 from ..extensions import db
 from ..tickets.models import Message, SentimentCorrection
-from .export import THEME_COLUMNS, export_dir, file_name, latest_correction_label, negative_messages, week_messages
+from .export import THEME_COLUMNS, file_name, latest_correction_label, negative_messages, week_messages
 from .summary import DayChannel
 from .themes import Theme, ThemeCounter
 from .weeks import IsoWeek, local_midnight_utc, week_bounds, week_containing
@@ -93,12 +93,14 @@ def latest_week_with_messages(zone: ZoneInfo, now: datetime) -> IsoWeek | None:
 def exported_themes(week: IsoWeek) -> list[Theme] | None:
     """The themes the weekly export found (grouped with the sentiment model), if that week was exported."""
     import csv
+    import io
 
-    path = export_dir() / file_name(week, "themes")
-    if not path.exists():
+    from .files import stored_export
+
+    stored = stored_export(file_name(week, "themes"))
+    if stored is None:
         return None
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = list(csv.DictReader(io.StringIO(stored.content.decode("utf-8-sig"), newline="")))
     if rows and set(THEME_COLUMNS) - set(rows[0]):
         return None  # written by an older version: recompute
     return [

@@ -1,6 +1,7 @@
 """Customer-voice pages: the sentiment trend, the weekly exports and their downloads."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from redis.exceptions import RedisError
@@ -12,8 +13,7 @@ from ..auth.roles import role_required
 from ..security.params import check_date
 from ..timeutil import utcnow
 from .chart import line_chart
-from .export import export_dir
-from .files import export_file, list_exports
+from .files import list_exports, stored_export
 from ..jobs.exports import enqueue_export, workspace_zone
 from .trend import corrections_between, daily_sentiment, latest_week_with_messages, net_series, week_themes
 from .weeks import IsoWeek, previous_week, week_bounds, week_containing
@@ -83,7 +83,7 @@ def _scores(start, end):
 @role_required("lead")
 def exports():
     zone = workspace_zone()
-    return render_template("voice/exports.html", exports=list_exports(export_dir()),
+    return render_template("voice/exports.html", exports=list_exports(),
                            default_week=previous_week(utcnow(), zone), zone=zone.key)
 
 
@@ -107,11 +107,14 @@ def export_now():
 @bp.get("/exports/<filename>")
 @role_required("lead")
 def download(filename: str):
-    path = export_file(export_dir(), filename)
-    if path is None:
+    stored = stored_export(filename)
+    if stored is None:
         abort(404)
     record_now("export_downloaded", current_user, ("exports", filename, filename), {"kind": "weekly sentiment"})
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=filename, max_age=0)
+    response = send_file(io.BytesIO(stored.content), mimetype="text/csv", as_attachment=True, download_name=filename,
+                         max_age=0, last_modified=stored.created_at)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 from .surveys import views as _survey_views  # noqa: E402,F401  (registers the survey routes on this blueprint)

@@ -39,8 +39,10 @@ def test_admin_actions_are_recorded_with_who_when_and_from_where(app, client, tm
     assert _post(client, "/admin/channels/x/new", **form).status_code == 302
     account_id = db.session.scalar(select(AuditEntry.target_id).where(AuditEntry.action == "channel_credentials_changed"))
     _post(client, f"/admin/channels/{account_id}/edit", bearer_token="rotated-secret-value-0002")
-    monkeypatch.setitem(app.config, "INBOX_WEEKLY_EXPORT_DIR", str(tmp_path))
+    from inbox.voice.files import store_files
+
     (tmp_path / "inbox-2026-W47-messages.csv").write_text("\ufeffmessage_id\n")
+    store_files([tmp_path / "inbox-2026-W47-messages.csv"], app.config["INBOX_EXPORT_MAX_BYTES"])
     assert client.get("/voice/exports/inbox-2026-W47-messages.csv", environ_overrides={"REMOTE_ADDR": "192.0.2.44"}).status_code == 200
     assert client.get("/dashboard/export.csv?from=2026-01-01&to=2026-01-31").status_code == 200
 

@@ -90,6 +90,7 @@ class Processes:
         env.update(
             PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
             INBOX_INSTANCE_PATH=str(self.tmp / f"instance-{name}"), INBOX_POLL_INTERVAL="1",
+            INBOX_PUBLIC_URL=os.environ.get("INBOX_PUBLIC_URL", "https://inbox.test.example"),
         )
         for key in ("INBOX_MODEL_DIR", "INBOX_EVAL_DIR", "INBOX_TORCH_THREADS"):
             if key in os.environ:

@@ -47,8 +47,9 @@ def test_doctor_reports_every_part_of_the_pipeline(cli):
     result = cli("doctor")
     lines = result.output.splitlines()
     names = [line[2:].split("  ")[0].strip() for line in lines if line and line[0] in "✓!✗"]
-    assert names == ["database", "redis", "redis persistence", "workers", "scheduler", "queues", "failed jobs",
+    assert names == ["database", "redis", "redis persistence", "workers", "scheduler", "poller", "queues", "failed jobs",
                      "set-aside input", "channel accounts"]
+    assert "no poller is running" in result.output
     assert "no worker is running" in result.output
     assert result.exit_code == 1  # no worker is an error an operator must see
 

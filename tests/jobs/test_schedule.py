@@ -38,7 +38,8 @@ def test_every_entry_is_booked_once_however_often_the_scheduler_ticks(tokyo):
     now = datetime(2026, 11, 23, 6, 0, 30, tzinfo=TOKYO)
     redis = get_redis()
     first = book_due_runs(redis, now, TOKYO)
-    assert sorted(j.id for j in first) == ["requeue_replies-20261122210000", "retention-20261122000000",
+    assert sorted(j.id for j in first) == ["purge_exports-20261122000000", "requeue_replies-20261122210000",
+                                           "retention-20261122000000",
                                            "sla_sweep-20261122210000", "weekly_export-2026-W47"]
     # another tick, a second scheduler, a restart in the same minute: nothing more
     assert book_due_runs(redis, now, TOKYO) == []
@@ -49,8 +50,11 @@ def test_every_entry_is_booked_once_however_often_the_scheduler_ticks(tokyo):
     assert weekly.func_name == "inbox.jobs.exports.export_week" and weekly.args == ("2026-W47",)
 
 
-def test_a_week_already_exported_is_not_redone(tokyo):
+def test_a_week_already_exported_is_not_redone(app, tokyo):
+    from inbox.voice.files import store_files
+
     (tokyo / "inbox-2026-W47-summary.csv").write_text("done")
+    store_files([tokyo / "inbox-2026-W47-summary.csv"], app.config["INBOX_EXPORT_MAX_BYTES"])
     booked = book_due_runs(get_redis(), datetime(2026, 11, 23, 12, 0, tzinfo=TOKYO), TOKYO, skip=weekly_export_done)
     assert "weekly_export-2026-W47" not in [j.id for j in booked]
 
@@ -63,7 +67,10 @@ def test_the_weekly_job_exports_its_week(tokyo, post, run_jobs):
     job.refresh()
     assert job.get_status() == "finished", job.latest_result()
     assert job.return_value()["messages"] == 1
-    assert (tokyo / "inbox-2026-W47-messages.csv").exists()
+    from inbox.voice.files import stored_export
+
+    assert "still broken" in stored_export("inbox-2026-W47-messages.csv").content.decode("utf-8-sig")
+    assert not list(tokyo.iterdir())  # the worker's disk holds nothing another host would need
 
 
 def test_the_schedule_names_only_known_jobs():

@@ -52,6 +52,7 @@ def customer(app, tmp_path, monkeypatch) -> Customer:
     from inbox.tickets.sla.sweep import sweep
     from inbox.timeutil import utcnow
     from inbox.voice.export import ExportOptions, write_weekly_export
+    from inbox.voice.files import store_files
     from inbox.voice.surveys.models import SurveyInvitation, SurveyResponse
     from inbox.voice.weeks import IsoWeek
     from tests.workspace import user
@@ -78,7 +79,8 @@ def customer(app, tmp_path, monkeypatch) -> Customer:
     assert sweep(utcnow()).breaches >= 1  # the open ticket is hours past its first-response target
     sent = db.session.scalars(select(Message.sent_at).where(Message.external_id == "zm-1")).one()
     week = IsoWeek.of(sent.astimezone(timezone.utc).date())
-    write_weekly_export(week, tmp_path / "exports", ExportOptions(zone=timezone.utc))
+    written = write_weekly_export(week, tmp_path / "exports", ExportOptions(zone=timezone.utc))
+    store_files(written.files, app.config["INBOX_EXPORT_MAX_BYTES"])
     return Customer(first.contact, first, resolved, other, tmp_path / "exports")
 
 

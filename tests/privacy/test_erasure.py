@@ -75,6 +75,29 @@ def test_erasure_leaves_no_trace_in_any_table(app, client, customer):
     assert "Erased" in client.get(f"/admin/contacts/{customer.contact.id}/privacy").data.decode()
 
 
+def test_exports_that_held_their_words_are_written_again_without_them(app, client, customer, run_jobs):
+    from inbox.voice.files import list_exports, stored_export
+
+    def stored_text() -> str:
+        db.session.expire_all()
+        return "".join(stored_export(f.name).content.decode("utf-8-sig")
+                       for week in list_exports() for f in week.files.values())
+
+    assert any(trace in stored_text() for trace in TRACES)
+    names = sorted(f.name for week in list_exports() for f in week.files.values())
+    admin = user("admin", "Ann Admin")
+    login(client, admin.email)
+    html = client.post(f"/admin/contacts/{customer.contact.id}/erase",
+                       data={"confirm": "erase", "csrf_token": token(client)}).data.decode()
+    assert "are being" in html and "exported again" in html
+    run_jobs()
+    text = stored_text()
+    assert text and not [trace for trace in TRACES if trace in text]
+    # the same weeks' files, replaced whole (the week's other customers are still in them)
+    assert sorted(f.name for week in list_exports() for f in week.files.values()) == names
+    assert "message_id" in text and TOMBSTONE in text
+
+
 def test_a_new_message_from_an_erased_account_starts_a_new_customer(app, customer):
     from inbox.privacy.erase import erase_contact
     from tests.privacy.conftest import AUTHOR_ID, HANDLE, _ingest

@@ -1,7 +1,7 @@
 """The weekly export: exact rows, sums, week boundaries, CSV safety, pseudonyms, atomic re-runs, CLI."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -158,6 +158,68 @@ def test_cli_writes_the_requested_week(app, week, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "week 2026-W47: 4 message(s)" in result.output
     assert len(read_csv(tmp_path / "out" / "inbox-2026-W47-messages.csv")) == 5
+    from inbox.voice.files import list_exports
+
+    assert [w.week for w in list_exports()] == ["2026-W47"] and list_exports()[0].complete
     bad = runner.invoke(main, ["export", "weekly", "--week", "2026-47"])
     assert bad.exit_code == 2 and "not an ISO week" in bad.output
     db.session.remove()
+
+
+def test_stored_files_are_capped_replaced_whole_and_purged(app, tmp_path):
+    from inbox.voice.files import (
+        ExportTooLarge,
+        list_exports,
+        purge_expired_exports,
+        store_files,
+        stored_export,
+    )
+
+    old = tmp_path / "inbox-2026-W46-messages.csv"
+    old.write_text("old week")
+    store_files([old], 1024)
+    small, big = tmp_path / "inbox-2026-W47-summary.csv", tmp_path / "inbox-2026-W47-messages.csv"
+    small.write_text("first")
+    store_files([small], 1024)
+    small.write_text("second")
+    big.write_bytes(b"x" * 2048)
+    with pytest.raises(ExportTooLarge, match="INBOX_EXPORT_MAX_MB"):
+        store_files([small, big], 1024)
+    # the refused set changed nothing: the earlier summary is still served
+    assert stored_export(small.name).content == b"first"
+    assert stored_export(big.name) is None and stored_export("../" + small.name) is None
+    with pytest.raises(ValueError):
+        store_files([tmp_path / "secret.csv"], 1024)
+    store_files([small], 1024)
+    assert stored_export(small.name).content == b"second"
+    assert [w.week for w in list_exports()] == ["2026-W47", "2026-W46"]
+    later = stored_export(small.name).created_at + timedelta(days=30)
+    assert purge_expired_exports(0, later) == 0
+    assert purge_expired_exports(30, later + timedelta(seconds=1)) == 2
+    assert list_exports() == []
+
+
+def test_exports_never_outlive_the_personal_data_retention():
+    from inbox.voice.files import export_retention_days
+
+    assert export_retention_days(365, 0) == 365
+    assert export_retention_days(365, 90) == 90
+    assert export_retention_days(30, 90) == 30
+    assert export_retention_days(0, 90) == 90
+    assert export_retention_days(0, 0) == 0
+
+
+def test_the_daily_purge_job_deletes_files_past_retention(app, tmp_path, run_jobs):
+    from inbox.jobs import enqueue
+    from inbox.voice.files import StoredExport, list_exports, store_files
+
+    for week in ("2025-W01", "2026-W47"):
+        (tmp_path / f"inbox-{week}-summary.csv").write_text(week)
+        store_files([tmp_path / f"inbox-{week}-summary.csv"], 1024)
+    old = db.session.query(StoredExport).filter_by(week="2025-W01").one()
+    old.created_at = old.created_at - timedelta(days=400)
+    db.session.commit()
+    job = enqueue("purge_exports")
+    run_jobs()
+    assert job.latest_result().return_value == 1
+    assert [w.week for w in list_exports()] == ["2026-W47"]

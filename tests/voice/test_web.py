@@ -11,9 +11,15 @@ from tests.helpers import csrf_token
 
 
 @pytest.fixture
-def exports_dir(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "INBOX_WEEKLY_EXPORT_DIR", str(tmp_path / "exports"))
+def exports_dir(app, tmp_path):
+    """A folder for files written by hand; downloads come from the database only."""
     return tmp_path / "exports"
+
+
+def _stored_names() -> list[str]:
+    from inbox.voice.files import list_exports
+
+    return sorted(f.name for week in list_exports() for f in week.files.values())
 
 
 def test_agents_cannot_see_the_voice_pages(logged_in):
@@ -43,11 +49,17 @@ def test_trend_page_ignores_bad_week(lead_client):
         assert lead_client.get("/voice/trend" + query).status_code == 200, query
 
 
-def test_exports_listed_and_downloaded_safely(lead_client, exports_dir):
+def test_exports_listed_and_downloaded_safely(app, lead_client, exports_dir):
+    from inbox.voice.files import store_files
+
     exports_dir.mkdir()
     (exports_dir / "inbox-2026-W47-messages.csv").write_bytes("\ufeffmessage_id\n1\n".encode())
+    store_files([exports_dir / "inbox-2026-W47-messages.csv"], app.config["INBOX_EXPORT_MAX_BYTES"])
+    # the web process never reads an export folder: a file only on disk is not served
+    (exports_dir / "inbox-2026-W48-messages.csv").write_text("disk only")
     (exports_dir / ".inbox-2026-W47-summary.csv.x1.tmp").write_text("partial")
     (exports_dir.parent / "secret.csv").write_text("nope")
+    app.config["INBOX_WEEKLY_EXPORT_DIR"] = str(exports_dir)
     page = lead_client.get("/voice/exports")
     assert b"inbox-2026-W47-messages.csv" in page.data and b".tmp" not in page.data
     download = lead_client.get("/voice/exports/inbox-2026-W47-messages.csv")
@@ -64,9 +76,12 @@ def test_export_now_queues_a_job_that_writes_the_week(lead_client, exports_dir, 
     response = lead_client.post("/voice/exports", data={"week": "2026-W47", "csrf_token": csrf_token(page)})
     assert response.status_code == 302
     run_jobs()
-    assert sorted(p.name for p in exports_dir.iterdir()) == [
+    assert _stored_names() == [
         "inbox-2026-W47-messages.csv", "inbox-2026-W47-summary.csv", "inbox-2026-W47-themes.csv"]
+    assert not exports_dir.exists()  # nothing written to a local folder
     assert b"inbox-2026-W47-themes.csv" in lead_client.get("/voice/exports").data
+    download = lead_client.get("/voice/exports/inbox-2026-W47-messages.csv")
+    assert download.status_code == 200 and "broken again" in download.data.decode("utf-8-sig")
     bad = lead_client.post("/voice/exports", data={"week": "../x", "csrf_token": csrf_token(page)}, follow_redirects=True)
     assert b"not an ISO week" in bad.data
 
@@ -103,6 +118,6 @@ def test_trend_page_shows_the_themes_of_the_weekly_export(lead_client, post, exp
     for i in range(3):
         post("Nova X", "x", when + timedelta(minutes=i), f"router delivery missed again, order {i}", "negative", author=f"d{i}")
     week = week_containing(when, workspace_zone())
-    export_week(week, exports_dir)
+    export_week(week)
     html = lead_client.get(f"/voice/trend?week={week}").data.decode()
     assert "grouped by the sentiment model" in html and "router" in html and "3 negative messages" in html

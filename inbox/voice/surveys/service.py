@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...channels import CHANNEL_TYPES
 from ...extensions import db
+from ...links import external_url
 from ...tickets.models import Ticket
 from .models import EXTRA_QUESTIONS, SurveyInvitation, SurveyResponse, SurveySetting
 from .scores import SCALES
@@ -51,9 +52,8 @@ def invitation_for_token(token: str) -> SurveyInvitation | None:
 
 
 def survey_url(invitation: SurveyInvitation) -> str | None:
-    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
-        return None
-    return url_for("voice.survey", token=survey_token(invitation), _external=True)
+    """On INBOX_PUBLIC_URL: the customer follows it from outside, whoever sent it."""
+    return external_url("voice.survey", token=survey_token(invitation))
 
 
 def setting_for(channel: str) -> SurveySetting | None:
