@@ -55,6 +55,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
 
     from .voice.web import bp as voice_bp
+    from .api import init_app as init_api
+
+    init_api(app)
 
     app.register_blueprint(voice_bp)
 
