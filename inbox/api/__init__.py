@@ -61,5 +61,8 @@ def init_app(app: Flask) -> None:
     except ValueError as exc:
         raise ValueError(f"INBOX_API_RATE_LIMITS must look like '120/minute;5000/hour', got {spec!r}") from exc
     app.config.setdefault("API_RATE_LIMITS", spec)
+    from .spec import AnyDigits
+
+    app.url_map.converters["api_id"] = AnyDigits
     csrf.exempt(bp)
     app.register_blueprint(bp)

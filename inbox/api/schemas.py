@@ -11,7 +11,8 @@ from ..channels.models import CHANNEL_TYPES
 from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES
 from ..tickets.queries import FILTER_VIEWS, VIEWS
 
-Id = Field(ge=1, le=2**31 - 1)
+# a query string with NUL is refused before any route (inbox.security): the document says so
+NO_NUL = r"^[^\x00]*$"
 Channel = Literal[CHANNEL_TYPES]  # type: ignore[valid-type]
 Status = Literal[TICKET_STATUSES]  # type: ignore[valid-type]
 Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
@@ -39,11 +40,11 @@ class TicketListQuery(Query):
     status: Status | None = None
     sentiment: Sentiment | None = None
     priority: Priority | None = None
-    tag: str | None = Field(None, min_length=1, max_length=256)
+    tag: str | None = Field(None, min_length=1, max_length=256, pattern=NO_NUL)
     assignee: str | None = Field(None, pattern=r"^(me|none|[0-9]{1,9})$", description="me, none, or a user id.")
-    week: str | None = Field(None, pattern=r"^[0-9]{4}-W[0-9]{2}$", description="Tickets opened in this ISO week, like 2026-W47.")
-    q: str | None = Field(None, max_length=500, description="Search in message text and customer handles (all words must appear).")
-    after: str | None = Field(None, min_length=1, max_length=64, description="The `next` cursor of the previous page.")
+    week: str | None = Field(None, pattern=r"^(19[7-9][0-9]|2[0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-3])$", description="Tickets opened in this ISO week, like 2026-W47.")
+    q: str | None = Field(None, max_length=500, pattern=NO_NUL, description="Search in message text and customer handles (all words must appear).")
+    after: str | None = Field(None, pattern=r"^(-|-?[0-9]{1,18})_[0-9]{1,10}$", description="The `next` cursor of the previous page.")
     limit: int = Field(50, ge=1, le=200)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
+from werkzeug.routing import BaseConverter
 
 from .auth import Caller, authenticate
 from .problems import PROBLEM_TYPE, ApiProblem, validation_errors
@@ -72,15 +73,29 @@ def _query(model: type[BaseModel]) -> BaseModel:
         raise ApiProblem(422, "The query string is not valid.", errors=validation_errors(exc, "query")) from None
 
 
+class AnyDigits(BaseConverter):
+    """Any run of digits routes to the operation, which answers 404 for an id out of range: a bounded
+    converter would make werkzeug answer 405 when another method's rule has the same path."""
+
+    regex = r"\d+"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        return int(value) if len(value) <= 12 else MAX_ID + 1
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
 def _converter(match: re.Match[str]) -> str:
-    """Ids (`…_id`) are bounded integers (inbox.security.params.IdConverter); any other parameter is one path segment."""
+    """Ids (`…_id`) are digits (AnyDigits); any other parameter is one path segment."""
     name = match.group(1)
-    return f"<int:{name}>" if name.endswith("_id") else f"<string:{name}>"
+    return f"<api_id:{name}>" if name.endswith("_id") else f"<string:{name}>"
 
 
 def _path_schema(name: str) -> dict[str, Any]:
     if name.endswith("_id"):
-        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [1]}
     return {"type": "string", "minLength": 1, "maxLength": 200}
 
 
@@ -97,6 +112,9 @@ def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, 
         @functools.wraps(view)
         def wrapped(**path_args: Any) -> Response:
             caller: Caller = authenticate(method, role)
+            for name, value in path_args.items():
+                if isinstance(value, int) and not 1 <= value <= MAX_ID:
+                    raise ApiProblem(404, f"No such {name.removesuffix('_id')}.")
             kwargs: dict[str, Any] = dict(path_args)
             if query is not None:
                 kwargs["query"] = _query(query)
@@ -149,7 +167,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 _ERROR_TEXT = {400: "Malformed request (bad JSON, a failed CSRF check on a session request, NUL characters)",
                401: "No valid token or session", 403: "The token's scope or the user's role does not allow this",
-               404: "No such resource", 409: "The change conflicts with the ticket's state", 413: "Body too large",
+               404: "No such resource (or a user or contact the body names)", 409: "The change conflicts with the ticket's state", 413: "Body too large",
                415: "The body is not application/json", 422: "A value was refused (see errors)",
                429: "Rate limit reached (see Retry-After)"}
 
@@ -168,7 +186,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
         if op.query is not None:
             parameters += _query_parameters(op.query)
         codes = {401, 403, 429, *op.errors}
-        if op.path_params:
+        if op.path_params or op.body is not None:
             codes.add(404)
         if op.query is not None:
             codes |= {400, 422}

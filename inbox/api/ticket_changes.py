@@ -46,7 +46,7 @@ def apply_ticket_update(ticket: Ticket, by: User, change: TicketUpdate) -> None:
         if change.assignee_id:
             assignee = db.session.get(User, change.assignee_id)
             if assignee is None:
-                raise ApiProblem(422, f"No user #{change.assignee_id}.")
+                raise ApiProblem(404, f"No user #{change.assignee_id}.")
         if not may_assign(by, ticket, assignee):
             raise NotAllowed("only leads and admins assign tickets to someone else, or take one assigned to someone else")
     adds = _tag_names(change.tags.add) if change.tags else []

@@ -89,7 +89,7 @@ def test_bad_bodies(make_api):
     assert api.patch(path, json={"unknown": 1}).status_code == 422
     assert api.patch(path, json=[1, 2]).status_code == 422
     assert api.patch(path, json={"tags": {"add": ["a\u0007b"]}}).status_code == 422
-    assert api.patch(path, json={"assignee_id": 999999}).status_code == 422
+    assert api.patch(path, json={"assignee_id": 999999}).status_code == 404
     raw = api.client.patch("/api/v1" + path, data=b"{not json", headers={**api._headers(), "Content-Type": "application/json"})
     assert raw.status_code == 400 and raw.mimetype == PROBLEM
     form = api.client.patch("/api/v1" + path, data={"priority": "high"}, headers=api._headers())

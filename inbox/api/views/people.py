@@ -38,7 +38,7 @@ def merge_contact(caller: Caller, contact_id: int, body: schemas.ContactMerge) -
     as when an agent merges from the customer panel."""
     _contact(contact_id)
     if db.session.get(Contact, body.source_id) is None:
-        raise ApiProblem(422, f"No contact #{body.source_id} to merge.")
+        raise ApiProblem(404, f"No contact #{body.source_id} to merge.")
     try:
         record = merge_contacts(body.source_id, contact_id, caller.user, body.reason)
     except MergeError as exc:

@@ -60,8 +60,7 @@ def _range(query: schemas.RangeQuery, default_days: int) -> tuple[date, date]:
     for value, name in ((start, "from"), (end, "to")):
         if not MIN_DATE <= value <= MAX_DATE:
             raise ApiProblem(422, f"“{name}” must be a date between {MIN_DATE} and {MAX_DATE}.")
-    if end < start:
-        raise ApiProblem(422, "“to” is before “from”.")
+    end = max(end, start)  # as on the dashboard: a range that ends before it starts is its first day
     if (end - start).days > MAX_RANGE_DAYS:
         raise ApiProblem(422, f"At most {MAX_RANGE_DAYS} days at once.")
     return start, end
