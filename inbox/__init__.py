@@ -41,6 +41,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # every flush that records a ticket event refreshes that ticket's SLA columns and outcome row
     install_sla_writer()
 
+    from .tickets.signals import install as install_signals
+    from .webhooks.dispatch import connect as connect_webhooks
+
+    # ticket signals are sent after commit; webhooks (and automation rules) listen
+    install_signals()
+    connect_webhooks()
+
     _configure_sqlite(app)
 
     from .security import init_app as init_security, install_converters

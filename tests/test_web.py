@@ -36,7 +36,7 @@ def _ids(ticket) -> dict[str, int | str]:
     return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": "0", "account_id": ticket.account_id,
             "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1, "job_id": "no-such-job",
             "kind": "x", "attachment_id": 1, "contact_id": ticket.contact_id, "merge_id": 1,
-            "token_id": 1}
+            "token_id": 1, "subscription_id": 1, "delivery_id": 1}
 
 
 # Every route × method, and what each kind of visitor gets. (least role, status for that role and above,
@@ -124,6 +124,14 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.api_tokens", "GET"): ("agent", 200, {}),
     ("web.api_token_create", "POST"): ("agent", 422, {}),
     ("web.api_token_revoke", "POST"): ("agent", 302, {}),  # no such token of theirs: back with the reason
+    # admins: webhook subscriptions (none exists in the walk: a 404 for the one named)
+    ("web.admin_webhooks", "GET"): ("admin", 200, {}),
+    ("web.admin_webhook_create", "POST"): ("admin", 422, {}),
+    ("web.admin_webhook", "GET"): ("admin", 404, {}),
+    ("web.admin_webhook_update", "POST"): ("admin", 404, {}),
+    ("web.admin_webhook_secret", "POST"): ("admin", 404, {}),
+    ("web.admin_webhook_delete", "POST"): ("admin", 404, {}),
+    ("web.admin_webhook_redeliver", "POST"): ("admin", 404, {}),
 }
 ROLE_ORDER = ("agent", "lead", "admin")
 

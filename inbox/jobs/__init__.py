@@ -48,7 +48,10 @@ JOBS: dict[str, JobPolicy] = {
     "deliver_reply": JobPolicy("inbox.jobs.delivery.deliver_reply", DELIVERY_QUEUE, 120, (10, 30, 60)),
     "requeue_replies": JobPolicy("inbox.jobs.delivery.requeue_stalled_replies", DEFAULT_QUEUE, 55, result_ttl=300),
     "sla_sweep": JobPolicy("inbox.jobs.sla.sla_sweep", DEFAULT_QUEUE, 55, result_ttl=300, failure_ttl=86400),
-    "breach_webhook": JobPolicy("inbox.jobs.webhooks.deliver_breach_webhook", DELIVERY_QUEUE, 60, WEBHOOK_RETRY),
+    # the breach webhook of earlier releases: a queued job hands its sweep's breaches to the subscriptions
+    "breach_webhook": JobPolicy("inbox.jobs.webhooks.deliver_breach_webhook", DELIVERY_QUEUE, 60, (60, 300, 900)),
+    "webhook": JobPolicy("inbox.jobs.webhooks.deliver_webhook", DELIVERY_QUEUE, 60, WEBHOOK_RETRY, failure_ttl=7 * 86400),
+    "requeue_webhooks": JobPolicy("inbox.jobs.webhooks.requeue_webhooks", DEFAULT_QUEUE, 55, result_ttl=300),
     "weekly_export": JobPolicy("inbox.jobs.exports.export_week", DEFAULT_QUEUE, 1800, (60, 300, 900)),
     "retention": JobPolicy("inbox.privacy.retention.retention_job", DEFAULT_QUEUE, 3600, (300, 900, 3600)),
 }

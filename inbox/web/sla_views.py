@@ -190,12 +190,12 @@ def dashboard_export():
 @bp.get("/admin/sla")
 @role_required("admin")
 def sla_admin():
-    from ..tickets.sla.models import AppSetting
+    from ..tickets.sla.policy_changes import breach_webhook
 
     calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
-    webhook = db.session.get(AppSetting, "sla_webhook_url")
+    webhook = breach_webhook()
     return render_template("admin_sla.html", policies=active_policies(), calendars=calendars, weekdays=WEEKDAYS,
-                           changes=recent_changes(), webhook=webhook.value if webhook else "")
+                           changes=recent_changes(), webhook=webhook.url if webhook is not None and webhook.active else "")
 
 
 @bp.post("/admin/sla/policies/<int:policy_id>")

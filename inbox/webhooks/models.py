@@ -51,5 +51,7 @@ class WebhookDelivery(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # every attempt: {"at", "status" (HTTP code or null), "duration_ms", "error"}
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     subscription: Mapped[WebhookSubscription] = relationship()

@@ -67,6 +67,7 @@ def upgrade():
         sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('history', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['subscription_id'], ['webhook_subscriptions.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
     )
