@@ -47,6 +47,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # ticket signals are sent after commit; webhooks (and automation rules) listen
     install_signals()
     connect_webhooks()
+    from .automation.listen import connect as connect_rules
+
+    connect_rules()
 
     _configure_sqlite(app)
 
@@ -63,8 +66,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from .voice.web import bp as voice_bp
     from .api import init_app as init_api
+    from .assignment.presence import init_app as init_presence
 
     init_api(app)
+    init_presence(app)
 
     app.register_blueprint(voice_bp)
 

@@ -36,7 +36,7 @@ def _ids(ticket) -> dict[str, int | str]:
     return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": "0", "account_id": ticket.account_id,
             "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1, "job_id": "no-such-job",
             "kind": "x", "attachment_id": 1, "contact_id": ticket.contact_id, "merge_id": 1,
-            "token_id": 1, "subscription_id": 1, "delivery_id": 1}
+            "token_id": 1, "subscription_id": 1, "delivery_id": 1, "rule_id": 1}
 
 
 # Every route × method, and what each kind of visitor gets. (least role, status for that role and above,
@@ -132,6 +132,16 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.admin_webhook_secret", "POST"): ("admin", 404, {}),
     ("web.admin_webhook_delete", "POST"): ("admin", 404, {}),
     ("web.admin_webhook_redeliver", "POST"): ("admin", 404, {}),
+    # admins: automation rules (none exists in the walk) and automatic assignment; everyone: their away switch
+    ("web.admin_rules", "GET"): ("admin", 200, {}),
+    ("web.admin_rule_new", "GET"): ("admin", 200, {}),
+    ("web.admin_rule_edit", "GET"): ("admin", 404, {}),
+    ("web.admin_rule_save", "POST"): ("admin", 422, {}),
+    ("web.admin_rule_move", "POST"): ("admin", 404, {}),
+    ("web.admin_rule_delete", "POST"): ("admin", 404, {}),
+    ("web.admin_assignment", "GET"): ("admin", 200, {}),
+    ("web.admin_assignment_save", "POST"): ("admin", 302, {}),
+    ("web.toggle_away", "POST"): ("agent", 302, {}),
 }
 ROLE_ORDER = ("agent", "lead", "admin")
 

@@ -33,6 +33,7 @@ EVENT_TYPES: dict[str, str] = {
     "sla.at_risk": "SLA target at risk",
     "sla.breached": "SLA target breached",
     "survey.answered": "Satisfaction survey answered",
+    "rule.fired": "An automation rule with the webhook action fired",
 }
 _namespace = Namespace()
 SIGNALS = {name: _namespace.signal(name) for name in EVENT_TYPES}

@@ -104,7 +104,9 @@ def dashboard():
     q = queues(now)
     metrics = report(lo, hi, now)
     names = user_names()
-    load_rows = [(u.name if u else "Unassigned", n, str(n), url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
+    # agents' bars read "open / capacity" (automatic assignment fills each agent up to their capacity)
+    load_rows = [(u.name if u else "Unassigned", n, f"{n} / {u.capacity}" if u else str(n),
+                  url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
     return render_template(
         "dashboard.html", q=q, report=metrics, start=start, end=end, load_rows=load_rows, now=now,
         load_max=max((n for _, n in q.load), default=0), users=assignable_users(),

@@ -1,4 +1,4 @@
-"""platform: API tokens, webhook subscriptions and their deliveries
+"""platform: API tokens, webhooks, automation rules, automatic assignment
 
 Revision ID: a9d4e2f7c1b3
 Revises: f3c1a8e5b7d9
@@ -8,6 +8,8 @@ Create Date: 2026-11-30 19:40:00.000000
 - webhook_subscriptions / webhook_deliveries: signed outgoing webhooks per event type, with a
   delivery log. The SLA breach webhook URL of earlier releases (app_settings.sla_webhook_url)
   becomes a subscription to "sla.breached" with a new signing secret.
+- automation_rules: ordered rules (conditions and actions as JSON).
+- users.away / capacity / last_seen_at / last_auto_assigned_at: who automatic assignment may pick.
 """
 import json
 import secrets
@@ -74,6 +76,26 @@ def upgrade():
     op.create_index('ix_webhook_deliveries_subscription', 'webhook_deliveries', ['subscription_id', 'id'])
     op.create_index('ix_webhook_deliveries_event_id', 'webhook_deliveries', ['event_id'])
 
+    op.create_table('automation_rules',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=120), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('stop_processing', sa.Boolean(), nullable=False),
+        sa.Column('conditions', sa.JSON(), nullable=False),
+        sa.Column('actions', sa.JSON(), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['created_by_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('users') as batch:
+        batch.add_column(sa.Column('away', sa.Boolean(), nullable=False, server_default='0'))
+        batch.add_column(sa.Column('capacity', sa.Integer(), nullable=False, server_default='10'))
+        batch.add_column(sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('last_auto_assigned_at', sa.DateTime(timezone=True), nullable=True))
+
     conn = op.get_bind()
     url = conn.execute(sa.text("SELECT value FROM app_settings WHERE key = 'sla_webhook_url'")).scalar()
     if url:
@@ -93,6 +115,12 @@ def downgrade():
         if 'sla.breached' in (events or []):
             conn.execute(sa.text("INSERT INTO app_settings (key, value) VALUES ('sla_webhook_url', :url)"), {"url": url})
             break
+    with op.batch_alter_table('users') as batch:
+        batch.drop_column('last_auto_assigned_at')
+        batch.drop_column('last_seen_at')
+        batch.drop_column('capacity')
+        batch.drop_column('away')
+    op.drop_table('automation_rules')
     op.drop_index('ix_webhook_deliveries_event_id', table_name='webhook_deliveries')
     op.drop_index('ix_webhook_deliveries_subscription', table_name='webhook_deliveries')
     op.drop_table('webhook_deliveries')
