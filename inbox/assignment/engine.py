@@ -84,7 +84,8 @@ def try_assign(ticket_id: int, agent_id: int, capacity: int | None, now: datetim
             db.session.rollback()
             return False
         if how == "auto":
-            db.session.execute(update(User).where(User.id == agent_id).values(last_auto_assigned_at=now))
+            # the real time of this handout (not the run's `now`): the round-robin turn order needs distinct times
+            db.session.execute(update(User).where(User.id == agent_id).values(last_auto_assigned_at=max(now, utcnow())))
         ticket = db.session.get(Ticket, ticket_id)
         db.session.refresh(ticket)
         db.session.add(TicketEvent(ticket=ticket, type="assignment", actor_id=None, at=now,

@@ -4,6 +4,7 @@ signing out clears it. Automatic assignment only picks agents seen within INBOX_
 Written in a session of its own, so a page's unfinished transaction is never committed by it."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from flask import Flask, Response
@@ -15,6 +16,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -34,8 +37,8 @@ def _seen(response: Response) -> Response:
         now = utcnow()
         if user.last_seen_at is None or now - user.last_seen_at >= TOUCH_EVERY:
             _write(user, now)
-    except Exception:  # noqa: BLE001  the database is away: the page (or outage page) still answers
-        pass
+    except Exception as exc:  # noqa: BLE001  the database is away: the page (or outage page) still answers
+        log.debug("last seen not recorded: %s", exc)
     return response
 
 

@@ -1,7 +1,8 @@
 """The rule form: what an admin typed, checked, into a rule's conditions and actions."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 

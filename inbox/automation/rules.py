@@ -87,9 +87,7 @@ def matches(conditions: dict[str, Any], facts: Facts) -> bool:
     if tags and not tags & {fold(t) for t in facts.customer_tags}:
         return False
     hours = conditions.get("business_hours")  # "in", "out" or None
-    if hours in ("in", "out") and facts.in_business_hours is not None and facts.in_business_hours != (hours == "in"):
-        return False
-    return True
+    return not (hours in ("in", "out") and facts.in_business_hours is not None and facts.in_business_hours != (hours == "in"))
 
 
 def evaluate(rules: list[Rule], facts: Facts) -> list[Firing]:
@@ -113,13 +111,15 @@ def describe_actions(actions: dict[str, Any], names: dict[int, str] | None = Non
         words.append("tagged " + ", ".join(actions["add_tags"]))
     assign = actions.get("assign") or {}
     if assign.get("mode") == "agent":
-        words.append(f"assigned {names.get(assign.get('user_id'), 'user #%s' % assign.get('user_id'))}")
+        user_id = assign.get("user_id")
+        words.append("assigned " + names.get(user_id, f"user #{user_id}"))
     elif assign.get("mode") == "auto":
         words.append("handed to automatic assignment")
     if actions.get("set_pending"):
         words.append("set pending")
     if actions.get("canned_id"):
-        words.append(f"sent the acknowledgement “{canned.get(actions['canned_id'], '#%s' % actions['canned_id'])}”")
+        title = canned.get(actions["canned_id"], f"#{actions['canned_id']}")
+        words.append(f"sent the acknowledgement “{title}”")
     if actions.get("webhook"):
         words.append("fired the rule.fired webhook")
     return words

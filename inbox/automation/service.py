@@ -14,8 +14,14 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..extensions import db
 from ..tickets.actions import ActionError, _set_pending, _set_priority
-from ..tickets.models import CannedResponse, Message, Ticket, TicketEvent, ticket_tags
-from ..tickets.models import Tag
+from ..tickets.models import (
+    CannedResponse,
+    Message,
+    Tag,
+    Ticket,
+    TicketEvent,
+    ticket_tags,
+)
 from ..tickets.signals import announce
 from ..tickets.tags import _add_tags, normalize_tag
 from ..timeutil import utcnow
@@ -67,11 +73,11 @@ def facts_for(message: Message, now: datetime | None = None) -> Facts:
                  sla_state=_sla_state(ticket, now))
 
 
-def _mark(ticket: Ticket, rule: Rule) -> None:
+def _mark(ticket: Ticket, rule: Rule, before: set[int]) -> None:
     """Name the rule on every event its actions added (they have no person as actor)."""
-    for obj in db.session.new:
-        if isinstance(obj, TicketEvent) and obj.ticket is ticket:
-            obj.data = {**(obj.data or {}), "rule": rule.name, "rule_id": rule.id}
+    for event in ticket.events:
+        if id(event) not in before:
+            event.data = {**(event.data or {}), "rule": rule.name, "rule_id": rule.id}
 
 
 def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
@@ -79,6 +85,7 @@ def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
     from ..assignment.engine import try_assign
 
     actions, done = firing.actions, []
+    before = {id(e) for e in ticket.events}
     steps: list[tuple[str, Any]] = []
     if actions.get("priority") and actions["priority"] != ticket.priority:
         steps.append(("priority", lambda: _set_priority(ticket, actions["priority"], None, now)))  # type: ignore[arg-type]
@@ -94,7 +101,7 @@ def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
             done.append(name)
         except ActionError as exc:
             log.info("rule %s on ticket %s: %s skipped (%s)", firing.rule.name, ticket.id, name, exc)
-    _mark(ticket, firing.rule)
+    _mark(ticket, firing.rule, before)
     db.session.add(TicketEvent(ticket=ticket, type="rule_fired", actor_id=None, at=now,
                                data={"rule": firing.rule.name, "rule_id": firing.rule.id,
                                      "actions": describe_actions(firing.actions, _names(firing.actions), _canned(firing.actions))}))
@@ -107,9 +114,8 @@ def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
         if user is not None and user.active and try_assign(ticket.id, user.id, None, now, how="rule",
                                                              data={"rule": firing.rule.name, "rule_id": firing.rule.id}):
             done.append("assign")
-    if actions.get("canned_id"):
-        if _acknowledge(ticket.id, actions["canned_id"]):
-            done.append("canned")
+    if actions.get("canned_id") and _acknowledge(ticket.id, actions["canned_id"]):
+        done.append("canned")
     return done
 
 
@@ -159,7 +165,7 @@ def run_for_message(account_id: int, external_id: str, now: datetime | None = No
     return [f.rule.name for f in fired]
 
 
-def test_rule(rule: Rule, limit: int = 50) -> list[tuple[Message, list[str]]]:
+def try_rule(rule: Rule, limit: int = 50) -> list[tuple[Message, list[str]]]:
     """The rule tester: the last `limit` customer messages, each with what the rule would have done
     (an empty list: it would not have fired). Reads only."""
     limit = max(1, min(limit, MAX_TESTER_MESSAGES))

@@ -7,13 +7,20 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..assignment.choose import MODES
-from ..assignment.engine import MODE_SETTING, REASSIGN_SETTING, agents, save_settings, set_away, setting
+from ..assignment.engine import (
+    MODE_SETTING,
+    REASSIGN_SETTING,
+    agents,
+    save_settings,
+    set_away,
+    setting,
+)
 from ..auth.models import User
 from ..auth.roles import role_required
 from ..automation.forms import RuleError, choices, form_values, parse_rule_form
 from ..automation.models import AutomationRule
 from ..automation.rules import Rule
-from ..automation.service import test_rule
+from ..automation.service import try_rule
 from ..extensions import db
 from ..security.params import parse_bounded_int
 from ..timeutil import utcnow
@@ -88,7 +95,7 @@ def admin_rule_save():
     if request.form.get("test"):
         n = parse_bounded_int(request.form.get("test_n", ""), 1, 200) or TESTER_DEFAULT
         draft = Rule(rule.id if rule else None, parsed["name"], parsed["conditions"], parsed["actions"], parsed["stop_processing"])
-        return _form_page(rule, _typed(), 200, tested=test_rule(draft, n), tested_n=n)
+        return _form_page(rule, _typed(), 200, tested=try_rule(draft, n), tested_n=n)
     if rule is None:
         position = (db.session.scalar(select(func.max(AutomationRule.position))) or 0) + 1
         rule = AutomationRule(position=position, created_by_id=current_user.id, created_at=utcnow())
