@@ -1,5 +1,6 @@
 """Queue the rules (and automatic assignment) for each arrived customer message, only when there is
-something to run: an active rule, or assignment turned on."""
+something to run: an active rule, or assignment turned on; and the SLA-state rules when a ticket's
+SLA state changes (at risk, breached)."""
 from __future__ import annotations
 
 import logging
@@ -39,5 +40,28 @@ def on_message(_sender: Any, event: TicketSignal) -> None:
         log.warning("rules for ticket %s not queued: %s", event.ticket_id, exc)
 
 
+def _has_sla_rules(session: Session) -> bool:
+    from .models import AutomationRule
+
+    return any((conditions or {}).get("sla_states") for conditions in
+               session.scalars(select(AutomationRule.conditions).where(AutomationRule.active.is_(True))))
+
+
+def on_sla_change(_sender: Any, event: TicketSignal) -> None:
+    from redis.exceptions import RedisError
+
+    from ..jobs import enqueue
+
+    with Session(db.engine) as session:
+        if not _has_sla_rules(session):
+            return
+    try:
+        enqueue("run_sla_rules", event.ticket_id)
+    except RedisError as exc:
+        log.warning("SLA rules for ticket %s not queued: %s", event.ticket_id, exc)
+
+
 def connect() -> None:
     SIGNALS["message.received"].connect(on_message)
+    SIGNALS["sla.at_risk"].connect(on_sla_change)
+    SIGNALS["sla.breached"].connect(on_sla_change)

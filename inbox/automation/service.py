@@ -165,6 +165,21 @@ def run_for_message(account_id: int, external_id: str, now: datetime | None = No
     return [f.rule.name for f in fired]
 
 
+def run_for_sla_change(ticket_id: int, now: datetime | None = None) -> list[str]:
+    """A ticket's SLA state changed (at risk, breached): the active rules with an SLA-state condition run
+    again on its latest customer message; rules without one ran when the message arrived."""
+    now = now or utcnow()
+    message = db.session.scalar(select(Message).where(Message.ticket_id == ticket_id, Message.direction == "inbound")
+                                .order_by(Message.sent_at.desc(), Message.id.desc()).limit(1))
+    if message is None or not message.ticket.is_open:
+        return []
+    rules = [r for r in active_rules() if r.conditions.get("sla_states")]
+    fired = evaluate(rules, facts_for(message, now))
+    for firing in fired:
+        _apply(message.ticket, firing, now)
+    return [f.rule.name for f in fired]
+
+
 def try_rule(rule: Rule, limit: int = 50) -> list[tuple[Message, list[str]]]:
     """The rule tester: the last `limit` customer messages, each with what the rule would have done
     (an empty list: it would not have fired). Reads only."""

@@ -54,6 +54,7 @@ JOBS: dict[str, JobPolicy] = {
     "requeue_webhooks": JobPolicy("inbox.jobs.webhooks.requeue_webhooks", DEFAULT_QUEUE, 55, result_ttl=300),
     "auto_assign": JobPolicy("inbox.jobs.assignment.auto_assign", DEFAULT_QUEUE, 120, (5, 30), result_ttl=300),
     "run_rules": JobPolicy("inbox.jobs.automation.run_rules", DEFAULT_QUEUE, 120, OUTAGE_RETRY),
+    "run_sla_rules": JobPolicy("inbox.jobs.automation.run_sla_rules", DEFAULT_QUEUE, 120, OUTAGE_RETRY),
     "weekly_export": JobPolicy("inbox.jobs.exports.export_week", DEFAULT_QUEUE, 1800, (60, 300, 900)),
     "retention": JobPolicy("inbox.privacy.retention.retention_job", DEFAULT_QUEUE, 3600, (300, 900, 3600)),
 }

@@ -20,3 +20,10 @@ def run_rules(account_id: int, external_id: str) -> dict[str, Any]:
                                                                       Message.external_id == external_id))
         assigned = assign_waiting(ticket_ids=[ticket_id]) if ticket_id else []
         return {"fired": fired, "assigned": assigned}
+
+
+def run_sla_rules(ticket_id: int) -> list[str]:
+    from ..automation.service import run_for_sla_change
+
+    with job_context():
+        return run_for_sla_change(ticket_id)

@@ -85,3 +85,19 @@ def test_the_tester_shows_what_would_happen_and_changes_nothing(app, client):
     assert rule.conditions["keywords"] == ["refund"] and rule.actions == {"add_tags": ["billing"]}
     refused = client.post("/admin/rules/save", data={"name": "Nothing", "csrf_token": csrf_token(page)})
     assert refused.status_code == 422 and b"at least one action" in refused.data
+
+
+def test_sla_state_rules_run_again_when_the_ticket_breaches(app, run_jobs):
+    from inbox.jobs import enqueue
+
+    ticket = open_ticket("late", "still waiting", minutes_ago=10 * 60)
+    run_jobs()
+    # the rule exists only after the message arrived: what fires it is the sweep recording the breach
+    _rule("Escalate breaches", {"sla_states": ["breached"]}, {"priority": "urgent", "add_tags": ["escalated"]})
+    enqueue("sla_sweep")
+    run_jobs()
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.priority == "urgent" and "escalated" in [t.name for t in ticket.tags]
+    fired = list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "rule_fired")))
+    assert [e.data["rule"] for e in fired] == ["Escalate breaches"]
