@@ -52,7 +52,7 @@ def dispatch(_sender: Any, event: TicketSignal) -> list[int]:
         if not subscriptions:
             return []
         payload = payload_for(session, event, now)
-        rows = [WebhookDelivery(subscription_id=s.id, event_id=event.id, event_type=event.type, payload=payload,
+        rows = [WebhookDelivery(subscription_id=s.id, event_id=event.id, event_type=event.type, ticket_id=event.ticket_id, payload=payload,
                                 state="pending", attempts=0, created_at=now, history=[]) for s in subscriptions]
         session.add_all(rows)
         session.commit()
@@ -88,3 +88,15 @@ def connect() -> None:
     """Called by create_app: listen to every ticket signal (weakly held is fine: a module function)."""
     for signal in SIGNALS.values():
         signal.connect(dispatch)
+
+
+def erase_payloads(ticket_ids: list[int]) -> int:
+    """A customer's data erased: the payloads queued or logged for their tickets keep only the event's id
+    and type (no commit; the erasure's transaction). A delivery still waiting then sends just that."""
+    if not ticket_ids:
+        return 0
+    erased = 0
+    for delivery in db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ticket_ids))):
+        delivery.payload = {"id": delivery.event_id, "type": delivery.event_type, "erased": True}
+        erased += 1
+    return erased

@@ -41,6 +41,8 @@ class WebhookDelivery(db.Model):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(String(64), index=True)
     event_type: Mapped[str] = mapped_column(String(32))
+    # the ticket the event is about: erasing a customer's data clears the payloads that carry it
+    ticket_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

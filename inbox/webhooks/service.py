@@ -100,6 +100,7 @@ def redeliver(delivery: WebhookDelivery, by: User | None) -> WebhookDelivery:
     if not delivery.subscription.active:
         raise WebhookError("the subscription is turned off; turn it on to redeliver")
     again = WebhookDelivery(subscription_id=delivery.subscription_id, event_id=delivery.event_id, event_type=delivery.event_type,
+                            ticket_id=delivery.ticket_id,
                             payload=delivery.payload, state="pending", attempts=0, created_at=utcnow(), history=[])
     db.session.add(again)
     db.session.commit()

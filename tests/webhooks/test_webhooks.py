@@ -192,3 +192,16 @@ def test_nothing_is_sent_for_a_rolled_back_change(app, receiver, run_jobs):
     db.session.rollback()
     run_jobs()
     assert _deliveries() == [] and receiver.received == []
+
+
+def test_erasing_a_customer_clears_their_webhook_payloads(app, receiver, run_jobs):
+    from inbox.privacy.erase import erase_contact
+
+    create_subscription("CRM", receiver.url, ["message.received"], None)
+    ticket = open_ticket("c1", "my card number is 4111 and my address is 1 Main St")
+    run_jobs()
+    (delivery,) = _deliveries()
+    assert "4111" in json.dumps(delivery.payload)
+    erase_contact(ticket.contact, user("admin"))
+    (delivery,) = _deliveries()
+    assert delivery.payload == {"id": delivery.event_id, "type": "message.received", "erased": True}

@@ -59,6 +59,7 @@ def upgrade():
         sa.Column('subscription_id', sa.Integer(), nullable=False),
         sa.Column('event_id', sa.String(length=64), nullable=False),
         sa.Column('event_type', sa.String(length=32), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=True),
         sa.Column('payload', sa.JSON(), nullable=False),
         sa.Column('state', sa.String(length=12), nullable=False),
         sa.Column('attempts', sa.Integer(), nullable=False),
@@ -75,6 +76,7 @@ def upgrade():
     )
     op.create_index('ix_webhook_deliveries_subscription', 'webhook_deliveries', ['subscription_id', 'id'])
     op.create_index('ix_webhook_deliveries_event_id', 'webhook_deliveries', ['event_id'])
+    op.create_index('ix_webhook_deliveries_ticket_id', 'webhook_deliveries', ['ticket_id'])
 
     op.create_table('automation_rules',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -121,6 +123,7 @@ def downgrade():
         batch.drop_column('capacity')
         batch.drop_column('away')
     op.drop_table('automation_rules')
+    op.drop_index('ix_webhook_deliveries_ticket_id', table_name='webhook_deliveries')
     op.drop_index('ix_webhook_deliveries_event_id', table_name='webhook_deliveries')
     op.drop_index('ix_webhook_deliveries_subscription', table_name='webhook_deliveries')
     op.drop_table('webhook_deliveries')
