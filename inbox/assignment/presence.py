@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from flask import Flask, Response
 from flask_login import current_user, user_logged_out
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import User
@@ -23,9 +22,19 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _write(user: User, value: datetime | None) -> None:
-    with Session(db.engine) as session:
-        session.execute(update(User).where(User.id == user.id).values(last_seen_at=value))
-        session.commit()
+    """A best-effort mark that never makes a page wait on a lock held elsewhere (a quarter second at most)."""
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        try:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=250")
+            else:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '250ms'")
+            conn.execute(update(User).where(User.id == user.id).values(last_seen_at=value))
+            conn.commit()
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
     set_committed_value(user, "last_seen_at", value)
 
 
