@@ -53,6 +53,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # every flush that records a ticket event refreshes that ticket's SLA columns and outcome row
     install_sla_writer()
 
+    from .tickets.signals import install as install_signals
+    from .webhooks.dispatch import connect as connect_webhooks
+
+    # ticket signals are sent after commit; webhooks (and automation rules) listen
+    install_signals()
+    connect_webhooks()
+    from .automation.listen import connect as connect_rules
+
+    connect_rules()
+
     _configure_sqlite(app)
 
     from .security import init_app as init_security
@@ -68,6 +78,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
 
     from .voice.web import bp as voice_bp
+    from .api import init_app as init_api
+    from .assignment.presence import init_app as init_presence
+
+    init_api(app)
+    init_presence(app)
 
     app.register_blueprint(voice_bp)
 

@@ -25,3 +25,6 @@ from .tickets.attachments import MessageAttachment  # noqa: F401
 from .contacts.models import ContactMerge  # noqa: F401
 from .voice.surveys.models import SurveyInvitation, SurveyResponse, SurveySetting  # noqa: F401
 from .voice.files import StoredExport  # noqa: F401
+from .api.models import ApiToken  # noqa: F401
+from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401
+from .automation.models import AutomationRule  # noqa: F401

@@ -35,7 +35,8 @@ def _fill(rule: str, ids: dict[str, int | str]) -> str:
 def _ids(ticket) -> dict[str, int | str]:
     return {"ticket_id": ticket.id, "message_id": ticket.messages[0].id, "filename": "0", "account_id": ticket.account_id,
             "token": "0", "policy_id": 1, "calendar_id": 1, "canned_id": 1, "user_id": 1, "job_id": "no-such-job",
-            "kind": "x", "attachment_id": 1, "contact_id": ticket.contact_id, "merge_id": 1}
+            "kind": "x", "attachment_id": 1, "contact_id": ticket.contact_id, "merge_id": 1,
+            "token_id": 1, "subscription_id": 1, "delivery_id": 1, "rule_id": 1}
 
 
 # Every route × method, and what each kind of visitor gets. (least role, status for that role and above,
@@ -119,12 +120,40 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.contact_erase", "POST"): ("admin", 302, {}),  # not confirmed: back to the page, nothing erased
     ("web.security_settings", "GET"): ("admin", 200, {}),
     ("web.security_settings", "POST"): ("admin", 302, {}),
+    # everyone: their own API tokens (an empty name is refused with the page again)
+    ("web.api_tokens", "GET"): ("agent", 200, {}),
+    ("web.api_token_create", "POST"): ("agent", 422, {}),
+    ("web.api_token_revoke", "POST"): ("agent", 302, {}),  # no such token of theirs: back with the reason
+    # admins: webhook subscriptions (none exists in the walk: a 404 for the one named)
+    ("web.admin_webhooks", "GET"): ("admin", 200, {}),
+    ("web.admin_webhook_create", "POST"): ("admin", 422, {}),
+    ("web.admin_webhook", "GET"): ("admin", 404, {}),
+    ("web.admin_webhook_update", "POST"): ("admin", 404, {}),
+    ("web.admin_webhook_secret", "POST"): ("admin", 404, {}),
+    ("web.admin_webhook_delete", "POST"): ("admin", 404, {}),
+    ("web.admin_webhook_redeliver", "POST"): ("admin", 404, {}),
+    # admins: automation rules (none exists in the walk) and automatic assignment; everyone: their away switch
+    ("web.admin_rules", "GET"): ("admin", 200, {}),
+    ("web.admin_rule_new", "GET"): ("admin", 200, {}),
+    ("web.admin_rule_edit", "GET"): ("admin", 404, {}),
+    ("web.admin_rule_save", "POST"): ("admin", 422, {}),
+    ("web.admin_rule_move", "POST"): ("admin", 404, {}),
+    ("web.admin_rule_delete", "POST"): ("admin", 404, {}),
+    ("web.admin_assignment", "GET"): ("admin", 200, {}),
+    ("web.admin_assignment_save", "POST"): ("admin", 302, {}),
+    ("web.toggle_away", "POST"): ("agent", 302, {}),
 }
 ROLE_ORDER = ("agent", "lead", "admin")
 
 
+def _pages(app):
+    """The browser's routes; the JSON API (tokens, problem+json, its own CSRF rule) is walked per operation
+    and role in tests/api."""
+    return [r for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")]
+
+
 def _registered(app) -> set[tuple[str, str]]:
-    return {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    return {(r.endpoint, m) for r in _pages(app) for m in r.methods - {"HEAD", "OPTIONS"}}
 
 
 def test_route_table_covers_every_route(app):
@@ -138,7 +167,7 @@ def _walk(app, ticket) -> list[tuple[str, str, str]]:
     ids = _ids(ticket)
     ids["filename"] = "app.css"
     walk = []
-    for rule in app.url_map.iter_rules():
+    for rule in _pages(app):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             url = _fill(rule.rule, ids) if rule.endpoint != "static" else "/static/app.css"
             walk.append((rule.endpoint, method, url))
@@ -195,7 +224,7 @@ def test_every_route_as_every_role(app, client, ticket, walk_setup, role):
 
 def test_every_post_needs_a_csrf_token(app, client, ticket):
     ids = _ids(ticket)
-    for rule in app.url_map.iter_rules():
+    for rule in _pages(app):
         if "POST" in rule.methods:
             url = _fill(rule.rule, ids)
             assert client.post(url).status_code == 400, url

@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "api_token_created": "API token created",
     "api_token_revoked": "API token revoked",
     "contacts_merged": "contacts merged",
+    "webhook_changed": "webhook subscription changed",
 }
 _LABEL_CHARS = 255
 

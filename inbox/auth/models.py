@@ -25,6 +25,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # raised to end every session and remember cookie of this user (inbox.security.sessions)
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # automatic assignment (inbox.assignment): away agents get none; capacity = most open tickets at once
+    away: Mapped[bool] = mapped_column(default=False, server_default="0")
+    capacity: Mapped[int] = mapped_column(default=10, server_default="10")
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_auto_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember cookies: the id and the session version."""

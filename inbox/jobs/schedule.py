@@ -68,6 +68,10 @@ class Weekly:
 SCHEDULE: tuple[Every | Weekly, ...] = (
     Every("sla_sweep", "sla_sweep", 60),
     Every("requeue_replies", "requeue_replies", 60),
+    # webhook deliveries whose job was lost with Redis
+    Every("requeue_webhooks", "requeue_webhooks", 60),
+    # unassigned tickets left waiting (nobody had room when they arrived): handed out as agents free up
+    Every("auto_assign", "auto_assign", 60),
     Weekly("weekly_export", "weekly_export", 0, time(6)),
     # erases resolved tickets' personal data older than INBOX_RETENTION_DAYS (does nothing when it is off)
     Every("retention", "retention", 86400),

@@ -1,61 +1,100 @@
-"""Outgoing webhooks: the SLA breach notice, posted as JSON and retried by RQ with backoff."""
+"""Outgoing webhooks: one signed POST per delivery, retried by RQ with backoff for about a day.
+
+Every attempt is written to the delivery's history (HTTP status, duration, error) for the admin's
+delivery log. A target the outbound guard refuses (an internal address not on the allow-list) is
+not retried: the delivery fails at once with the reason."""
 from __future__ import annotations
 
+import json
 import logging
-from datetime import datetime, timezone
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import select
-
-from ..extensions import db
-from . import job_context
+from . import JOBS, job_context
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_SETTING = "sla_webhook_url"
+TIMEOUT_SECONDS = 10
+MAX_ERROR_CHARS = 500
 
 
-def webhook_url() -> str | None:
-    from ..tickets.sla.models import AppSetting
+def _attempt(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
+    """(HTTP status, error); the error is None only for a 2xx answer."""
+    import urllib3
 
-    row = db.session.get(AppSetting, WEBHOOK_SETTING)
-    return (row.value if row is not None and row.value else None) or current_app.config.get("SLA_WEBHOOK_URL") or None
+    from ..security.outbound import post_body
+
+    try:
+        response = post_body(url, body, timeout=TIMEOUT_SECONDS, headers=headers)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        return None, f"no answer: {exc}"[:MAX_ERROR_CHARS]
+    if 200 <= response.status < 300:
+        return response.status, None
+    return response.status, f"answered {response.status}"
 
 
-def breach_payload(swept_at: datetime) -> dict[str, Any]:
-    from ..links import external_url
-    from ..tickets.models import Ticket
-    from ..tickets.sla.models import SlaBreach
+def deliver_webhook(delivery_id: int) -> dict[str, Any]:
+    from ..extensions import db
+    from ..security.outbound import DeliveryFailed, OutboundRefused
+    from ..timeutil import utcnow
+    from ..webhooks.models import WebhookDelivery
+    from ..webhooks.signing import signed_headers
 
-    rows = db.session.execute(
-        select(SlaBreach, Ticket.channel, Ticket.assignee_id, Ticket.subject)
-        .join(Ticket, Ticket.id == SlaBreach.ticket_id)
-        .where(SlaBreach.recorded_at == swept_at)
-        .order_by(SlaBreach.id)
-    ).all()
-    return {
-        "event": "sla.breached",
-        "swept_at": swept_at.isoformat(),
-        "breaches": [
-            {"breach_id": b.id, "ticket_id": b.ticket_id, "target": b.target, "due_at": b.due_at.isoformat(),
-             "breached_at": b.breached_at.isoformat(), "channel": channel, "assignee_id": assignee, "subject": subject,
-             "ticket_url": external_url("web.ticket", ticket_id=b.ticket_id)}
-            for b, channel, assignee, subject in rows
-        ],
-    }
+    with job_context():
+        delivery = db.session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.state in ("delivered", "failed"):
+            return {"delivery_id": delivery_id, "state": delivery.state if delivery else "gone"}
+        subscription = delivery.subscription
+        now = utcnow()
+        if not subscription.active:
+            delivery.state, delivery.error = "failed", "the subscription was turned off"
+            db.session.commit()
+            return {"delivery_id": delivery_id, "state": "failed"}
+        body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+        timestamp = int(time.time())
+        headers = signed_headers(subscription.secret, timestamp, body, delivery.event_id, delivery.event_type)
+        started = time.monotonic()
+        refused = False
+        try:
+            status, error = _attempt(subscription.url, body, headers)
+        except OutboundRefused as exc:
+            status, error, refused = None, f"refused: {exc}"[:MAX_ERROR_CHARS], True
+        duration = int((time.monotonic() - started) * 1000)
+        delivery.attempts += 1
+        delivery.response_code, delivery.duration_ms, delivery.error, delivery.last_attempt_at = status, duration, error, now
+        delivery.history = [*(delivery.history or []), {"at": now.isoformat(), "status": status, "duration_ms": duration,
+                                                         "error": error}]
+        retry = JOBS["webhook"].retry
+        if error is None:
+            delivery.state, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+        elif refused or delivery.attempts > len(retry):
+            delivery.state, delivery.next_attempt_at = "failed", None
+        else:
+            delivery.state = "retrying"
+            delivery.next_attempt_at = now + timedelta(seconds=retry[delivery.attempts - 1])
+        db.session.commit()
+        result = {"delivery_id": delivery_id, "state": delivery.state, "status": status, "attempts": delivery.attempts}
+        if error is not None and not refused:
+            log.info("webhook delivery %s to %s: %s", delivery_id, subscription.name, error)
+            raise DeliveryFailed(error)  # RQ retries it (WEBHOOK_RETRY) or records the final failure
+        return result
+
+
+def requeue_webhooks() -> int:
+    from ..webhooks.dispatch import requeue_pending
+
+    with job_context():
+        return requeue_pending()
 
 
 def deliver_breach_webhook(swept_at: str) -> int:
-    """POST the breaches of one sweep as JSON; a non-2xx answer raises so RQ retries."""
-    from ..security.outbound import deliver_json
+    """A job queued before webhooks became subscriptions: that sweep's breaches go to the subscriptions
+    of "sla.breached" like any new breach."""
+    from ..tickets.signals import send_now
+    from ..tickets.sla.sweep import swept_signals
 
     with job_context():
-        url = webhook_url()
-        if not url:
-            log.info("no SLA webhook configured; dropping delivery for %s", swept_at)
-            return 0
-        payload = breach_payload(datetime.fromisoformat(swept_at).astimezone(timezone.utc))
-        status = deliver_json(url, payload, timeout=10, headers={"User-Agent": "Inbox-SLA/1"})  # refuses internal addresses
-        log.info("SLA webhook: %d breach(es) delivered to %s (%s)", len(payload["breaches"]), url, status)
-        return len(payload["breaches"])
+        signals = [s for s in swept_signals(datetime.fromisoformat(swept_at).astimezone(UTC)) if s.type == "sla.breached"]
+        send_now(signals)
+        return len(signals)

@@ -79,6 +79,10 @@ def erase_tickets(tickets: Iterable[Ticket], now: datetime, names: list[str] | N
         for message in db.session.scalars(select(Message).where(Message.ticket_id.in_(ids))):
             _erase_message(message)
             result.messages += 1
+    from ..webhooks.dispatch import erase_payloads
+
+    # what webhooks carry of these tickets (queued or in the delivery log) goes too
+    erase_payloads(ids)
     for note in notes_mentioning(ids, names or []):
         note.body = TOMBSTONE if note.ticket_id in ids else _scrub(note.body, names or [])
         result.notes += 1

@@ -25,6 +25,11 @@ def _refuse_nul() -> None:
 
 
 def _error_page(error: HTTPException):  # type: ignore[no-untyped-def]
+    from ..api import is_api_request
+    from ..api.problems import from_http_exception
+
+    if is_api_request():  # raised before an API route was reached (an unknown method, a NUL in the query)
+        return from_http_exception(error)
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return {"error": error.description}, error.code
     return render_template("error.html", error=error), error.code

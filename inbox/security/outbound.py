@@ -164,12 +164,17 @@ class OutboundResponse:
 def post_json(url: str, payload: Any, *, timeout: float = 10, headers: dict[str, str] | None = None,
               allow: Allowlist | None = None, resolve: Resolver | None = None) -> OutboundResponse:
     """POST `payload` as JSON to `url` once it passed `check_url`; the answer, whatever its status."""
+    return post_body(url, json.dumps(payload).encode(), timeout=timeout, headers=headers, allow=allow, resolve=resolve)
+
+
+def post_body(url: str, body: bytes, *, timeout: float = 10, headers: dict[str, str] | None = None,
+              allow: Allowlist | None = None, resolve: Resolver | None = None) -> OutboundResponse:
+    """POST these exact bytes (a signed webhook's signature covers them) as JSON, through the same checks."""
     target = check_url(url, allow if allow is not None else current_allowlist(), resolve or _system_resolver)
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     default_port = 443 if target.scheme == "https" else 80
     if target.port != default_port:
         host_header += f":{target.port}"
-    body = json.dumps(payload).encode()
     request_headers = {"Content-Type": "application/json", **(headers or {}), "Host": host_header}
     pool_args: dict[str, Any] = {"timeout": urllib3.Timeout(total=timeout), "retries": False, "maxsize": 1}
     if target.scheme == "https":

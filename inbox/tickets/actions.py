@@ -54,20 +54,21 @@ def after_resolution(ticket: Ticket, by: User) -> None:
     invite_after_resolution(ticket, by)
 
 
-def set_pending(ticket: Ticket, by: User) -> None:
-    """Waiting on the customer: pauses the next-response and resolution clocks until they write back."""
+def _set_pending(ticket: Ticket, by: User | None, now: datetime) -> None:
     if ticket.status not in ("new", "open"):
         raise ActionError(f"only new or open tickets can be set pending (#{ticket.id} is {ticket.status})", f"is {ticket.status}")
-    now = utcnow()
     previous = ticket.status
     ticket.status = "pending"
     _event(ticket, "status", by, now, {"from": previous, "to": "pending"})
+
+
+def set_pending(ticket: Ticket, by: User) -> None:
+    """Waiting on the customer: pauses the next-response and resolution clocks until they write back."""
+    _set_pending(ticket, by, utcnow())
     db.session.commit()
 
 
-def reopen_ticket(ticket: Ticket, by: User) -> None:
-    """Resolved → open (the resolution clock resumes); pending → open (the paused clocks run again)."""
-    now = utcnow()
+def _reopen(ticket: Ticket, by: User, now: datetime) -> None:
     if ticket.status == "pending":
         ticket.status = "open"
         _event(ticket, "status", by, now, {"from": "pending", "to": "open"})
@@ -77,6 +78,11 @@ def reopen_ticket(ticket: Ticket, by: User) -> None:
         _event(ticket, "reopened", by, now, {"by": "agent"})
     else:
         raise ActionError(f"only resolved or pending tickets can be reopened (#{ticket.id} is {ticket.status})", f"is {ticket.status}")
+
+
+def reopen_ticket(ticket: Ticket, by: User) -> None:
+    """Resolved → open (the resolution clock resumes); pending → open (the paused clocks run again)."""
+    _reopen(ticket, by, utcnow())
     db.session.commit()
 
 

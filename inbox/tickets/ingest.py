@@ -35,6 +35,7 @@ from .attachments import split_attachments
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
 from .rules.priority import initial_priority, raise_priority
+from .signals import announce
 from .sla.policies import PolicyBook, apply_priority_policy
 
 log = logging.getLogger(__name__)
@@ -353,6 +354,7 @@ class _Batch:
                 execution_options={ROWS_REPORTED: True},
             )
         created = {t.id for t in self.created}
+        self.announce(events, created)
         for ticket in self.touched.values():
             db.session.expire(ticket, ["message_count", "events", "messages"])
             if ticket.id not in created:
@@ -361,6 +363,26 @@ class _Batch:
         ids = sorted({t.id for t in self.touched.values()})
         self.result.tickets_created = sorted(created)
         self.result.tickets_updated = [i for i in ids if i not in created]
+
+    def announce(self, events: list[dict[str, Any]], created: set[int]) -> None:
+        """Rows written in bulk pass no flush hook: say what happened (tickets.signals), sent after the commit."""
+        for row in events:
+            if row["type"] == "created":
+                announce(db.session, "ticket.created", row["ticket_id"], {}, row["at"])
+            elif row["type"] in ("status", "reopened"):
+                data = row["data"] or {}
+                change = {"from": data.get("from", "resolved"), "to": data.get("to", "open"), "actor_id": None, "by": "customer"}
+                announce(db.session, "ticket.status_changed", row["ticket_id"], change, row["at"])
+        for message in self.messages:
+            values = message.values
+            if values["direction"] == "inbound" and message.ticket is not None:
+                announce(db.session, "message.received", message.ticket.id,
+                         {"account_id": values["account_id"], "external_id": values["external_id"],
+                          "new_ticket": message.ticket.id in created}, values["sent_at"])
+        for row in self.orm_messages:
+            if row.direction == "inbound" and row.ticket_id is not None:
+                announce(db.session, "message.received", row.ticket_id, {"account_id": row.account_id, "external_id": row.external_id,
+                                                                        "new_ticket": row.ticket_id in created}, row.sent_at)
 
     @property
     def attached(self) -> list[int]:

@@ -93,13 +93,18 @@ def add_tags(ticket: Ticket, raw: str, by: User) -> list[str]:
     return added
 
 
+def _remove_tags(ticket: Ticket, names: list[str], by: User, now: datetime) -> None:
+    present = {t.name: t for t in ticket.tags}
+    missing = [n for n in names if n not in present]
+    if missing:
+        raise ActionError(f"ticket #{ticket.id} has no tag {missing[0]}", "not tagged")
+    for name in names:
+        ticket.tags.remove(present[name])
+    _event(ticket, "tags_removed", by, now, {"tags": names})
+
+
 def remove_tag(ticket: Ticket, raw: str, by: User) -> None:
-    name = normalize_tag(raw)
-    tag = next((t for t in ticket.tags if t.name == name), None)
-    if tag is None:
-        raise ActionError(f"ticket #{ticket.id} has no tag {name}", "not tagged")
-    ticket.tags.remove(tag)
-    _event(ticket, "tags_removed", by, utcnow(), {"tags": [name]})
+    _remove_tags(ticket, [normalize_tag(raw)], by, utcnow())
     db.session.commit()
 
 

@@ -67,6 +67,8 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
     """(who, what happened) for an event shown in the thread, or None when another item shows it."""
     data: dict[str, Any] = event.data or {}
     who = event.actor.name if event.actor is not None else None
+    if who is None and data.get("rule"):
+        who = f"Rule “{data['rule']}”"
     kind = event.type
     if kind in _SHOWN_ELSEWHERE:
         return None
@@ -88,6 +90,10 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
             return names.get(user_id, f"user #{user_id}") if user_id is not None else "nobody"
 
         was, to = data.get("from"), data.get("to")
+        if data.get("how") == "auto":
+            return "Automatic assignment", f"assigned the ticket to {name(to)}"
+        if data.get("how") == "away":
+            return "Automatic assignment", f"unassigned {name(was)}, who is away"
         if data.get("how") == "take":
             return who, "took the ticket" + (f" from {name(was)}" if was is not None else "")
         if to is None:
@@ -105,6 +111,8 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
     if kind == "sla_policy":
         reason = data.get("reason") or "priority changed"
         return who, f"the {data.get('priority', '')} SLA policy now applies ({reason}); running clocks re-targeted"
+    if kind == "rule_fired":
+        return who, "fired: " + (", ".join(data.get("actions") or []) or "no action applied")
     if kind == "answered_outside":
         return who, f"recorded that the customer was answered outside Inbox: {data.get('how', '')}"
     if kind == "reply_bounced":

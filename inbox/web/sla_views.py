@@ -104,7 +104,9 @@ def dashboard():
     q = queues(now)
     metrics = report(lo, hi, now)
     names = user_names()
-    load_rows = [(u.name if u else "Unassigned", n, str(n), url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
+    # agents' bars read "open / capacity" (automatic assignment fills each agent up to their capacity)
+    load_rows = [(u.name if u else "Unassigned", n, f"{n} / {u.capacity}" if u else str(n),
+                  url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
     return render_template(
         "dashboard.html", q=q, report=metrics, start=start, end=end, load_rows=load_rows, now=now,
         load_max=max((n for _, n in q.load), default=0), users=assignable_users(),
@@ -190,12 +192,12 @@ def dashboard_export():
 @bp.get("/admin/sla")
 @role_required("admin")
 def sla_admin():
-    from ..tickets.sla.models import AppSetting
+    from ..tickets.sla.policy_changes import breach_webhook
 
     calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
-    webhook = db.session.get(AppSetting, "sla_webhook_url")
+    webhook = breach_webhook()
     return render_template("admin_sla.html", policies=active_policies(), calendars=calendars, weekdays=WEEKDAYS,
-                           changes=recent_changes(), webhook=webhook.value if webhook else "")
+                           changes=recent_changes(), webhook=webhook.url if webhook is not None and webhook.active else "")
 
 
 @bp.post("/admin/sla/policies/<int:policy_id>")

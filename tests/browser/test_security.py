@@ -12,7 +12,8 @@ def _get_pages(app, ids: dict[str, int]) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "live.events", "live.presence", "web.healthz",
-                                                          "web.dashboard_export", "voice.download", "web.contact_export"):
+                                                          "web.dashboard_export", "voice.download", "web.contact_export",
+                                                          "api.tickets_csv"):
             continue
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids.get(m.group(1), "0")), rule.rule)
         urls.append(url)

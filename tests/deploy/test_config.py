@@ -87,30 +87,7 @@ def test_links_for_outside_use_the_public_url_in_every_process(app, monkeypatch)
         assert external_url("voice.survey", token="abc") == "http://127.0.0.1:8000/voice/survey/abc"
 
 
-def test_webhook_payload_links_each_ticket_on_the_public_url(app):
-    from datetime import datetime, timedelta, timezone
-
-    from inbox.channels import get_or_create_account
-    from inbox.connectors.jsonl import message_from_record
-    from inbox.extensions import db
-    from inbox.jobs.webhooks import breach_payload
-    from inbox.sentiment import Sentiment
-    from inbox.tickets.ingest import ingest_messages
-    from inbox.tickets.sla.models import SlaBreach
-    from inbox.tickets.sla.sweep import sweep
-    from tests.helpers import message
-
-    account, _ = get_or_create_account("Nova X", "jsonl", "x")
-    old = datetime.now(timezone.utc) - timedelta(days=3)
-    ingest_messages(account, [message_from_record(message("b1", "b1", "still waiting", old))],
-                    [Sentiment("negative", 0.9, "fixture")], timedelta(days=7))
-    now = datetime.now(timezone.utc)
-    assert sweep(now).breaches >= 1
-    swept_at = db.session.query(SlaBreach.recorded_at).first()[0]
-    payload = breach_payload(swept_at)
-    assert payload["breaches"]
-    for breach in payload["breaches"]:
-        assert breach["ticket_url"] == f"https://inbox.test.example/tickets/{breach['ticket_id']}"
+# Webhook payloads carry ticket_url on INBOX_PUBLIC_URL: tests/webhooks/test_webhooks.py (the SLA events test).
 
 
 def test_proxy_fix_trusts_only_the_configured_headers(monkeypatch, bare_env):

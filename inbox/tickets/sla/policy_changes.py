@@ -15,11 +15,10 @@ from sqlalchemy import select
 from ...audit import record
 from ...auth.models import User
 from ...extensions import db
-from ...security.outbound import OutboundRefused, check_url, current_allowlist
 from ...security.params import parse_id
 from ...timeutil import utcnow
 from ..models import PRIORITIES, BusinessCalendar, SlaPolicy
-from .models import AppSetting, SlaPolicyChange
+from .models import SlaPolicyChange
 
 POLICY_FIELDS = ("first_response_minutes", "first_response_same_business_day", "next_response_minutes",
                  "resolution_minutes", "business_hours", "warning_fraction", "calendar_id")
@@ -144,27 +143,46 @@ def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, s
     db.session.commit()
 
 
+BREACH_WEBHOOK_NAME = "SLA breach webhook"
+
+
+def breach_webhook() -> Any:
+    """The subscription the SLA page's breach webhook field edits (one of the webhook subscriptions)."""
+    from ...webhooks.models import WebhookSubscription
+
+    return db.session.scalar(select(WebhookSubscription).where(WebhookSubscription.name == BREACH_WEBHOOK_NAME)
+                             .order_by(WebhookSubscription.id))
+
+
 def set_webhook_url(url: str, by: User) -> None:
+    """The SLA page's shortcut to the "sla.breached" subscription: a URL creates or changes it, empty turns it off."""
+    from ...webhooks.service import WebhookError, check_target, create_subscription
+
     url = url.strip()
     if url and not url.startswith(("http://", "https://")):
         raise PolicyError("the webhook URL must start with http:// or https://")
-    if len(url) > 2000:
-        raise PolicyError("the webhook URL can have at most 2000 characters")
     if url:
         try:
-            # what the URL itself says (an internal address, localhost); its DNS answer is checked at each delivery
-            check_url(url, current_allowlist(), resolve=None)
-        except OutboundRefused as exc:
-            raise PolicyError(f"the webhook URL is refused: {exc}") from None
-    row = db.session.get(AppSetting, "sla_webhook_url") or AppSetting(key="sla_webhook_url", value="")
-    if row.value == url:
+            url = check_target(url)
+        except WebhookError as exc:
+            raise PolicyError(str(exc).replace("the URL", "the webhook URL", 1)) from None
+    current = breach_webhook()
+    before = current.url if current is not None and current.active else ""
+    if before == url:
         return
-    db.session.add(SlaPolicyChange(changed_by_id=by.id, changed_at=utcnow(), changes={"sla_webhook_url": [row.value, url]}))
+    db.session.add(SlaPolicyChange(changed_by_id=by.id, changed_at=utcnow(), changes={"sla_webhook_url": [before, url]}))
     # hosts only: a webhook URL often carries its secret in the path
-    record("sla_webhook_changed", by, ("app_settings", "sla_webhook_url", "SLA breach webhook"),
-           {"from_host": urlsplit(row.value).hostname, "to_host": urlsplit(url).hostname})
-    row.value = url
-    db.session.add(row)
+    record("sla_webhook_changed", by, ("webhook_subscriptions", current.id if current else None, BREACH_WEBHOOK_NAME),
+           {"from_host": urlsplit(before).hostname, "to_host": urlsplit(url).hostname})
+    if current is None:
+        create_subscription(BREACH_WEBHOOK_NAME, url, ["sla.breached"], by)
+        return
+    if url:
+        current.url, current.active = url, True
+        if "sla.breached" not in current.events:
+            current.events = [*current.events, "sla.breached"]
+    else:
+        current.active = False
     db.session.commit()
 
 

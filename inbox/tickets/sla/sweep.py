@@ -20,6 +20,7 @@ from ...auth.models import User
 from ...extensions import db
 from ...timeutil import UtcDateTime, utcnow
 from ..models import OPEN_STATUSES, Ticket, TicketEvent
+from ..signals import TicketSignal
 from .models import Notification, SlaBreach, SlaWarning
 from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES
 
@@ -141,3 +142,13 @@ def _notify(fresh: ColumnElement, at) -> None:  # type: ignore[no-untyped-def]
     )
     recipients = union_all(assignees, leads)
     db.session.execute(insert(Notification).from_select(["user_id", "ticket_id", "breach_id", "kind", "text", "created_at"], recipients))
+
+
+def swept_signals(swept_at: datetime) -> list[TicketSignal]:
+    """The warnings and breaches one sweep recorded, as ticket signals (sent by the job after the commit)."""
+    signals = [TicketSignal("sla.at_risk", w.ticket_id, {"target": w.target, "due_at": w.due_at.isoformat()}, w.warned_at)
+               for w in db.session.scalars(select(SlaWarning).where(SlaWarning.warned_at == swept_at).order_by(SlaWarning.id))]
+    signals += [TicketSignal("sla.breached", b.ticket_id, {"breach_id": b.id, "target": b.target, "due_at": b.due_at.isoformat(),
+                                                          "breached_at": b.breached_at.isoformat()}, b.recorded_at)
+                for b in db.session.scalars(select(SlaBreach).where(SlaBreach.recorded_at == swept_at).order_by(SlaBreach.id))]
+    return signals

@@ -18,7 +18,7 @@ from inbox.tickets.actions import set_pending
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Ticket, TicketEvent
 from inbox.tickets.queries import view_conditions
-from inbox.tickets.sla.models import AppSetting, Notification, SlaBreach, SlaWarning
+from inbox.tickets.sla.models import Notification, SlaBreach, SlaWarning
 from inbox.tickets.sla.sweep import sweep
 from tests.helpers import message
 
@@ -139,15 +139,15 @@ def hook_server(monkeypatch):
 
 def test_sweep_job_posts_breaches_to_the_webhook(app, run_jobs, hook_server):
     from inbox.jobs import enqueue
+    from inbox.webhooks.service import create_subscription
 
-    db.session.add(AppSetting(key="sla_webhook_url", value=f"http://127.0.0.1:{hook_server.server_port}/hooks/sla"))
-    db.session.commit()
+    create_subscription("breaches", f"http://127.0.0.1:{hook_server.server_port}/hooks/sla", ["sla.breached"], None)
     late = _open("hooked", NOW - timedelta(hours=5))
     enqueue("sla_sweep")
     run_jobs()
-    (status, payload), = _Hook.received
-    assert payload["event"] == "sla.breached"
-    assert [(b["ticket_id"], b["target"]) for b in payload["breaches"]] == [(late.id, "first_response")]
+    (_status, payload), = _Hook.received
+    assert payload["type"] == "sla.breached"
+    assert (payload["data"]["ticket"]["id"], payload["data"]["target"]) == (late.id, "first_response")
     # the sweep job again: nothing new, nothing posted
     enqueue("sla_sweep")
     run_jobs()
@@ -158,13 +158,13 @@ def test_failed_webhook_delivery_is_retried_by_rq(app, run_jobs, hook_server):
     from rq.registry import ScheduledJobRegistry
 
     from inbox.jobs import DELIVERY_QUEUE, enqueue, get_queue
+    from inbox.webhooks.service import create_subscription
 
-    db.session.add(AppSetting(key="sla_webhook_url", value=f"http://127.0.0.1:{hook_server.server_port}/"))
-    db.session.commit()
+    create_subscription("breaches", f"http://127.0.0.1:{hook_server.server_port}/", ["sla.breached"], None)
     _open("flaky", NOW - timedelta(hours=5))
-    result = sweep(NOW)
     _Hook.statuses = [500]
-    job_id = enqueue("breach_webhook", result.swept_at.isoformat()).id
+    enqueue("sla_sweep")
     run_jobs()
     assert [s for s, _ in _Hook.received] == [500]
-    assert job_id in ScheduledJobRegistry(queue=get_queue(DELIVERY_QUEUE)).get_job_ids()  # retry booked in 10 s
+    registry = ScheduledJobRegistry(queue=get_queue(DELIVERY_QUEUE)).get_job_ids()
+    assert [j for j in registry if j.startswith("webhook-")]  # retry booked in a minute

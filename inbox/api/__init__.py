@@ -1,0 +1,68 @@
+"""The JSON API under /api/v1: personal tokens, problem+json errors, an OpenAPI 3.1 document generated
+from the Pydantic models the views validate with (spec.py). See docs/api.md."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .problems import ApiProblem, from_http_exception, problem
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+
+
+@bp.errorhandler(ApiProblem)
+def _api_problem(exc: ApiProblem) -> Response:
+    return problem(exc.status, exc.detail, exc.errors, exc.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http_problem(exc: HTTPException) -> Response:
+    return from_http_exception(exc)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    log.exception("API request %s %s failed", request.method, request.path)
+    from ..extensions import db
+
+    db.session.rollback()
+    return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """Public, like any API's description: it names operations and shapes, never data."""
+    from .spec import openapi_document
+
+    return jsonify(openapi_document(PREFIX))
+
+
+def is_api_request() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def init_app(app: Flask) -> None:
+    """Called by create_app: the routes, CSRF exemption (checked again for session requests in auth.py)."""
+    import os
+
+    from ..extensions import csrf
+    from ..security.throttle import parse_limits
+    from .auth import DEFAULT_RATE_LIMITS
+    from .views import people, reports, tickets  # noqa: F401  (register the operations)
+
+    spec = os.environ.get("INBOX_API_RATE_LIMITS") or DEFAULT_RATE_LIMITS
+    try:
+        parse_limits(spec)
+    except ValueError as exc:
+        raise ValueError(f"INBOX_API_RATE_LIMITS must look like '120/minute;5000/hour', got {spec!r}") from exc
+    app.config.setdefault("API_RATE_LIMITS", spec)
+    from .spec import AnyDigits
+
+    app.url_map.converters["api_id"] = AnyDigits
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,191 @@
+"""Rules against the database: the facts of an arriving message, and applying what fires.
+
+Each firing's actions go through the same actions as the ticket page (priority re-targets the SLA
+clocks, tags are normalised, pending pauses them), in one transaction, and every event they add
+names the rule, so the ticket's history reads "Rule “Refunds to billing” assigned the ticket to Bea"."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..extensions import db
+from ..tickets.actions import ActionError, _set_pending, _set_priority
+from ..tickets.models import (
+    CannedResponse,
+    Message,
+    Tag,
+    Ticket,
+    TicketEvent,
+    ticket_tags,
+)
+from ..tickets.signals import announce
+from ..tickets.tags import _add_tags, normalize_tag
+from ..timeutil import utcnow
+from .models import AutomationRule
+from .rules import Facts, Firing, Rule, describe_actions, evaluate
+
+log = logging.getLogger(__name__)
+
+MAX_TESTER_MESSAGES = 200
+
+
+def active_rules() -> list[Rule]:
+    rows = db.session.scalars(select(AutomationRule).where(AutomationRule.active.is_(True))
+                              .order_by(AutomationRule.position, AutomationRule.id))
+    return [Rule(r.id, r.name, r.conditions or {}, r.actions or {}, r.stop_processing) for r in rows]
+
+
+def _in_business_hours(ticket: Ticket, at: datetime) -> bool:
+    from ..tickets.sla.calendar import open_intervals
+    from ..tickets.sla.policies import calendar_of
+
+    calendar = calendar_of(ticket.sla_policy.calendar if ticket.sla_policy is not None else None)
+    for start, end in open_intervals(at, calendar):
+        return start <= at < end
+    return False
+
+
+def _sla_state(ticket: Ticket, now: datetime) -> str:
+    from ..api.serialize import sla_state
+
+    return sla_state(ticket, now)
+
+
+def customer_tags(contact_id: int) -> frozenset[str]:
+    """The tags on any of the customer's tickets: what the team has learnt about them."""
+    rows = db.session.scalars(select(Tag.name).join(ticket_tags, ticket_tags.c.tag_id == Tag.id)
+                              .join(Ticket, Ticket.id == ticket_tags.c.ticket_id).where(Ticket.contact_id == contact_id).distinct())
+    return frozenset(rows)
+
+
+def facts_for(message: Message, now: datetime | None = None) -> Facts:
+    ticket = message.ticket
+    assert ticket is not None
+    now = now or utcnow()
+    followers = message.identity.followers if message.identity is not None else None
+    return Facts(channel=ticket.channel, account_id=message.account_id, kind=message.kind, language=message.lang,
+                 sentiment=message.effective_sentiment, text=message.text, followers=followers,
+                 customer_tags=customer_tags(ticket.contact_id), in_business_hours=_in_business_hours(ticket, message.sent_at),
+                 sla_state=_sla_state(ticket, now))
+
+
+def _mark(ticket: Ticket, rule: Rule, before: set[int]) -> None:
+    """Name the rule on every event its actions added (they have no person as actor)."""
+    for event in ticket.events:
+        if id(event) not in before:
+            event.data = {**(event.data or {}), "rule": rule.name, "rule_id": rule.id}
+
+
+def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
+    """The actions of one firing (those that apply now); ActionError of one action skips just that one."""
+    from ..assignment.engine import try_assign
+
+    actions, done = firing.actions, []
+    before = {id(e) for e in ticket.events}
+    steps: list[tuple[str, Any]] = []
+    if actions.get("priority") and actions["priority"] != ticket.priority:
+        steps.append(("priority", lambda: _set_priority(ticket, actions["priority"], None, now)))  # type: ignore[arg-type]
+    if actions.get("add_tags"):
+        names = [normalize_tag(t) for t in actions["add_tags"]]
+        if set(names) - {t.name for t in ticket.tags}:
+            steps.append(("add_tags", lambda: _add_tags(ticket, names, None, now)))  # type: ignore[arg-type]
+    if actions.get("set_pending") and ticket.status in ("new", "open"):
+        steps.append(("set_pending", lambda: _set_pending(ticket, None, now)))
+    for name, step in steps:
+        try:
+            step()
+            done.append(name)
+        except ActionError as exc:
+            log.info("rule %s on ticket %s: %s skipped (%s)", firing.rule.name, ticket.id, name, exc)
+    _mark(ticket, firing.rule, before)
+    db.session.add(TicketEvent(ticket=ticket, type="rule_fired", actor_id=None, at=now,
+                               data={"rule": firing.rule.name, "rule_id": firing.rule.id,
+                                     "actions": describe_actions(firing.actions, _names(firing.actions), _canned(firing.actions))}))
+    if actions.get("webhook"):
+        announce(db.session, "rule.fired", ticket.id, {"rule": firing.rule.name, "rule_id": firing.rule.id}, now)
+    db.session.commit()
+    assign = actions.get("assign") or {}
+    if assign.get("mode") == "agent" and ticket.assignee_id is None:
+        user = db.session.get(User, assign.get("user_id"))
+        if user is not None and user.active and try_assign(ticket.id, user.id, None, now, how="rule",
+                                                             data={"rule": firing.rule.name, "rule_id": firing.rule.id}):
+            done.append("assign")
+    if actions.get("canned_id") and _acknowledge(ticket.id, actions["canned_id"]):
+        done.append("canned")
+    return done
+
+
+def _names(actions: dict[str, Any]) -> dict[int, str]:
+    user_id = (actions.get("assign") or {}).get("user_id")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return {user.id: user.name} if user else {}
+
+
+def _canned(actions: dict[str, Any]) -> dict[int, str]:
+    row = db.session.get(CannedResponse, actions["canned_id"]) if isinstance(actions.get("canned_id"), int) else None
+    return {row.id: row.title} if row else {}
+
+
+def _acknowledge(ticket_id: int, canned_id: int) -> bool:
+    """A canned acknowledgement, only where the channel can send and only as the ticket's first reply."""
+    from ..tickets.canned import render_canned
+    from ..tickets.replies import queue_reply
+    from ..voice.surveys.service import channel_can_reply
+
+    ticket = db.session.get(Ticket, ticket_id)
+    canned = db.session.get(CannedResponse, canned_id)
+    if ticket is None or canned is None or not canned.active or not channel_can_reply(ticket):
+        return False
+    if any(m.direction == "outbound" and m.sent_by_id is not None for m in ticket.messages):
+        return False
+    sender = db.session.get(User, canned.created_by_id) if canned.created_by_id else None
+    if sender is None:
+        return False
+    try:
+        queue_reply(ticket, sender, render_canned(canned, ticket, sender))
+    except ActionError as exc:
+        log.info("acknowledgement on ticket %s not sent: %s", ticket_id, exc)
+        return False
+    return True
+
+
+def run_for_message(account_id: int, external_id: str, now: datetime | None = None) -> list[str]:
+    """Evaluate the active rules for one arrived customer message and apply what fires; the rule names."""
+    now = now or utcnow()
+    message = db.session.scalar(select(Message).where(Message.account_id == account_id, Message.external_id == external_id))
+    if message is None or message.ticket is None or message.direction != "inbound":
+        return []
+    fired = evaluate(active_rules(), facts_for(message, now))
+    for firing in fired:
+        _apply(message.ticket, firing, now)
+    return [f.rule.name for f in fired]
+
+
+def run_for_sla_change(ticket_id: int, now: datetime | None = None) -> list[str]:
+    """A ticket's SLA state changed (at risk, breached): the active rules with an SLA-state condition run
+    again on its latest customer message; rules without one ran when the message arrived."""
+    now = now or utcnow()
+    message = db.session.scalar(select(Message).where(Message.ticket_id == ticket_id, Message.direction == "inbound")
+                                .order_by(Message.sent_at.desc(), Message.id.desc()).limit(1))
+    if message is None or not message.ticket.is_open:
+        return []
+    rules = [r for r in active_rules() if r.conditions.get("sla_states")]
+    fired = evaluate(rules, facts_for(message, now))
+    for firing in fired:
+        _apply(message.ticket, firing, now)
+    return [f.rule.name for f in fired]
+
+
+def try_rule(rule: Rule, limit: int = 50) -> list[tuple[Message, list[str]]]:
+    """The rule tester: the last `limit` customer messages, each with what the rule would have done
+    (an empty list: it would not have fired). Reads only."""
+    limit = max(1, min(limit, MAX_TESTER_MESSAGES))
+    rows = list(db.session.scalars(select(Message).where(Message.direction == "inbound", Message.ticket_id.is_not(None))
+                                   .order_by(Message.sent_at.desc(), Message.id.desc()).limit(limit)))
+    now = utcnow()
+    names, canned = _names(rule.actions), _canned(rule.actions)
+    return [(m, describe_actions(rule.actions, names, canned) if evaluate([rule], facts_for(m, now)) else []) for m in rows]

@@ -1,0 +1,105 @@
+"""Turn committed ticket events into webhook deliveries: one row per subscription that wants the event,
+with the payload fixed now, and a delivery job per row.
+
+It runs in the committing session's after-commit hook (tickets.signals), where that session can no
+longer talk to the database, so it works in a session of its own. A delivery whose job could not be
+queued (Redis away) stays "pending" and is queued by `requeue_pending` once Redis answers."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..tickets.signals import SIGNALS, TicketSignal
+from ..timeutil import utcnow
+from .models import WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger(__name__)
+
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def payload_for(session: Session, event: TicketSignal, now: datetime) -> dict[str, Any]:
+    """What a receiver gets: the event, the ticket as GET /api/v1/tickets/{id} shows it, and the message
+    for message and reply events."""
+    from ..api import serialize
+    from ..links import external_url
+    from ..tickets.models import Message, Ticket
+
+    data: dict[str, Any] = {k: v for k, v in event.data.items() if k not in ("account_id", "message_id")}
+    ticket = session.get(Ticket, event.ticket_id)
+    data["ticket"] = serialize.ticket(ticket, now).model_dump(mode="json") if ticket is not None else None
+    # on INBOX_PUBLIC_URL: a receiver (and the person it notifies) opens the ticket from any host
+    data["ticket_url"] = external_url("web.ticket", ticket_id=event.ticket_id) if ticket is not None else None
+    message = None
+    if event.type == "message.received":
+        message = session.scalar(select(Message).where(Message.account_id == event.data.get("account_id"),
+                                                       Message.external_id == event.data.get("external_id")))
+    elif event.type == "ticket.replied" and event.data.get("message_id"):
+        message = session.get(Message, event.data["message_id"])
+    if message is not None:
+        data["message"] = serialize.message(message).model_dump(mode="json")
+    return {"id": event.id, "type": event.type, "occurred_at": event.occurred_at.isoformat(), "data": data}
+
+
+def dispatch(_sender: Any, event: TicketSignal) -> list[int]:
+    """Receiver of every ticket signal: record and queue a delivery per interested subscription."""
+    now = utcnow()
+    with Session(db.engine) as session:
+        subscriptions = [s for s in session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
+                         if s.wants(event.type)]
+        if not subscriptions:
+            return []
+        payload = payload_for(session, event, now)
+        rows = [WebhookDelivery(subscription_id=s.id, event_id=event.id, event_type=event.type, ticket_id=event.ticket_id, payload=payload,
+                                state="pending", attempts=0, created_at=now, history=[]) for s in subscriptions]
+        session.add_all(rows)
+        session.commit()
+        ids = [r.id for r in rows]
+    for delivery_id in ids:
+        queue_delivery(delivery_id)
+    return ids
+
+
+def queue_delivery(delivery_id: int) -> bool:
+    from redis.exceptions import RedisError
+
+    from ..jobs import enqueue
+
+    try:
+        enqueue("webhook", delivery_id, job_id=f"webhook-{delivery_id}", description=f"webhook delivery {delivery_id}")
+        return True
+    except RedisError as exc:
+        log.warning("webhook delivery %s waits for Redis: %s", delivery_id, exc)
+        return False
+
+
+def requeue_pending(now: datetime | None = None) -> int:
+    """Deliveries never attempted for a while (their job was lost with Redis): queue them again. A job
+    still queued under the same id is kept, so this never sends twice."""
+    cutoff = (now or utcnow()) - REQUEUE_AFTER
+    ids = list(db.session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.state == "pending",
+                                                                   WebhookDelivery.created_at < cutoff).limit(1000)))
+    return sum(queue_delivery(i) for i in ids)
+
+
+def connect() -> None:
+    """Called by create_app: listen to every ticket signal (weakly held is fine: a module function)."""
+    for signal in SIGNALS.values():
+        signal.connect(dispatch)
+
+
+def erase_payloads(ticket_ids: list[int]) -> int:
+    """A customer's data erased: the payloads queued or logged for their tickets keep only the event's id
+    and type (no commit; the erasure's transaction). A delivery still waiting then sends just that."""
+    if not ticket_ids:
+        return 0
+    erased = 0
+    for delivery in db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ticket_ids))):
+        delivery.payload = {"id": delivery.event_id, "type": delivery.event_type, "erased": True}
+        erased += 1
+    return erased

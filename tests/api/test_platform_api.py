@@ -1,0 +1,134 @@
+"""Contacts, users, SLA and reports through the API; tokens in the browser; CSRF and rate limits."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from inbox.api.models import ApiToken
+from inbox.api.tokens import hash_token
+from inbox.extensions import db
+from tests.helpers import csrf_token
+from tests.workspace import login, open_ticket, user
+
+PROBLEM = "application/problem+json"
+
+
+def test_contact_get_and_merge(make_api):
+    first, second = open_ticket("c1", author="ann"), open_ticket("c2", author="ann-other")
+    api = make_api("agent")
+    contact = api.get(f"/contacts/{first.contact_id}").get_json()
+    assert contact["ticket_ids"] == [first.id] and contact["identities"][0]["handle"] == "@ann"
+    merged = api.post(f"/contacts/{first.contact_id}/merge", json={"source_id": second.contact_id, "reason": "same person"})
+    assert merged.status_code == 200, merged.data
+    body = merged.get_json()
+    assert sorted(body["contact"]["ticket_ids"]) == sorted([first.id, second.id])
+    assert body["moved_ticket_ids"] == [second.id]
+    again = api.post(f"/contacts/{first.contact_id}/merge", json={"source_id": second.contact_id})
+    assert again.status_code == 409 and again.mimetype == PROBLEM
+    assert api.post(f"/contacts/{first.contact_id}/merge", json={"source_id": first.contact_id}).status_code == 409
+    assert api.post(f"/contacts/{first.contact_id}/merge", json={"source_id": 123456}).status_code == 404
+    assert api.get("/contacts/123456").status_code == 404
+
+
+def test_users_show_email_to_admins_and_self(make_api):
+    agent, admin = make_api("agent"), make_api("admin")
+    listed = agent.get("/users").get_json()["items"]
+    by_id = {u["id"]: u for u in listed}
+    assert by_id[admin.user.id]["email"] is None and by_id[agent.user.id]["email"] == agent.user.email
+    assert admin.get(f"/users/{agent.user.id}").get_json()["email"] == agent.user.email
+    assert agent.get("/users/me").get_json()["id"] == agent.user.id
+    assert agent.get("/users/777777").status_code == 404
+
+
+def test_sla_outcome_and_reports(make_api):
+    ticket = open_ticket("c1", minutes_ago=10)
+    lead = make_api("lead")
+    sla = lead.get(f"/tickets/{ticket.id}/sla").get_json()
+    assert sla["first_response_state"] == "running" and sla["first_response_due_at"] and sla["history"]
+    report = lead.get("/reports/sla").get_json()
+    assert report["total"]["tickets"] == 1 and report["by_channel"][0]["key"] == "x"
+    assert lead.get("/reports/sla?from=2026-02-01&to=2026-01-01").get_json()["end"] == "2026-02-01"
+    assert lead.get("/reports/sla?from=0001-01-01").status_code == 422
+    assert lead.get("/reports/sla?from=yesterday").status_code == 422
+    dash = lead.get("/reports/dashboard").get_json()
+    assert dash["unassigned"] == 1 and dash["oldest_unassigned_ticket_ids"] == [ticket.id]
+    csv = lead.get("/reports/tickets.csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv" and str(ticket.id) in csv.get_data(as_text=True)
+
+
+def test_exports_listed_and_downloaded(app, make_api, tmp_path):
+    from inbox.voice.export import export_dir
+
+    folder = export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "inbox-2026-W40-summary.csv").write_text("day,channel\n")
+    lead = make_api("lead")
+    weeks = lead.get("/exports").get_json()["items"]
+    week = next(w for w in weeks if w["week"] == "2026-W40")
+    url = week["files"][0]["url"]
+    assert url == "/api/v1/exports/inbox-2026-W40-summary.csv"
+    assert lead.client.get(url, headers=lead._headers()).get_data(as_text=True) == "day,channel\n"
+    assert lead.get("/exports/..%2Fsecret_key").status_code == 404
+    assert lead.get("/exports/inbox-2026-W41-summary.csv").status_code == 404
+
+
+def test_tokens_created_in_the_browser_are_shown_once_and_stored_hashed(client):
+    user("agent", "Bea Tanaka")
+    login(client, "bea.tanaka@example.com")
+    page = client.get("/settings/api-tokens")
+    assert page.status_code == 200
+    created = client.post("/settings/api-tokens", data={"name": "CRM sync", "scope": "write", "csrf_token": csrf_token(page)})
+    assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
+    plaintext = re.search(rb'id="new-token">(inbox_[^<]+)<', created.data).group(1).decode()
+    row = db.session.scalar(select(ApiToken))
+    assert row.token_hash == hash_token(plaintext) and plaintext not in row.prefix + row.token_hash
+    again = client.get("/settings/api-tokens")
+    assert plaintext.encode() not in again.data and row.prefix.encode() in again.data
+    api = client.application.test_client()
+    assert api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plaintext}"}).get_json()["name"] == "Bea Tanaka"
+    revoked = client.post(f"/settings/api-tokens/{row.id}/revoke", data={"csrf_token": csrf_token(again)})
+    assert revoked.status_code == 302
+    assert api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plaintext}"}).status_code == 401
+    refused = client.post("/settings/api-tokens", data={"name": " ", "scope": "write", "csrf_token": csrf_token(again)})
+    assert refused.status_code == 422
+
+
+def test_session_requests_keep_csrf_token_requests_need_none(client, make_api):
+    ticket = open_ticket("c1")
+    user("agent", "Bea Tanaka")
+    login(client, "bea.tanaka@example.com")
+    assert client.get(f"/api/v1/tickets/{ticket.id}").status_code == 200
+    no_csrf = client.post(f"/api/v1/tickets/{ticket.id}/notes", json={"body": "hi"})
+    assert no_csrf.status_code == 400 and "CSRF" in no_csrf.get_json()["detail"]
+    token = csrf_token(client.get("/settings/api-tokens"))
+    ok = client.post(f"/api/v1/tickets/{ticket.id}/notes", json={"body": "hi"}, headers={"X-CSRFToken": token})
+    assert ok.status_code == 201
+    api = make_api("agent")
+    assert api.post(f"/tickets/{ticket.id}/notes", json={"body": "from a tool"}).status_code == 201
+
+
+def test_rate_limit_per_token(app, make_api):
+    from inbox.api.auth import _EXTENSION
+
+    app.extensions.pop(_EXTENSION, None)
+    app.config["API_RATE_LIMITS"] = "3/minute"
+    try:
+        first, second = make_api("agent"), make_api("agent", name="Other Agent")
+        codes = [first.get("/users/me").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = first.get("/users/me")
+        assert limited.mimetype == PROBLEM and int(limited.headers["Retry-After"]) >= 1
+        assert second.get("/users/me").status_code == 200  # its own budget
+    finally:
+        app.extensions.pop(_EXTENSION, None)
+        app.config["API_RATE_LIMITS"] = "120/minute;5000/hour"
+
+
+def test_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"] == "3.1.0"
+    patch = doc["paths"]["/tickets/{ticket_id}"]["patch"]
+    assert patch["requestBody"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/TicketUpdate"
+    assert "409" in patch["responses"] and "application/problem+json" in patch["responses"]["422"]["content"]
+    assert set(doc["components"]["schemas"]["TicketUpdate"]["properties"]) >= {"status", "priority", "assignee_id", "tags"}
