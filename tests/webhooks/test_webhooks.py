@@ -159,7 +159,7 @@ def test_admin_pages_log_and_redeliver(app, client, receiver, run_jobs):
     assert [json.loads(b)["id"] for _, _, b in receiver.received] == [first.event_id, first.event_id]
 
 
-def test_sla_events_from_the_sweep_and_the_breach_webhook_field(app, client, receiver, run_jobs):
+def test_sla_events_from_the_sweep_and_the_breach_webhook_field(app, client, receiver, run_jobs, monkeypatch):
     from inbox.jobs import enqueue
 
     user("admin")
@@ -169,7 +169,7 @@ def test_sla_events_from_the_sweep_and_the_breach_webhook_field(app, client, rec
     subscription = db.session.scalar(select(WebhookSubscription))
     assert subscription.events == ["sla.breached"] and subscription.url == receiver.url
     late = open_ticket("late", minutes_ago=10 * 60)
-    app.config["INBOX_PUBLIC_URL"] = "https://inbox.test.example/care"  # links in payloads leave the system
+    monkeypatch.setitem(app.config, "INBOX_PUBLIC_URL", "https://inbox.test.example/care")  # payload links leave the system
     enqueue("sla_sweep")
     run_jobs()
     payloads = [json.loads(b) for _, _, b in receiver.received]
