@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # raised to end every session and remember cookie of this user (inbox.security.sessions)
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # None: follow the browser's Accept-Language / the team's INBOX_TIMEZONE (inbox.auth.preferences)
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember cookies: the id and the session version."""

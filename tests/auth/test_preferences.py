@@ -1,0 +1,87 @@
+"""Each person's language and time zone: the setting page, validation, and what the pages then show."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from inbox.auth.models import User
+from inbox.auth.preferences import preference_problems, time_zones
+from inbox.extensions import db
+from tests.helpers import csrf_token
+
+
+def _html_lang(response) -> str:
+    match = re.search(rb'<html lang="([^"]+)"', response.data)
+    assert match, response.data[:300]
+    return match.group(1).decode()
+
+
+def test_problems_are_per_field():
+    assert preference_problems("", "") == {}
+    assert preference_problems("ja", "Asia/Tokyo") == {}
+    assert set(preference_problems("fr", "Mars/Olympus")) == {"locale", "timezone"}
+    assert "Asia/Tokyo" in time_zones() and "UTC" in time_zones()
+    assert not any(z.startswith(("Etc/", "posix/")) for z in time_zones())
+
+
+def test_accept_language_switches_the_ui_for_a_visitor(client):
+    english = client.get("/login")
+    japanese = client.get("/login", headers={"Accept-Language": "ja,en;q=0.5"})
+    assert _html_lang(english) == "en" and b"Sign in to Inbox" in english.data
+    assert _html_lang(japanese) == "ja" and "Inbox にサインイン".encode() in japanese.data
+    assert _html_lang(client.get("/login", headers={"Accept-Language": "fr-FR,de"})) == "en"
+
+
+def test_the_users_setting_wins_over_the_browser(logged_in, agent):
+    page = logged_in.get("/settings/preferences", headers={"Accept-Language": "en"})
+    assert _html_lang(page) == "en"
+    saved = logged_in.post("/settings/preferences", headers={"Accept-Language": "en"},
+                           data={"locale": "ja", "timezone": "Asia/Tokyo", "csrf_token": csrf_token(page)})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, agent.id)
+    assert (user.locale, user.timezone) == ("ja", "Asia/Tokyo")
+    after = logged_in.get("/settings/preferences", headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert _html_lang(after) == "ja"
+    text = after.data.decode()
+    assert "設定を保存しました。" in text  # the flash is in the language just chosen
+    assert '<option value="Asia/Tokyo" selected>' in text
+    # back to "same as the browser": the browser decides again
+    back = logged_in.post("/settings/preferences", data={"locale": "", "timezone": "", "csrf_token": csrf_token(after)})
+    assert back.status_code == 302
+    assert _html_lang(logged_in.get("/settings/preferences", headers={"Accept-Language": "en-GB"})) == "en"
+    assert _html_lang(logged_in.get("/settings/preferences", headers={"Accept-Language": "ja-JP"})) == "ja"
+
+
+def test_bad_values_keep_the_form_and_say_what_is_wrong(logged_in, agent):
+    page = logged_in.get("/settings/preferences")
+    response = logged_in.post("/settings/preferences", data={
+        "locale": "<script>x</script>", "timezone": "Asia/Tokyo'\"", "csrf_token": csrf_token(page)})
+    assert response.status_code == 422
+    text = response.data.decode()
+    assert "Choose English, Japanese, or the browser&#39;s language." in text
+    assert "Choose a time zone from the list." in text
+    assert "<script>x</script>" not in text
+    db.session.expire_all()
+    assert db.session.get(User, agent.id).locale is None
+
+
+def test_times_follow_the_users_time_zone(app, agent):
+    from flask_login import login_user
+
+    from inbox.web.filters import local_time
+
+    moment = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)
+    app.config["INBOX_TIMEZONE"] = "UTC"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        login_user(agent)
+        assert local_time(moment) == "Nov 30, 23:30"
+        agent.locale, agent.timezone = "ja", "Asia/Tokyo"
+        from flask_babel import refresh
+
+        refresh()
+        assert local_time(moment) == "12月1日 8:30"
+        assert local_time(moment, "year") == "2026年12月1日 8:30"
+        agent.timezone = "Not/AZone"  # a zone removed from the system since: the team's zone, no error
+        refresh()
+        assert local_time(moment) == "11月30日 23:30"
