@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import record_now
@@ -98,9 +99,9 @@ def export_now():
     try:
         enqueue_export(week)
     except RedisError:
-        flash(f"Export of {week} not queued: the job queue (Redis) is unavailable. Try again shortly.", "error")
+        flash(_("Export of %(week)s not queued: the job queue (Redis) is unavailable. Try again shortly.", week=week), "error")
         return redirect(url_for("voice.exports"))
-    flash(f"Export of {week} queued; it appears here when the worker has written it.", "success")
+    flash(_("Export of %(week)s queued; it appears here when the worker has written it.", week=week), "success")
     return redirect(url_for("voice.exports"))
 
 

@@ -1,7 +1,8 @@
 """Template helpers: times, durations and numbers in the reader's language and time zone."""
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
+
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
@@ -9,6 +10,7 @@ from flask import Flask
 from flask_babel import get_locale, get_timezone, gettext, lazy_gettext
 
 from ..timeutil import utcnow
+from .labels import register as register_labels
 
 # Babel skeletons (the locale orders the fields): "Nov 30, 19:05" / "11月30日 19:05"
 TIME_STYLES: dict[str, tuple[str, str | None]] = {
@@ -46,6 +48,13 @@ def local_time(value: datetime | None, fmt: str = "short") -> str:
     if value is None:
         return ""
     return format_local(value, get_locale() or "en", get_timezone(), fmt)
+
+
+def day(value: date | None) -> str:
+    """A calendar day as the reader writes it ("Nov 30, 2026" / "2026年11月30日")."""
+    if value is None:
+        return ""
+    return format_skeleton("yMMMd", value, locale=get_locale() or "en")
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
@@ -95,4 +104,6 @@ def time_left(due: datetime | None, now: datetime | None = None, warn: datetime 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["day"] = day
     app.jinja_env.globals["time_left"] = time_left
+    register_labels(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...auth.roles import role_required
@@ -20,7 +21,7 @@ _NO_INDEX = {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer", "Cache
 def _invitation_or_404(token: str) -> SurveyInvitation:
     invitation = invitation_for_token(token)
     if invitation is None:
-        abort(404, description="This survey link is not valid.")
+        abort(404, description=_("This survey link is not valid."))
     return invitation
 
 
@@ -59,7 +60,7 @@ def survey_settings_page():
     if request.method == "POST":
         try:
             save_survey_settings(request.form)
-            flash("Survey settings saved.", "success")
+            flash(_("Survey settings saved."), "success")
         except SurveyError as exc:
             flash(str(exc), "error")
         return redirect(url_for("voice.survey_settings_page"))
