@@ -71,6 +71,7 @@ def load_config() -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "EMBEDDED_REDIS_PATH": str(instance / "redis.db"),
         "INBOX_TIMEZONE": os.environ.get("INBOX_TIMEZONE", "UTC"),
+        "INBOX_TEAM_NAME": os.environ.get("INBOX_TEAM_NAME", "").strip(),
         "INBOX_WEEKLY_EXPORT_DIR": os.environ.get("INBOX_WEEKLY_EXPORT_DIR") or str(instance / "exports"),
         "INBOX_PSEUDONYMISE": os.environ.get("INBOX_PSEUDONYMISE", "0") == "1",
         "REOPEN_WINDOW_DAYS": _int("INBOX_REOPEN_DAYS", 7),
