@@ -85,3 +85,28 @@ def test_times_follow_the_users_time_zone(app, agent):
         agent.timezone = "Not/AZone"  # a zone removed from the system since: the team's zone, no error
         refresh()
         assert local_time(moment) == "11月30日 23:30"
+
+
+def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app):
+    from datetime import timedelta
+
+    from inbox.channels import get_or_create_account
+    from inbox.connectors.jsonl import message_from_record
+    from inbox.sentiment import Sentiment
+    from inbox.tickets.ingest import ingest_messages
+    from inbox.tickets.models import Ticket
+    from tests.helpers import ago, message
+
+    account, _ = get_or_create_account("X", "jsonl", "x")
+    record = message("1", "c", "朝から繋がりません", ago(minutes=10), author="mika", lang="ja")
+    ingest_messages(account, [message_from_record(record)], [Sentiment("negative", 0.9, "test")], timedelta(days=7))
+    ticket = db.session.query(Ticket).one()
+    english = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "en"}).data.decode()
+    assert '<html lang="en">' in english and "Send reply" in english and ">new</span>" in english
+    japanese = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "ja,en;q=0.8"}).data.decode()
+    assert '<html lang="ja">' in japanese and "返信を送信" in japanese and ">新規</span>" in japanese
+    assert "Send reply" not in japanese and "ネガティブ" in japanese
+    agent.locale = "en"
+    db.session.commit()
+    chosen = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "ja"}).data.decode()
+    assert '<html lang="en">' in chosen and "Send reply" in chosen
