@@ -98,7 +98,7 @@ def test_translations_keep_their_placeholders(catalog):
 # Words shown as they are in every language: names and acronyms the team uses untranslated.
 UNTRANSLATED_WORDS = {"Inbox", "CSAT", "NPS", "CES"}
 VISIBLE_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
-_JINJA = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_JINJA = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
 
 

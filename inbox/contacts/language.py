@@ -3,7 +3,7 @@ of the text. Pure; customer-facing text (the survey) goes out in this language."
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 CUSTOMER_LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"

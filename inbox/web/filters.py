@@ -9,8 +9,9 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale, get_timezone, gettext, lazy_gettext
 
+from ..labels import LABELS
+from ..labels import register as register_labels
 from ..timeutil import utcnow
-from .labels import register as register_labels
 
 # Babel skeletons (the locale orders the fields): "Nov 30, 19:05" / "11月30日 19:05"
 TIME_STYLES: dict[str, tuple[str, str | None]] = {
@@ -57,7 +58,7 @@ def day(value: date | None) -> str:
     return format_skeleton("yMMMd", value, locale=get_locale() or "en")
 
 
-def number(value: float | int | None, digits: int = 0) -> str:
+def number(value: float | None, digits: int = 0) -> str:
     """A number with the locale's grouping and decimal signs ("12,345.6"); "–" when there is none."""
     if value is None:
         return "–"
@@ -78,8 +79,7 @@ def duration_words(seconds: float) -> str:
     return gettext("%(minutes)dm", minutes=minutes)
 
 
-TARGET_WORDS = {"first_response": lazy_gettext("First response"), "next_response": lazy_gettext("Next response"),
-                "resolution": lazy_gettext("Resolution")}
+TARGET_WORDS = LABELS["target"]
 STATE_WORDS = {"on_track": lazy_gettext("On track"), "at_risk": lazy_gettext("At risk"),
                "breached": lazy_gettext("Breached")}
 

@@ -27,8 +27,8 @@ from ..tickets.sla.policy_changes import (
 from ..voice.chart import line_chart
 from ..timeutil import utcnow
 from . import bp
-from .filters import number
-from .labels import label
+from .filters import local_time, number
+from ..labels import label
 
 
 def _zone() -> ZoneInfo:
@@ -52,7 +52,7 @@ def sla_history(ticket: Ticket) -> list[str]:
     from ..tickets.sla.clock import explain
     from ..tickets.sla.outcomes import replay_ticket
 
-    return [explain(clock, _zone()) for clock in replay_ticket(ticket).clocks]
+    return [explain(clock, _zone(), when=local_time) for clock in replay_ticket(ticket).clocks]
 
 
 @bp.post("/tickets/<int:ticket_id>/pending")

@@ -21,12 +21,12 @@ from ..tickets.canned import active_canned, render_canned
 from ..tickets.models import PRIORITIES, Message, Ticket
 from ..tickets.notes import add_note
 from ..tickets.replies import queue_reply, retry_reply
-from ..tickets.sla.targets import TARGET_NAMES
+from .filters import TARGET_WORDS
 from ..tickets.tags import add_tags, known_tags, remove_tag
 from ..tickets.thread import customer_history, load_ticket, sla_clocks, ticket_thread
 from ..security.params import parse_id
 from . import bp
-from .labels import label
+from ..labels import label
 from .next_url import safe_next
 
 
@@ -41,7 +41,7 @@ def _render_ticket(ticket_id: int, status: int = 200, **drafts: str) -> tuple[st
         "earlier": earlier,
         "earlier_total": earlier_total,
         "clocks": sla_clocks(ticket),
-        "clock_names": TARGET_NAMES,
+        "clock_names": TARGET_WORDS,
         "canned": [(c, render_canned(c, ticket, current_user)) for c in active_canned()],
         "priorities": PRIORITIES,
         "known_tags": known_tags(),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from inbox.auth.models import User
 from inbox.auth.preferences import preference_problems, time_zones
@@ -71,7 +71,7 @@ def test_times_follow_the_users_time_zone(app, agent):
 
     from inbox.web.filters import local_time
 
-    moment = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
     app.config["INBOX_TIMEZONE"] = "UTC"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         login_user(agent)

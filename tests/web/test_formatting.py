@@ -1,7 +1,7 @@
 """Times, durations and numbers in the reader's language and time zone."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from inbox.web.filters import day, duration_words, format_local, number, time_left
 
-MOMENT = datetime(2026, 3, 8, 6, 30, 5, tzinfo=timezone.utc)  # 01:30 in New York, just before its clocks go forward
+MOMENT = datetime(2026, 3, 8, 6, 30, 5, tzinfo=UTC)  # 01:30 in New York, just before its clocks go forward
 
 
 @pytest.mark.parametrize(("locale", "zone", "style", "expected"), [
@@ -38,7 +38,7 @@ def test_durations_numbers_and_days_per_locale(app):
         assert duration_words(-12 * 60) == "12分"
         assert number(12345.678, 1) == "12,345.7" and number(None) == "–"
         assert day(date(2026, 11, 30)) == "2026年11月30日"
-        now = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+        now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
         left = time_left(now + timedelta(hours=2), now=now, warn=now - timedelta(minutes=1), target="first_response")
         assert left == {"text": "残り2時間00分", "state": "at_risk", "target": "初回応答", "state_text": "期限間近"}
         late = time_left(now - timedelta(minutes=90), now=now, target="resolution")

@@ -17,6 +17,8 @@ LABELS = {
     "channel": {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "email": lazy_gettext("Email"),
                 "sms": "SMS", "phone": lazy_gettext("Phone"), "other": lazy_gettext("Other")},
     "role": {"agent": lazy_gettext("agent"), "lead": lazy_gettext("lead"), "admin": lazy_gettext("admin")},
+    "target": {"first_response": lazy_gettext("First response"), "next_response": lazy_gettext("Next response"),
+               "resolution": lazy_gettext("Resolution")},
     "outcome": {"met": lazy_gettext("met"), "missed": lazy_gettext("missed"), "breached": lazy_gettext("breached"),
                 "running": lazy_gettext("running"), "paused": lazy_gettext("paused")},
 }
