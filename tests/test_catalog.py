@@ -24,15 +24,15 @@ TEMPLATES = sorted(p.relative_to(ROOT / "templates").as_posix() for p in (ROOT /
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%\((\w+)\)0?\d*d")
 
 
-def _extracted() -> dict[str | tuple[str, ...], list[str]]:
-    """msgid (a tuple for plurals) → where it is used, by babel's own extractors over babel.cfg."""
+def _extracted() -> dict[tuple[str | tuple[str, ...], str | None], list[str]]:
+    """(msgid (a tuple for plurals), context) → where it is used, by babel's own extractors over babel.cfg."""
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: dict = defaultdict(list)
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=KEYWORDS,
             directory_filter=lambda d: not Path(d).name.startswith((".", "_")) and Path(d).name != "instance"):
-        found[message].append(f"{filename}:{lineno}")
+        found[(message, context)].append(f"{filename}:{lineno}")
     return found
 
 
@@ -56,16 +56,16 @@ def _by_file(problems: list[tuple[str, str]]) -> str:
 
 def test_extraction_finds_the_apps_strings(extracted):
     """Guards the test itself: a broken babel.cfg would find nothing and so pass everything."""
-    ids = {m if isinstance(m, str) else m[0] for m in extracted}
+    ids = {m if isinstance(m, str) else m[0] for m, _context in extracted}
     assert {"Send reply", "Team lead dashboard", "How did we do?", "Preferences saved."} <= ids
     assert any(where.startswith("inbox/") for places in extracted.values() for where in places)
 
 
 def test_every_string_has_a_japanese_translation(extracted, catalog):
     problems = []
-    for message, places in extracted.items():
+    for (message, context), places in extracted.items():
         msgid = message if isinstance(message, str) else message[0]
-        entry = catalog.get(msgid)
+        entry = catalog.get(msgid, context=context)
         if entry is None:
             state = "not in the ja catalog"
         elif entry.fuzzy:

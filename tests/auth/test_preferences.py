@@ -106,6 +106,11 @@ def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app)
     japanese = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "ja,en;q=0.8"}).data.decode()
     assert '<html lang="ja">' in japanese and "返信を送信" in japanese and ">新規</span>" in japanese
     assert "Send reply" not in japanese and "ネガティブ" in japanese
+    import json
+
+    words = json.loads(re.search(r'<script type="application/json" id="ui-strings">(.*?)</script>', japanese, re.S).group(1))
+    assert words["Updated"] == "更新しました" and words[", "] == "、"
+    assert words["%(names)s are viewing this ticket"] == "%(names)s さんがこのチケットを表示中です"
     agent.locale = "en"
     db.session.commit()
     chosen = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "ja"}).data.decode()
