@@ -184,7 +184,7 @@ def dashboard_export():
     end = max(_date_arg("to", today), start)
     summary = request.args.get("summary") == "1"
     lo, hi = day_range(start, end, zone)
-    lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now)
+    lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now, titled=True)
     name = f"sla-{'summary' if summary else 'tickets'}-{start}-{end}.csv"
     record_now("export_downloaded", current_user, ("exports", name, name), {"kind": "SLA " + ("summary" if summary else "tickets")})
     return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
