@@ -115,3 +115,30 @@ def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app)
     db.session.commit()
     chosen = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "ja"}).data.decode()
     assert '<html lang="en">' in chosen and "Send reply" in chosen
+
+
+def test_refusals_and_outcomes_are_flashed_in_the_readers_language(logged_in, app):
+    from datetime import timedelta
+
+    from inbox.channels import get_or_create_account
+    from inbox.connectors.jsonl import message_from_record
+    from inbox.sentiment import Sentiment
+    from inbox.tickets.ingest import ingest_messages
+    from inbox.tickets.models import Ticket
+    from tests.helpers import ago, message
+
+    account, _ = get_or_create_account("X", "jsonl", "x")
+    ingest_messages(account, [message_from_record(message("1", "c", "hello", ago(minutes=5)))],
+                    [Sentiment("neutral", 0.9, "test")], timedelta(days=7))
+    ticket = db.session.query(Ticket).one()
+    ja = {"Accept-Language": "ja"}
+    page = logged_in.get(f"/tickets/{ticket.id}", headers=ja)
+    refused = logged_in.post(f"/tickets/{ticket.id}/reopen", data={"csrf_token": csrf_token(page)}, headers=ja,
+                             follow_redirects=True).data.decode()
+    assert f"再オープンできるのは解決済みまたは保留のチケットだけです（#{ticket.id} は「新規」です）" in refused
+    tagged = logged_in.post(f"/tickets/{ticket.id}/tags", data={"tags": "返金", "csrf_token": csrf_token(page)}, headers=ja,
+                            follow_redirects=True).data.decode()
+    assert "タグ「返金」を付けました。" in tagged and "がタグ「返金」を追加しました" in tagged
+    english = logged_in.post(f"/tickets/{ticket.id}/reopen", data={"csrf_token": csrf_token(page)},
+                             headers={"Accept-Language": "en"}, follow_redirects=True).data.decode()
+    assert f"only resolved or pending tickets can be reopened (#{ticket.id} is new)" in english
