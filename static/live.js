@@ -15,13 +15,13 @@
   var PRESENCE_EVERY_MS = 10000;
 
   // ---- small helpers -------------------------------------------------------------------------------
-  // Words in the page's language, from the JSON block templates/_js_strings.html renders ("%(name)s" filled
+  // Words in the page's language, from the JSON templates/_js_strings.html renders ("%(name)s" filled
   // from `values`); a key the block lacks shows as its English self.
   var words = null;
   function text(key, values) {
     if (words === null) {
       var block = document.getElementById("ui-strings");
-      try { words = block ? JSON.parse(block.textContent) : {}; } catch (e) { words = {}; }
+      try { words = block ? JSON.parse(block.getAttribute("data-words") || "{}") : {}; } catch (e) { words = {}; }
     }
     return (words[key] || key).replace(/%\((\w+)\)s/g, function (whole, name) {
       return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;

@@ -108,7 +108,9 @@ def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app)
     assert "Send reply" not in japanese and "ネガティブ" in japanese
     import json
 
-    words = json.loads(re.search(r'<script type="application/json" id="ui-strings">(.*?)</script>', japanese, re.S).group(1))
+    from html import unescape
+
+    words = json.loads(unescape(re.search(r'<div id="ui-strings" hidden data-words="([^"]*)">', japanese).group(1)))
     assert words["Updated"] == "更新しました" and words[", "] == "、"
     assert words["%(names)s are viewing this ticket"] == "%(names)s さんがこのチケットを表示中です"
     agent.locale = "en"
@@ -142,3 +144,14 @@ def test_refusals_and_outcomes_are_flashed_in_the_readers_language(logged_in, ap
     english = logged_in.post(f"/tickets/{ticket.id}/reopen", data={"csrf_token": csrf_token(page)},
                              headers={"Accept-Language": "en"}, follow_redirects=True).data.decode()
     assert f"only resolved or pending tickets can be reopened (#{ticket.id} is new)" in english
+
+
+def test_error_pages_speak_the_readers_language(client):
+    ja = {"Accept-Language": "ja"}
+    missing = client.get("/no/such/page", headers=ja)
+    assert missing.status_code == 404 and '<html lang="ja">' in missing.data.decode()
+    assert "見つかりません" in missing.data.decode() and "受信箱に戻る" in missing.data.decode()
+    nul = client.get("/login?q=%00", headers=ja)
+    assert nul.status_code == 400 and "NUL 文字を含むクエリ文字列は受け付けません。" in nul.data.decode()
+    english = client.get("/no/such/page", headers={"Accept-Language": "en"}).data.decode()
+    assert "<h1>Not found</h1>" in english and "Back to the inbox" in english
