@@ -12,6 +12,7 @@ from ..audit import record_now
 from ..auth.roles import role_required
 from ..security.params import check_date
 from ..timeutil import utcnow
+from ..web.filters import short_day
 from .chart import line_chart
 from .export import export_dir
 from .files import export_file, list_exports
@@ -50,7 +51,7 @@ def trend():
     weekly = _weekly_table(cells, days)
     themes, themes_exported = week_themes(week, zone)
     return render_template(
-        "voice/trend.html", week=week, first=first, chart=line_chart(days, net_series(cells, days)),
+        "voice/trend.html", week=week, first=first, chart=line_chart(days, net_series(cells, days), day_label=short_day),
         weekly=weekly, themes=themes, themes_exported=themes_exported, corrections=corrections_between(start, end),
         previous=week.shifted(-1), next=week.shifted(1) if week < current else None, scores=_scores(start, end),
     )

@@ -51,11 +51,15 @@ def local_time(value: datetime | None, fmt: str = "short") -> str:
     return format_local(value, get_locale() or "en", get_timezone(), fmt)
 
 
-def day(value: date | None) -> str:
-    """A calendar day as the reader writes it ("Nov 30, 2026" / "2026年11月30日")."""
+def day(value: date | None, skeleton: str = "yMMMd") -> str:
+    """A calendar day as the reader writes it ("Nov 30, 2026" / "2026年11月30日"; "MMMd": "Nov 30" / "11月30日")."""
     if value is None:
         return ""
-    return format_skeleton("yMMMd", value, locale=get_locale() or "en")
+    return format_skeleton(skeleton, value, locale=get_locale() or "en")
+
+
+def short_day(value: date) -> str:
+    return day(value, "MMMd")
 
 
 def number(value: float | None, digits: int = 0) -> str:

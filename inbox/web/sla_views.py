@@ -27,7 +27,7 @@ from ..tickets.sla.policy_changes import (
 from ..voice.chart import line_chart
 from ..timeutil import utcnow
 from . import bp
-from .filters import local_time, number
+from .filters import local_time, number, short_day
 from ..labels import label
 
 
@@ -143,13 +143,13 @@ def _trends(metrics, start: date, end: date) -> list[dict]:  # type: ignore[no-u
         charts.append({
             "title": gettext("SLA compliance, per day") if step == "day" else gettext("SLA compliance, per week"),
             "chart": line_chart(points, {gettext("compliance %"): compliance}, y_min=0, y_max=100, label_every=every,
-                                tick_format="{:.0f}", value_format="{:.0f} %"),
+                                tick_format="{:.0f}", value_format="{:.0f} %", day_label=short_day),
         })
         charts.append({
             "title": (gettext("First response and resolution time (business hours), per day") if step == "day"
                       else gettext("First response and resolution time (business hours), per week")),
             "chart": line_chart(points, {gettext("FRT h"): frt, gettext("TTR h"): ttr}, y_min=0, y_max=top * 1.1, label_every=every,
-                                tick_format="{:.1f}", value_format="{:.1f} h"),
+                                tick_format="{:.1f}", value_format="{:.1f} h", day_label=short_day),
         })
     return charts
 
