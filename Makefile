@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_STAMP := instance/models/.built
 
-.PHONY: run test test-servers chaos install model bench eval-sentiment eval-sentiment-loso clean
+.PHONY: run test test-servers chaos install model bench eval-sentiment eval-sentiment-loso clean catalog
 
 install: $(STAMP)
 
@@ -73,3 +73,10 @@ eval-sentiment-loso: $(MODEL_STAMP)
 
 clean:
 	rm -rf $(VENV) instance/models
+
+# Message catalogs: collect every _()/gettext/ngettext/lazy_gettext string of the code and templates and
+# merge them into each language's .po (then translate the new, empty or fuzzy entries; tests/test_catalog.py
+# says which). The .mo files are compiled when the app starts.
+catalog:
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output -o instance/messages.pot .
+	$(VENV)/bin/pybabel update -i instance/messages.pot -d inbox/translations --no-fuzzy-matching --ignore-obsolete

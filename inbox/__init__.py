@@ -44,7 +44,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
 
     from . import models  # noqa: F401  (registers every table with the metadata)
     from .tickets import counts, search_index  # noqa: F401  (their flush/commit hooks: search documents, tab counts)

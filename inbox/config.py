@@ -125,6 +125,7 @@ def load_config() -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "EMBEDDED_REDIS_PATH": str(instance / "redis.db"),
         "INBOX_TIMEZONE": os.environ.get("INBOX_TIMEZONE", "UTC"),
+        "INBOX_TEAM_NAME": os.environ.get("INBOX_TEAM_NAME", "").strip(),
         # only read by the migration that moved earlier export files into the database
         "INBOX_WEEKLY_EXPORT_DIR": os.environ.get("INBOX_WEEKLY_EXPORT_DIR") or str(instance / "exports"),
         "INBOX_EXPORT_MAX_BYTES": _int("INBOX_EXPORT_MAX_MB", 256) * 1024 * 1024,

@@ -15,6 +15,24 @@
   var PRESENCE_EVERY_MS = 10000;
 
   // ---- small helpers -------------------------------------------------------------------------------
+  // Words in the page's language, from the JSON templates/_js_strings.html renders ("%(name)s" filled
+  // from `values`); a key the block lacks shows as its English self.
+  var words = null;
+  function text(key, values) {
+    if (words === null) {
+      var block = document.getElementById("ui-strings");
+      try { words = block ? JSON.parse(block.getAttribute("data-words") || "{}") : {}; } catch (e) { words = {}; }
+    }
+    return (words[key] || key).replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function nameList(names) {
+    if (names.length < 2) return names.join("");
+    return text("%(first)s and %(last)s", { first: names.slice(0, -1).join(text(", ")), last: names[names.length - 1] });
+  }
+
   function cue(text, where) {
     var el = document.getElementById("live-cue");
     if (!el) {
@@ -135,7 +153,7 @@
       if (!link) {
         link = document.createElement("a");
         link.rel = "next";
-        link.textContent = "Next page \u2192";
+        link.textContent = text("Next page \u2192");
         pager.appendChild(link);
       }
       link.setAttribute("href", url);
@@ -172,12 +190,12 @@
         if (!rows) {
           // no table to fill in on this page: offer a reload
           if (rowsFromHtml(html).some(function (r) { return r.classList.contains("ticket-row"); })) {
-            showBanner("New tickets in this view", "Show them");
+            showBanner(text("New tickets in this view"), text("Show them"));
           }
           return;
         }
         replaceRows(rowsFromHtml(html));
-        cue("Updated");
+        cue(text("Updated"));
       })
       .catch(function () { /* the next event or reconnect tries again */ })
       .then(function () {
@@ -229,7 +247,7 @@
       anchor.prepend(banner);
     }
     banner.firstChild.textContent = text;
-    banner.querySelector("a").textContent = linkText || "reload";
+    banner.querySelector("a").textContent = linkText || text("reload");
   }
 
   function signature(el) {
@@ -267,8 +285,8 @@
         var head = document.querySelector(".ticket-head .ticket-facts");
         var newHead = doc.querySelector(".ticket-head .ticket-facts");
         var headChanged = head && newHead && signature(head) !== signature(newHead);
-        if (headChanged) showBanner("New activity on this ticket", "reload");
-        else if (threadChanged) cue("New activity in the thread", ticketEl);
+        if (headChanged) showBanner(text("New activity on this ticket"), text("reload"));
+        else if (threadChanged) cue(text("New activity in the thread"), ticketEl);
       })
       .catch(function () {})
       .then(function () {
@@ -303,15 +321,15 @@
     replying.forEach(function (p) {
       var line = document.createElement("p");
       line.className = "presence-replying";
-      line.textContent = p.name + " is replying to this ticket";
+      line.textContent = text("%(name)s is replying to this ticket", { name: p.name });
       presenceBox.appendChild(line);
     });
     if (viewing.length) {
       var names = viewing.map(function (p) { return p.name; });
-      var who = names.length === 1 ? names[0] : names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
       var line = document.createElement("p");
       line.className = "presence-viewing";
-      line.textContent = who + (names.length === 1 ? " is" : " are") + " viewing this ticket";
+      line.textContent = text(names.length === 1 ? "%(names)s is viewing this ticket" : "%(names)s are viewing this ticket",
+                              { names: nameList(names) });
       presenceBox.appendChild(line);
     }
   }
@@ -379,9 +397,10 @@
       othersReplying().then(function (replying) {
         checking = false;
         if (replying.length) {
-          var names = replying.map(function (p) { return p.name; }).join(", ");
-          var verb = replying.length === 1 ? " is" : " are";
-          if (!window.confirm(names + verb + " replying to this ticket too. Send your reply anyway?")) {
+          var names = nameList(replying.map(function (p) { return p.name; }));
+          var question = replying.length === 1 ? "%(names)s is replying to this ticket too. Send your reply anyway?"
+            : "%(names)s are replying to this ticket too. Send your reply anyway?";
+          if (!window.confirm(text(question, { names: names }))) {
             if (replyBox) replyBox.focus();
             return;
           }
@@ -487,6 +506,7 @@
     replaceRows: replaceRows,
     showFlashes: showFlashes,
     cue: cue,
+    text: text,
   };
 
   if (ticketId) restoreDrafts();

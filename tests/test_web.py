@@ -47,6 +47,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("auth.login", "GET"): ("public", 200, {}),
     ("auth.login", "POST"): ("public", 401, {}),
     ("auth.logout", "POST"): ("agent", 302, {}),
+    ("auth.preferences", "GET"): ("agent", 200, {}),
+    ("auth.preferences", "POST"): ("agent", 302, {"locale": "", "timezone": ""}),
     ("static", "GET"): ("public", 200, {}),
     ("web.healthz", "GET"): ("public", 200, {}),
     ("voice.survey", "GET"): ("public", 404, {}),

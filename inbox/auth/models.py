@@ -30,6 +30,9 @@ class User(UserMixin, db.Model):
     capacity: Mapped[int] = mapped_column(default=10, server_default="10")
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_auto_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # None: follow the browser's Accept-Language / the team's INBOX_TIMEZONE (inbox.auth.preferences)
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember cookies: the id and the session version."""

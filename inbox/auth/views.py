@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import login_manager
@@ -8,6 +9,7 @@ from ..security.sessions import load_session_user
 from . import bp
 from .forms import LoginForm
 from .models import User
+from .preferences import LANGUAGES, preference_problems, save_preferences, time_zones
 from .signin import sign_in, sign_out_everywhere
 
 
@@ -33,7 +35,7 @@ def login():
         if outcome.refused is not None:
             flash(outcome.refused.message(), "error")
             return render_template("login.html", form=form), 429, {"Retry-After": str(outcome.refused.retry_after)}
-        flash("Wrong email or password.", "error")
+        flash(_("Wrong email or password."), "error")
     return render_template("login.html", form=form), (401 if request.method == "POST" else 200)
 
 
@@ -43,3 +45,23 @@ def logout():
     sign_out_everywhere(current_user._get_current_object())  # type: ignore[attr-defined]
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/settings/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    locale, timezone = user.locale or "", user.timezone or ""
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        locale = request.form.get("locale", "").strip()[:16]
+        timezone = request.form.get("timezone", "").strip()[:64]
+        problems = preference_problems(locale, timezone)
+        if not problems:
+            save_preferences(user, locale, timezone)
+            refresh()  # the flash below is already in the language just chosen
+            flash(_("Preferences saved."), "success")
+            return redirect(url_for("auth.preferences"))
+    return render_template("preferences.html", languages=LANGUAGES, time_zones=time_zones(), locale=locale,
+                           timezone=timezone, team_timezone=current_app.config["INBOX_TIMEZONE"],
+                           problems=problems), (422 if problems else 200)

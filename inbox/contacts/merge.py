@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..auth.models import User
@@ -22,14 +23,14 @@ class MergeError(ValueError):
 def merge_contacts(source_id: int, target_id: int, user: User, reason: str = "") -> ContactMerge:
     """Move every identity and ticket of `source` to `target`; the history follows the tickets."""
     if source_id == target_id:
-        raise MergeError("a contact cannot be merged with itself")
+        raise MergeError(_("a contact cannot be merged with itself"))
     source, target = db.session.get(Contact, source_id), db.session.get(Contact, target_id)
     if source is None or target is None:
-        raise MergeError("one of the two contacts no longer exists")
+        raise MergeError(_("one of the two contacts no longer exists"))
     identity_ids = list(db.session.scalars(select(ContactIdentity.id).where(ContactIdentity.contact_id == source_id)))
     ticket_ids = list(db.session.scalars(select(Ticket.id).where(Ticket.contact_id == source_id)))
     if not identity_ids and not ticket_ids:
-        raise MergeError("that contact has nothing left to merge")
+        raise MergeError(_("that contact has nothing left to merge"))
     now = utcnow()
     record = ContactMerge(source_id=source_id, target_id=target_id, source_name=source.display_name[:512],
                           identity_ids=identity_ids, ticket_ids=ticket_ids, reason=reason[:200], merged_by_id=user.id, merged_at=now)
@@ -50,9 +51,9 @@ def undo_merge(merge_id: int, user: User) -> ContactMerge:
     """Move back what the merge moved (what is still on the target; later changes stay)."""
     record = db.session.get(ContactMerge, merge_id)
     if record is None:
-        raise MergeError("no such merge")
+        raise MergeError(_("no such merge"))
     if record.undone_at is not None:
-        raise MergeError("this merge was already undone")
+        raise MergeError(_("this merge was already undone"))
     now = utcnow()
     identities = list(db.session.scalars(select(ContactIdentity.id).where(
         ContactIdentity.id.in_(record.identity_ids or [-1]), ContactIdentity.contact_id == record.target_id)))

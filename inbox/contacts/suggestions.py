@@ -10,6 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from flask_babel import gettext
+
+from ..labels import label
+
 PHONE = re.compile(r"(?<![\w+])\+?\d[\d ()./-]{6,18}\d(?!\w)")
 HANDLE = re.compile(r"(?<![\w@])@([A-Za-z0-9_][A-Za-z0-9_.-]{0,60}(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")
 EMAIL_IN_TEXT = re.compile(r"(?<![@\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}")
@@ -74,19 +78,20 @@ def rank(mine: Clues, own_identities: set[tuple[str, str]], candidates: dict[int
         suggestion = Suggestion(contact_id)
         shared_phones = mine.phones & theirs.phones
         if shared_phones:
-            suggestion.reasons.append("the same phone number")
+            suggestion.reasons.append(gettext("the same phone number"))
             suggestion.score += WEIGHTS["phone"]
         for channel, external_id, handle in identities:
             if (channel, external_id) in own_identities:
                 continue
             if channel == "email" and external_id.lower() in mine.emails:
-                suggestion.reasons.append(f"the customer wrote the address {external_id}")
+                suggestion.reasons.append(gettext("the customer wrote the address %(address)s", address=external_id))
                 suggestion.score += WEIGHTS["email"]
             elif handle and handle.lower() in mine.handles:
-                suggestion.reasons.append(f"the customer mentioned {handle} ({channel})")
+                suggestion.reasons.append(gettext("the customer mentioned %(handle)s (%(channel)s)", handle=handle,
+                                                  channel=label("channel", channel)))
                 suggestion.score += WEIGHTS["handle"]
         if mine.names & theirs.names:
-            suggestion.reasons.append("the same name")
+            suggestion.reasons.append(gettext("the same name"))
             suggestion.score += WEIGHTS["name"]
         if suggestion.score:
             found.append(suggestion)

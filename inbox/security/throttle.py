@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from flask_babel import ngettext
 from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -33,9 +34,11 @@ class Refusal:
 
     def message(self) -> str:
         minutes = max(1, math.ceil(self.retry_after / 60))
-        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
-        where = "for this account" if self.scope == "account" else "from your network address"
-        return f"Too many failed sign-ins {where}. Try again in {wait}."
+        if self.scope == "account":
+            return ngettext("Too many failed sign-ins for this account. Try again in %(num)d minute.",
+                            "Too many failed sign-ins for this account. Try again in %(num)d minutes.", minutes)
+        return ngettext("Too many failed sign-ins from your network address. Try again in %(num)d minute.",
+                        "Too many failed sign-ins from your network address. Try again in %(num)d minutes.", minutes)
 
 
 def parse_limits(spec: str) -> list[RateLimitItem]:

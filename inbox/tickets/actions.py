@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from ..auth.models import User
 from ..extensions import db
+from ..labels import label as value_label
 from ..timeutil import utcnow
 from .models import PRIORITIES, Message, Ticket, TicketEvent
 
@@ -34,7 +37,8 @@ def _event(ticket: Ticket, type_: str, by: User | None, at: datetime, data: dict
 
 def _resolve(ticket: Ticket, by: User, now: datetime) -> None:
     if ticket.status in ("resolved", "closed"):
-        raise ActionError(f"ticket #{ticket.id} is already {ticket.status}", f"already {ticket.status}")
+        raise ActionError(_("ticket #%(id)s is already %(status)s", id=ticket.id, status=value_label("status", ticket.status)),
+                          _("already %(status)s", status=value_label("status", ticket.status)))
     previous = ticket.status
     ticket.status = "resolved"
     ticket.resolved_at = now
@@ -56,7 +60,8 @@ def after_resolution(ticket: Ticket, by: User) -> None:
 
 def _set_pending(ticket: Ticket, by: User | None, now: datetime) -> None:
     if ticket.status not in ("new", "open"):
-        raise ActionError(f"only new or open tickets can be set pending (#{ticket.id} is {ticket.status})", f"is {ticket.status}")
+        raise ActionError(_("only new or open tickets can be set pending (#%(id)s is %(status)s)", id=ticket.id,
+                            status=value_label("status", ticket.status)), _("is %(status)s", status=value_label("status", ticket.status)))
     previous = ticket.status
     ticket.status = "pending"
     _event(ticket, "status", by, now, {"from": previous, "to": "pending"})
@@ -77,7 +82,8 @@ def _reopen(ticket: Ticket, by: User, now: datetime) -> None:
         ticket.resolved_at = None
         _event(ticket, "reopened", by, now, {"by": "agent"})
     else:
-        raise ActionError(f"only resolved or pending tickets can be reopened (#{ticket.id} is {ticket.status})", f"is {ticket.status}")
+        raise ActionError(_("only resolved or pending tickets can be reopened (#%(id)s is %(status)s)", id=ticket.id,
+                            status=value_label("status", ticket.status)), _("is %(status)s", status=value_label("status", ticket.status)))
 
 
 def reopen_ticket(ticket: Ticket, by: User) -> None:
@@ -90,9 +96,11 @@ def _set_priority(ticket: Ticket, priority: str, by: User, now: datetime) -> Non
     from .sla.policies import apply_priority_policy
 
     if priority not in PRIORITIES:
-        raise ActionError(f"priority must be one of {', '.join(PRIORITIES)}", "unknown priority")
+        raise ActionError(_("priority must be one of %(choices)s", choices=", ".join(value_label("priority", p) for p in PRIORITIES)),
+                          _("unknown priority"))
     if priority == ticket.priority:
-        raise ActionError(f"ticket #{ticket.id} already has priority {priority}", f"already {priority}")
+        raise ActionError(_("ticket #%(id)s already has priority %(priority)s", id=ticket.id, priority=value_label("priority", priority)),
+                          _("already %(priority)s", priority=value_label("priority", priority)))
     data: dict = {"from": ticket.priority, "to": priority}
     ticket.priority = priority
     _event(ticket, "priority", by, now, data)
@@ -111,9 +119,9 @@ def correct_sentiment(message: "Message", label: str, by: User) -> None:
     from .models import SENTIMENT_LABELS, SentimentCorrection
 
     if label not in SENTIMENT_LABELS:
-        raise ActionError(f"sentiment must be one of {', '.join(SENTIMENT_LABELS)}")
+        raise ActionError(_("sentiment must be one of %(choices)s", choices=", ".join(value_label("sentiment", s) for s in SENTIMENT_LABELS)))
     if message.direction != "inbound" or message.ticket is None:
-        raise ActionError("only customer messages have a sentiment to correct")
+        raise ActionError(_("only customer messages have a sentiment to correct"))
     now = utcnow()
     previous = message.effective_sentiment
     db.session.add(SentimentCorrection(message=message, label=label, corrected_by_id=by.id, created_at=now))
@@ -141,13 +149,13 @@ def mark_answered_outside(ticket: Ticket, by: User, at: datetime, how: str) -> N
     now = utcnow()
     how = " ".join(how.split())[:500]
     if not how:
-        raise ActionError("say how the customer was answered (for example: called them back)")
+        raise ActionError(_("say how the customer was answered (for example: called them back)"))
     if at.tzinfo is None:
-        raise ActionError("the time needs a time zone")
+        raise ActionError(_("the time needs a time zone"))
     if at > now:
-        raise ActionError("that time is in the future")
+        raise ActionError(_("that time is in the future"))
     if at < ticket.opened_at:
-        raise ActionError("that time is before the ticket was opened")
+        raise ActionError(_("that time is before the ticket was opened"))
     _event(ticket, "answered_outside", by, at, {"how": how, "recorded_at": now.isoformat()})
     if ticket.status == "new":
         ticket.status = "open"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.models import User
@@ -27,18 +28,20 @@ def may_assign(by: User, ticket: Ticket, assignee: User | None) -> bool:
 
 def _assign(ticket: Ticket, assignee: User | None, by: User, now: datetime) -> None:
     if assignee is not None and not assignee.active:
-        raise ActionError(f"{assignee.name} is deactivated and cannot be assigned tickets", "assignee deactivated")
+        raise ActionError(_("%(name)s is deactivated and cannot be assigned tickets", name=assignee.name), _("assignee deactivated"))
     if ticket.status == "closed":
-        raise ActionError(f"ticket #{ticket.id} is closed", "closed")
+        raise ActionError(_("ticket #%(id)s is closed", id=ticket.id), _("closed"))
     new_id = assignee.id if assignee is not None else None
     if ticket.assignee_id == new_id:
         if assignee is None:
-            raise ActionError(f"ticket #{ticket.id} is not assigned to anyone", "not assigned")
-        raise ActionError(f"ticket #{ticket.id} is already assigned to {assignee.name}", f"already assigned to {assignee.name}")
+            raise ActionError(_("ticket #%(id)s is not assigned to anyone", id=ticket.id), _("not assigned"))
+        raise ActionError(_("ticket #%(id)s is already assigned to %(name)s", id=ticket.id, name=assignee.name),
+                          _("already assigned to %(name)s", name=assignee.name))
     if not may_assign(by, ticket, assignee):
         if assignee is None or assignee.id == by.id:
-            raise NotAllowed(f"ticket #{ticket.id} is assigned to someone else; ask a lead to reassign it", "assigned to someone else")
-        raise NotAllowed("only leads and admins assign tickets to someone else", "not allowed")
+            raise NotAllowed(_("ticket #%(id)s is assigned to someone else; ask a lead to reassign it", id=ticket.id),
+                             _("assigned to someone else"))
+        raise NotAllowed(_("only leads and admins assign tickets to someone else"), _("not allowed"))
     previous = ticket.assignee_id
     ticket.assignee_id = new_id
     how = "take" if new_id == by.id else ("unassign" if new_id is None else "assign")

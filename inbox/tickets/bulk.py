@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,15 +25,15 @@ BULK_ACTIONS = {"assign": "assigned", "tag": "tagged", "resolve": "resolved"}
 def parse_ticket_ids(raw: Sequence[str]) -> list[int]:
     """Ticket ids from a form, in order, without repeats; anything that is not one is refused whole."""
     if len(raw) > MAX_BULK_TICKETS:
-        raise ActionError(f"at most {MAX_BULK_TICKETS} tickets at once ({len(raw)} selected)")
+        raise ActionError(_("at most %(limit)s tickets at once (%(count)s selected)", limit=MAX_BULK_TICKETS, count=len(raw)))
     ids: dict[int, None] = {}
     for value in raw:
         ticket_id = parse_id(value)
         if ticket_id is None:
-            raise ActionError("ticket ids must be positive whole numbers of at most 10 digits")
+            raise ActionError(_("ticket ids must be positive whole numbers of at most 10 digits"))
         ids[ticket_id] = None
     if not ids:
-        raise ActionError("no tickets selected")
+        raise ActionError(_("no tickets selected"))
     return list(ids)
 
 
@@ -44,10 +46,10 @@ def parse_assignee(raw: str | None, by: User) -> User | None:
         return None
     user_id = parse_id(value)
     if user_id is None:
-        raise ActionError("choose whom to assign the tickets to")
+        raise ActionError(_("choose whom to assign the tickets to"))
     user = db.session.get(User, user_id)
     if user is None:
-        raise ActionError("no such user to assign to")
+        raise ActionError(_("no such user to assign to"))
     return user
 
 
@@ -62,31 +64,38 @@ class BulkResult:
 
     def summary(self) -> str:
         """"7 resolved, 2 skipped: already resolved (#3, #9)"."""
-        text = f"{len(self.done)} {BULK_ACTIONS[self.action]}"
+        done = len(self.done)
+        text = {"assign": ngettext("%(num)s assigned", "%(num)s assigned", done),
+                "tag": ngettext("%(num)s tagged", "%(num)s tagged", done),
+                "resolve": ngettext("%(num)s resolved", "%(num)s resolved", done)}[self.action]
         if not self.skipped:
             return text
         total = sum(len(ids) for ids in self.skipped.values())
         parts = []
         for reason, ids in self.skipped.items():
             shown = ", ".join(f"#{i}" for i in ids[:5]) + (", …" if len(ids) > 5 else "")
-            parts.append(f"{len(ids)} {reason} ({shown})" if len(self.skipped) > 1 else f"{reason} ({shown})")
-        return f"{text}, {total} skipped: " + "; ".join(parts)
+            if len(self.skipped) > 1:
+                parts.append(_("%(count)s %(reason)s (%(tickets)s)", count=len(ids), reason=reason, tickets=shown))
+            else:
+                parts.append(_("%(reason)s (%(tickets)s)", reason=reason, tickets=shown))
+        return ngettext("%(done)s, %(num)s skipped: %(reasons)s", "%(done)s, %(num)s skipped: %(reasons)s", total,
+                        done=text, reasons="; ".join(parts))
 
 
 def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id: str | None = None,
                tag: str | None = None) -> BulkResult:
     if action not in BULK_ACTIONS:
-        raise ActionError(f"bulk action must be one of {', '.join(BULK_ACTIONS)}")
+        raise ActionError(_("bulk action must be one of %(choices)s", choices=", ".join(BULK_ACTIONS)))
     if len(ticket_ids) > MAX_BULK_TICKETS:
-        raise ActionError(f"at most {MAX_BULK_TICKETS} tickets at once")
+        raise ActionError(_("at most %(limit)s tickets at once", limit=MAX_BULK_TICKETS))
     assignee: User | None = None
     names: list[str] = []
     if action == "assign":
         assignee = parse_assignee(assignee_id, by)
         if assignee is not None and assignee.id != by.id and not by.has_role("lead"):
-            raise NotAllowed("only leads and admins assign tickets to someone else")
+            raise NotAllowed(_("only leads and admins assign tickets to someone else"))
         if assignee is not None and not assignee.active:
-            raise ActionError(f"{assignee.name} is deactivated and cannot be assigned tickets")
+            raise ActionError(_("%(name)s is deactivated and cannot be assigned tickets", name=assignee.name))
     elif action == "tag":
         names = parse_tags(tag or "")
     options = [selectinload(Ticket.events), selectinload(Ticket.sla_policy).selectinload(SlaPolicy.calendar)]
@@ -98,7 +107,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
     for ticket_id in ticket_ids:
         ticket = found.get(ticket_id)
         if ticket is None:
-            result.skip("not found", ticket_id)
+            result.skip(_("not found"), ticket_id)
             continue
         try:
             if action == "assign":

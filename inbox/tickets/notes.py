@@ -1,6 +1,8 @@
 """Internal notes: for the team on the ticket page, never sent to the customer."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
@@ -14,12 +16,14 @@ def clean_text(raw: str, what: str, limit: int) -> str:
     """Line endings unified and ends trimmed; empty, over-long or NUL-containing text is refused
     (PostgreSQL cannot store NUL, and it is never meant)."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
+    noun = _("note") if what == "note" else _("response") if what == "response" else what
     if not text:
-        raise ActionError(f"the {what} is empty", f"empty {what}")
+        raise ActionError(_("the %(what)s is empty", what=noun), _("empty %(what)s", what=noun))
     if len(text) > limit:
-        raise ActionError(f"the {what} is longer than {limit:,} characters", f"{what} too long")
+        raise ActionError(_("the %(what)s is longer than %(limit)s characters", what=noun, limit=f"{limit:,}"),
+                          _("%(what)s too long", what=noun))
     if "\x00" in text:
-        raise ActionError(f"the {what} contains a NUL character", f"invalid {what}")
+        raise ActionError(_("the %(what)s contains a NUL character", what=noun), _("invalid %(what)s", what=noun))
     return text
 
 

@@ -10,6 +10,7 @@ import logging
 import uuid
 from typing import Any
 
+from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
 from ..auth.models import User
@@ -116,7 +117,7 @@ def retry_reply(message: Message, by: User) -> None:
     from ..jobs.delivery import enqueue_delivery
 
     if message.direction != "outbound" or message.delivery_state != "failed":
-        raise ActionError("only a reply that failed can be sent again")
+        raise ActionError(_("only a reply that failed can be sent again"))
     delivery = dict((message.raw or {}).get("delivery") or {})
     attempt = int(delivery.get("retry_attempt") or 0) + 1
     message.raw = {**(message.raw or {}), "delivery": {**delivery, "retry_attempt": attempt, "posted_id": None}}

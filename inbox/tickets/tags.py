@@ -5,6 +5,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,27 +29,27 @@ def normalize_tag(raw: str) -> str:
     Control, format (bidi overrides), private-use and unassigned characters are refused rather than
     silently dropped, so what the agent sees is what is stored."""
     if len(raw) > 4 * MAX_TAG_CHARS:
-        raise ActionError(f"a tag can have at most {MAX_TAG_CHARS} characters", "tag too long")
+        raise ActionError(_("a tag can have at most %(limit)s characters", limit=MAX_TAG_CHARS), _("tag too long"))
     name = " ".join(unicodedata.normalize("NFKC", raw).split()).lower()
     if not name:
-        raise ActionError("a tag cannot be empty", "empty tag")
+        raise ActionError(_("a tag cannot be empty"), _("empty tag"))
     for ch in name:
         if unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_FORMAT_CHARS:
-            raise ActionError(f"a tag cannot contain the control character U+{ord(ch):04X}", "invalid tag")
+            raise ActionError(_("a tag cannot contain the control character %(char)s", char=f"U+{ord(ch):04X}"), _("invalid tag"))
     if len(name) > MAX_TAG_CHARS:
-        raise ActionError(f"a tag can have at most {MAX_TAG_CHARS} characters", "tag too long")
+        raise ActionError(_("a tag can have at most %(limit)s characters", limit=MAX_TAG_CHARS), _("tag too long"))
     return name
 
 
 def parse_tags(raw: str) -> list[str]:
     """One or more tags typed in one field, separated by commas; duplicates collapse."""
     if len(raw) > MAX_TAGS_PER_REQUEST * (MAX_TAG_CHARS + 8):
-        raise ActionError("too many tags at once", "too many tags")
+        raise ActionError(_("too many tags at once"), _("too many tags"))
     parts = [p for p in _SEPARATORS.split(raw) if p.strip()]
     if not parts:
-        raise ActionError("a tag cannot be empty", "empty tag")
+        raise ActionError(_("a tag cannot be empty"), _("empty tag"))
     if len(parts) > MAX_TAGS_PER_REQUEST:
-        raise ActionError(f"at most {MAX_TAGS_PER_REQUEST} tags at once", "too many tags")
+        raise ActionError(_("at most %(limit)s tags at once", limit=MAX_TAGS_PER_REQUEST), _("too many tags"))
     names: list[str] = []
     for part in parts:
         name = normalize_tag(part)
@@ -77,9 +78,9 @@ def _add_tags(ticket: Ticket, names: list[str], by: User, now: datetime) -> list
     new = [n for n in names if n not in present]
     if not new:
         label = names[0] if len(names) == 1 else ", ".join(names)
-        raise ActionError(f"ticket #{ticket.id} is already tagged {label}", "already tagged")
+        raise ActionError(_("ticket #%(id)s is already tagged %(tags)s", id=ticket.id, tags=label), _("already tagged"))
     if len(present) + len(new) > MAX_TAGS_PER_TICKET:
-        raise ActionError(f"a ticket can have at most {MAX_TAGS_PER_TICKET} tags", "too many tags")
+        raise ActionError(_("a ticket can have at most %(limit)s tags", limit=MAX_TAGS_PER_TICKET), _("too many tags"))
     for name in new:
         ticket.tags.append(get_or_create_tag(name))
     _event(ticket, "tags_added", by, now, {"tags": new})
@@ -97,7 +98,7 @@ def _remove_tags(ticket: Ticket, names: list[str], by: User, now: datetime) -> N
     present = {t.name: t for t in ticket.tags}
     missing = [n for n in names if n not in present]
     if missing:
-        raise ActionError(f"ticket #{ticket.id} has no tag {missing[0]}", "not tagged")
+        raise ActionError(_("ticket #%(id)s has no tag %(tag)s", id=ticket.id, tag=missing[0]), _("not tagged"))
     for name in names:
         ticket.tags.remove(present[name])
     _event(ticket, "tags_removed", by, now, {"tags": names})

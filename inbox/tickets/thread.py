@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..extensions import db
+from ..labels import label
 from .models import Contact, Message, SlaPolicy, Ticket, TicketEvent, TicketNote
 from .sla.clock import ClockResult
-from .sla.targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES
+from .sla.targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 
 # shown as their own thread items (the message with its delivery state, the note), so their events would only repeat them
 _SHOWN_ELSEWHERE = {"note", "reply", "customer_message", "first_response", "reply_queued", "reply_delivered",
@@ -73,21 +75,25 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
     if kind in _SHOWN_ELSEWHERE:
         return None
     if kind == "created":
-        return None, f"Ticket opened with priority {data.get('priority', 'normal')}"
+        return None, _("Ticket opened with priority %(priority)s", priority=label("priority", data.get("priority", "normal")))
     if kind == "status":
         to, was = data.get("to"), data.get("from")
         if data.get("by") == "customer":
-            return None, f"The customer wrote back: {was} → {to}"
-        words = {"resolved": "resolved the ticket", "pending": "set the ticket pending (waiting on the customer)",
-                 "open": "moved the ticket back to open"}
-        return who, words.get(to, f"set the status {was} → {to}")
+            return None, _("The customer wrote back: %(from)s → %(to)s", **{"from": label("status", was), "to": label("status", to)})
+        if to == "resolved":
+            return who, _("resolved the ticket")
+        if to == "pending":
+            return who, _("set the ticket pending (waiting on the customer)")
+        if to == "open":
+            return who, _("moved the ticket back to open")
+        return who, _("set the status %(from)s → %(to)s", **{"from": label("status", was), "to": label("status", to)})
     if kind == "reopened":
         if data.get("by") == "customer":
-            return None, "Reopened by a new customer message"
-        return who, "reopened the ticket"
+            return None, _("Reopened by a new customer message")
+        return who, _("reopened the ticket")
     if kind == "assignment":
         def name(user_id: Any) -> str:
-            return names.get(user_id, f"user #{user_id}") if user_id is not None else "nobody"
+            return names.get(user_id, _("user #%(id)s", id=user_id)) if user_id is not None else _("nobody")
 
         was, to = data.get("from"), data.get("to")
         if data.get("how") == "auto":
@@ -95,35 +101,42 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
         if data.get("how") == "away":
             return "Automatic assignment", f"unassigned {name(was)}, who is away"
         if data.get("how") == "take":
-            return who, "took the ticket" + (f" from {name(was)}" if was is not None else "")
+            return who, _("took the ticket from %(name)s", name=name(was)) if was is not None else _("took the ticket")
         if to is None:
-            return who, "unassigned themselves" if was == event.actor_id else f"unassigned {name(was)}"
-        return who, f"assigned the ticket to {name(to)}" + (f" (was {name(was)})" if was is not None else "")
+            return who, _("unassigned themselves") if was == event.actor_id else _("unassigned %(name)s", name=name(was))
+        if was is not None:
+            return who, _("assigned the ticket to %(name)s (was %(was)s)", name=name(to), was=name(was))
+        return who, _("assigned the ticket to %(name)s", name=name(to))
     if kind == "priority":
-        text = f"changed the priority {data.get('from')} → {data.get('to')}"
+        values = {"from": label("priority", data.get("from")), "to": label("priority", data.get("to"))}
         if data.get("sla_policy"):
-            text += f"; the {data.get('to')} SLA policy now applies"
-        return who, text
+            return who, _("changed the priority %(from)s → %(to)s; the %(to)s SLA policy now applies", **values)
+        return who, _("changed the priority %(from)s → %(to)s", **values)
     if kind in ("tags_added", "tags_removed"):
         tags = ", ".join(str(t) for t in data.get("tags", []))
-        plural = "s" if len(data.get("tags", [])) > 1 else ""
-        return who, f"{'added' if kind == 'tags_added' else 'removed'} tag{plural} {tags}"
+        count = len(data.get("tags", []))
+        if kind == "tags_added":
+            return who, ngettext("added tag %(tags)s", "added tags %(tags)s", count, tags=tags)
+        return who, ngettext("removed tag %(tags)s", "removed tags %(tags)s", count, tags=tags)
     if kind == "sla_policy":
-        reason = data.get("reason") or "priority changed"
-        return who, f"the {data.get('priority', '')} SLA policy now applies ({reason}); running clocks re-targeted"
+        reason = data.get("reason") or _("priority changed")
+        return who, _("the %(priority)s SLA policy now applies (%(reason)s); running clocks re-targeted",
+                      priority=label("priority", data.get("priority", "")), reason=reason)
     if kind == "rule_fired":
-        return who, "fired: " + (", ".join(data.get("actions") or []) or "no action applied")
+        return who, _("fired: %(actions)s", actions=", ".join(data.get("actions") or []) or _("no action applied"))
     if kind == "answered_outside":
-        return who, f"recorded that the customer was answered outside Inbox: {data.get('how', '')}"
+        return who, _("recorded that the customer was answered outside Inbox: %(how)s", how=data.get("how", ""))
     if kind == "reply_bounced":
-        return None, f"a reply bounced ({data.get('reason', 'not delivered')}); it no longer counts as an answer"
+        return None, _("a reply bounced (%(reason)s); it no longer counts as an answer",
+                       reason=data.get("reason") or _("not delivered"))
     if kind == "merged":
-        return who, f"merged into ticket #{data.get('into')}"
+        return who, _("merged into ticket #%(id)s", id=data.get("into"))
     if kind == "sla_breached":
-        target = TARGET_NAMES.get(str(data.get("target")), str(data.get("target", "")))
-        return None, f"{target} target breached"
+        target = label("target", str(data.get("target", "")))
+        return None, _("%(target)s target breached", target=target)
     if kind == "sentiment_corrected":
-        return who, f"corrected a message's sentiment {data.get('from') or 'none'} → {data.get('to')}"
+        return who, _("corrected a message's sentiment %(from)s → %(to)s",
+                      **{"from": label("sentiment", data.get("from")) or _("none"), "to": label("sentiment", data.get("to"))})
     return who, kind.replace("_", " ")
 
 

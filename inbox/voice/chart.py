@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 PALETTE = ("#1f5fbf", "#b3261e", "#1e6b3a", "#8a5a00", "#6b3fa0", "#00707a")
 
@@ -31,8 +32,9 @@ class LineChart:
 
 def line_chart(days: list[date], values: dict[str, list[float | None]], *, y_min: float = -1.0, y_max: float = 1.0,
                width: int = 760, height: int = 260, label_every: int = 7, tick_format: str = "{:+.1f}",
-               value_format: str = "{:+.2f}") -> LineChart:
-    """Place each series' daily values (None = no data) on a width × height canvas."""
+               value_format: str = "{:+.2f}", day_label: Callable[[date], str] = lambda d: d.strftime("%d %b")) -> LineChart:
+    """Place each series' daily values (None = no data) on a width × height canvas; `day_label` writes the
+    x axis' days (the views pass one in the reader's language)."""
     left, right, top, bottom = 40, 10, 10, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(days) - 1, 1)
@@ -61,4 +63,4 @@ def line_chart(days: list[date], values: dict[str, list[float | None]], *, y_min
     ticks = [y_min + (y_max - y_min) * k / 4 for k in range(5)]
     return LineChart(width, height, left, top, plot_w, plot_h, series,
                      [(y(t), tick_format.format(t) if t else "0") for t in ticks],
-                     [(x(i), d.strftime("%d %b")) for i, d in enumerate(days) if i % label_every == 0])
+                     [(x(i), day_label(d)) for i, d in enumerate(days) if i % label_every == 0])

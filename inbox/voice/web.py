@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import record_now
 from ..auth.roles import role_required
 from ..security.params import check_date
 from ..timeutil import utcnow
+from ..web.filters import short_day
 from .chart import line_chart
 from .files import list_exports, stored_export
 from ..jobs.exports import enqueue_export, workspace_zone
@@ -49,7 +51,7 @@ def trend():
     weekly = _weekly_table(cells, days)
     themes, themes_exported = week_themes(week, zone)
     return render_template(
-        "voice/trend.html", week=week, first=first, chart=line_chart(days, net_series(cells, days)),
+        "voice/trend.html", week=week, first=first, chart=line_chart(days, net_series(cells, days), day_label=short_day),
         weekly=weekly, themes=themes, themes_exported=themes_exported, corrections=corrections_between(start, end),
         previous=week.shifted(-1), next=week.shifted(1) if week < current else None, scores=_scores(start, end),
     )
@@ -98,9 +100,9 @@ def export_now():
     try:
         enqueue_export(week)
     except RedisError:
-        flash(f"Export of {week} not queued: the job queue (Redis) is unavailable. Try again shortly.", "error")
+        flash(_("Export of %(week)s not queued: the job queue (Redis) is unavailable. Try again shortly.", week=week), "error")
         return redirect(url_for("voice.exports"))
-    flash(f"Export of {week} queued; it appears here when the worker has written it.", "success")
+    flash(_("Export of %(week)s queued; it appears here when the worker has written it.", week=week), "success")
     return redirect(url_for("voice.exports"))
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -19,12 +21,12 @@ class IsoWeek:
         """'2026-W47' -> IsoWeek(2026, 47); ValueError for anything else, including W53 of a 52-week year."""
         match = _WEEK.match(text.strip())
         if not match:
-            raise ValueError(f"not an ISO week like 2026-W47: {text!r}")
+            raise ValueError(gettext("not an ISO week like 2026-W47: %(text)s", text=repr(text)))
         year, week = int(match.group(1)), int(match.group(2))
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:
-            raise ValueError(f"{year} has no ISO week {week}") from None
+            raise ValueError(gettext("%(year)s has no ISO week %(week)s", year=year, week=week)) from None
         return cls(year, week)
 
     @classmethod

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
 from ..contacts.merge import MergeError, merge_contacts, undo_merge
@@ -19,15 +20,17 @@ def _back():
 def merge_contact(contact_id: int):
     other = request.form.get("other_id", "")
     if not other.isdigit():
-        flash("Choose the contact to merge.", "error")
+        flash(_("Choose the contact to merge."), "error")
         return _back()
     try:
         record = merge_contacts(int(other), contact_id, current_user, request.form.get("reason", "")[:200])
     except MergeError as exc:
         flash(str(exc), "error")
         return _back()
-    flash(f"Merged {record.source_name}: {len(record.identity_ids)} identit{'y' if len(record.identity_ids) == 1 else 'ies'} "
-          f"and {len(record.ticket_ids)} ticket(s) moved. You can undo this on the customer panel.", "success")
+    moved = ngettext("%(num)s account", "%(num)s accounts", len(record.identity_ids))
+    tickets = ngettext("%(num)s ticket", "%(num)s tickets", len(record.ticket_ids))
+    flash(_("Merged %(name)s: %(accounts)s and %(tickets)s moved. You can undo this on the customer panel.",
+            name=record.source_name, accounts=moved, tickets=tickets), "success")
     return _back()
 
 
@@ -39,5 +42,5 @@ def undo_contact_merge(merge_id: int):
     except MergeError as exc:
         flash(str(exc), "error")
         return _back()
-    flash(f"Merge undone: {record.source_name} is a separate contact again.", "success")
+    flash(_("Merge undone: %(name)s is a separate contact again.", name=record.source_name), "success")
     return _back()

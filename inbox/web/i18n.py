@@ -6,9 +6,10 @@ here when missing or older than the ``.po`` so a checkout never serves stale or 
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, get_locale, refresh
 from flask_login import current_user
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "ja")
@@ -36,9 +37,16 @@ def select_locale() -> str:
     return request.accept_languages.best_match(SUPPORTED_LOCALES, default=DEFAULT_LOCALE)
 
 
-def select_timezone() -> str | None:
-    """The signed-in user's time zone when they set one; Flask-Babel falls back to the app default."""
-    return _user_setting("timezone") or None
+def select_timezone() -> str:
+    """The signed-in user's time zone when they set a valid one, else the team's INBOX_TIMEZONE."""
+    for chosen in (_user_setting("timezone"), current_app.config.get("INBOX_TIMEZONE")):
+        if chosen:
+            try:
+                ZoneInfo(chosen)
+            except (ValueError, ZoneInfoNotFoundError):
+                continue
+            return chosen
+    return "UTC"
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
@@ -69,6 +77,10 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+
+    # Flask-Babel caches the choice on `g`, which lives as long as the app context: a request inside a
+    # longer-lived one (a test client, a worker's job) must choose afresh
+    app.before_request(refresh)
 
     @app.context_processor
     def _locale_context() -> dict[str, str]:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
@@ -12,7 +14,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 
 
-def _unavailable(what: str, exc: Exception):  # type: ignore[no-untyped-def]
+def _unavailable(what: Any, exc: Exception):  # type: ignore[no-untyped-def]
     from ..extensions import db
 
     try:
@@ -30,8 +32,8 @@ def _unavailable(what: str, exc: Exception):  # type: ignore[no-untyped-def]
 def register(app: Flask) -> None:
     @app.errorhandler(RedisError)
     def redis_down(exc: RedisError):  # type: ignore[no-untyped-def]
-        return _unavailable("The job queue (Redis)", exc)
+        return _unavailable(lazy_gettext("The job queue (Redis)"), exc)
 
     @app.errorhandler(OperationalError)
     def database_down(exc: OperationalError):  # type: ignore[no-untyped-def]
-        return _unavailable("The database", exc)
+        return _unavailable(lazy_gettext("The database"), exc)

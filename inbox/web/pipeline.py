@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -44,7 +45,7 @@ def retry_job(job_id: str):
     try:
         retried = retry_failed(job_id)
     except RedisError:
-        flash("The job queue (Redis) is unavailable; try again when it is back.", "error")
+        flash(_("The job queue (Redis) is unavailable; try again when it is back."), "error")
         return redirect(url_for("web.pipeline"))
-    flash("Job queued again." if retried else "That job is no longer in the failed list.", "success" if retried else "error")
+    flash(_("Job queued again.") if retried else _("That job is no longer in the failed list."), "success" if retried else "error")
     return redirect(url_for("web.pipeline"))

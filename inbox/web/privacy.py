@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from ..audit import record_now
@@ -58,11 +59,13 @@ def contact_export(contact_id: int):
 def contact_erase(contact_id: int):
     contact = _contact_or_404(contact_id)
     if request.form.get("confirm", "").strip().lower() != ERASE_WORD:
-        flash(f"Nothing erased: type “{ERASE_WORD}” to confirm.", "error")
+        flash(_("Nothing erased: type “%(word)s” to confirm.", word=ERASE_WORD), "error")
         return redirect(url_for("web.contact_privacy", contact_id=contact_id))
     result = erase_contact(contact, current_user)
-    flash(f"Customer #{contact_id} erased: {result.messages} message(s) on {result.tickets} ticket(s), "
-          f"{result.identities} identit{'y' if result.identities == 1 else 'ies'}.", "success")
+    flash(_("Customer #%(id)s erased: %(messages)s, %(tickets)s, %(accounts)s.", id=contact_id,
+            messages=ngettext("%(num)s message", "%(num)s messages", result.messages),
+            tickets=ngettext("%(num)s ticket", "%(num)s tickets", result.tickets),
+            accounts=ngettext("%(num)s account", "%(num)s accounts", result.identities)), "success")
     return render_template("contact_erased.html", contact=contact, result=result)
 
 
@@ -74,10 +77,10 @@ def security_settings():
         text = request.form.get("allowlist", "")[:10_000]
         try:
             save_allowlist(text, current_user)
-            flash("Outbound allow-list saved.", "success")
+            flash(_("Outbound allow-list saved."), "success")
             return redirect(url_for("web.security_settings"))
         except SettingError as exc:
-            flash(f"Not saved: {exc}", "error")
+            flash(_("Not saved: %(reason)s", reason=exc), "error")
             return render_template("security_settings.html", allowlist=text, env_allow=os.environ.get(ALLOWLIST_ENV, ""),
                                    retention_days=current_app.config.get("RETENTION_DAYS") or None), 422
     return render_template("security_settings.html", allowlist=text, env_allow=os.environ.get(ALLOWLIST_ENV, ""),

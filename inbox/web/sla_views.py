@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
@@ -26,6 +27,8 @@ from ..tickets.sla.policy_changes import (
 from ..voice.chart import line_chart
 from ..timeutil import utcnow
 from . import bp
+from .filters import local_time, number, short_day
+from ..labels import label
 
 
 def _zone() -> ZoneInfo:
@@ -49,7 +52,7 @@ def sla_history(ticket: Ticket) -> list[str]:
     from ..tickets.sla.clock import explain
     from ..tickets.sla.outcomes import replay_ticket
 
-    return [explain(clock, _zone()) for clock in replay_ticket(ticket).clocks]
+    return [explain(clock, _zone(), when=local_time) for clock in replay_ticket(ticket).clocks]
 
 
 @bp.post("/tickets/<int:ticket_id>/pending")
@@ -60,7 +63,7 @@ def pending(ticket_id: int):
         abort(404)
     try:
         set_pending(ticket, current_user)
-        flash(f"Ticket #{ticket_id} is waiting on the customer; its clocks are paused.", "success")
+        flash(gettext("Ticket #%(id)s is waiting on the customer; its clocks are paused.", id=ticket_id), "success")
     except ActionError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
@@ -105,15 +108,15 @@ def dashboard():
     metrics = report(lo, hi, now)
     names = user_names()
     # agents' bars read "open / capacity" (automatic assignment fills each agent up to their capacity)
-    load_rows = [(u.name if u else "Unassigned", n, f"{n} / {u.capacity}" if u else str(n),
+    load_rows = [(u.name if u else gettext("Unassigned"), n, f"{n} / {u.capacity}" if u else str(n),
                   url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
     return render_template(
         "dashboard.html", q=q, report=metrics, start=start, end=end, load_rows=load_rows, now=now,
         load_max=max((n for _, n in q.load), default=0), users=assignable_users(),
         trends=_trends(metrics, start, end),
-        sections=[_section("Per channel", "channel", metrics.by_channel, lambda k: k),
-                  _section("Per agent", "assignee", metrics.by_assignee, lambda k: names.get(k, f"#{k}")),
-                  _section("Per week", "week", metrics.by_week, lambda k: k)],
+        sections=[_section(gettext("Per channel"), "channel", gettext("Channel"), metrics.by_channel, lambda k: label("channel", k)),
+                  _section(gettext("Per agent"), "assignee", gettext("Agent"), metrics.by_assignee, lambda k: names.get(k, f"#{k}")),
+                  _section(gettext("Per week"), "week", gettext("Week"), metrics.by_week, lambda k: k)],
     )
 
 
@@ -127,9 +130,9 @@ def _trends(metrics, start: date, end: date) -> list[dict]:  # type: ignore[no-u
     weeks = sorted(metrics.by_week)
     mondays = [date.fromisocalendar(int(w[:4]), int(w[6:]), 1) for w in weeks]
     charts = []
-    for label, points, series_of in (
-        ("per day", days, lambda key: metrics.by_day.get(key)),
-        ("per week", mondays, lambda key: metrics.by_week.get(f"{key.isocalendar()[0]}-W{key.isocalendar()[1]:02d}")),
+    for step, points, series_of in (
+        ("day", days, lambda key: metrics.by_day.get(key)),
+        ("week", mondays, lambda key: metrics.by_week.get(f"{key.isocalendar()[0]}-W{key.isocalendar()[1]:02d}")),
     ):
         if not points:
             continue
@@ -140,19 +143,20 @@ def _trends(metrics, start: date, end: date) -> list[dict]:  # type: ignore[no-u
         every = max(1, len(points) // 8)
         top = max([v for v in frt + ttr if v is not None] or [1.0])
         charts.append({
-            "title": f"SLA compliance, {label}",
-            "chart": line_chart(points, {"compliance %": compliance}, y_min=0, y_max=100, label_every=every,
-                                tick_format="{:.0f}", value_format="{:.0f} %"),
+            "title": gettext("SLA compliance, per day") if step == "day" else gettext("SLA compliance, per week"),
+            "chart": line_chart(points, {gettext("compliance %"): compliance}, y_min=0, y_max=100, label_every=every,
+                                tick_format="{:.0f}", value_format="{:.0f} %", day_label=short_day),
         })
         charts.append({
-            "title": f"First response and resolution time (business hours), {label}",
-            "chart": line_chart(points, {"FRT h": frt, "TTR h": ttr}, y_min=0, y_max=top * 1.1, label_every=every,
-                                tick_format="{:.1f}", value_format="{:.1f} h"),
+            "title": (gettext("First response and resolution time (business hours), per day") if step == "day"
+                      else gettext("First response and resolution time (business hours), per week")),
+            "chart": line_chart(points, {gettext("FRT h"): frt, gettext("TTR h"): ttr}, y_min=0, y_max=top * 1.1, label_every=every,
+                                tick_format="{:.1f}", value_format="{:.1f} h", day_label=short_day),
         })
     return charts
 
 
-def _section(title: str, arg: str, groups: dict, label) -> dict:  # type: ignore[no-untyped-def]
+def _section(title: str, arg: str, arg_label: str, groups: dict, label) -> dict:  # type: ignore[no-untyped-def]
     """Table rows and bar rows for one grouping; every number and bar opens the matching tickets."""
     rows = []
     for key, agg in groups.items():
@@ -161,14 +165,14 @@ def _section(title: str, arg: str, groups: dict, label) -> dict:  # type: ignore
     def chart(value_of, text_of) -> list:  # type: ignore[no-untyped-def]
         return [(name, value_of(a), text_of(value_of(a)), href) for name, href, a in rows]
 
-    as_hours = lambda v: "–" if v is None else f"{v:.1f} h"  # noqa: E731
+    as_hours = lambda v: "–" if v is None else gettext("%(hours)s h", hours=number(v, 1))  # noqa: E731
     frt = chart(lambda a: _hours(a.frt_mean(True)), as_hours)
     ttr = chart(lambda a: _hours(a.ttr_mean(True)), as_hours)
     top = lambda bars: max((v for _, v, _, _ in bars if v is not None), default=0)  # noqa: E731
-    return {"title": title, "arg": arg, "rows": rows, "charts": [
-        ("SLA compliance %", chart(lambda a: a.compliance, lambda v: "–" if v is None else f"{v:.0f} %"), 100),
-        ("FRT, business hours", frt, top(frt)),
-        ("TTR, business hours", ttr, top(ttr)),
+    return {"title": title, "arg": arg, "arg_label": arg_label, "rows": rows, "charts": [
+        (gettext("SLA compliance %"), chart(lambda a: a.compliance, lambda v: "–" if v is None else f"{number(v)} %"), 100),
+        (gettext("FRT, business hours"), frt, top(frt)),
+        (gettext("TTR, business hours"), ttr, top(ttr)),
     ]}
 
 
@@ -182,7 +186,7 @@ def dashboard_export():
     end = max(_date_arg("to", today), start)
     summary = request.args.get("summary") == "1"
     lo, hi = day_range(start, end, zone)
-    lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now)
+    lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now, titled=True)
     name = f"sla-{'summary' if summary else 'tickets'}-{start}-{end}.csv"
     record_now("export_downloaded", current_user, ("exports", name, name), {"kind": "SLA " + ("summary" if summary else "tickets")})
     return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -20,11 +21,12 @@ from ..tickets.canned import active_canned, render_canned
 from ..tickets.models import PRIORITIES, Message, Ticket
 from ..tickets.notes import add_note
 from ..tickets.replies import queue_reply, retry_reply
-from ..tickets.sla.targets import TARGET_NAMES
+from .filters import TARGET_WORDS
 from ..tickets.tags import add_tags, known_tags, remove_tag
 from ..tickets.thread import customer_history, load_ticket, sla_clocks, ticket_thread
 from ..security.params import parse_id
 from . import bp
+from ..labels import label
 from .next_url import safe_next
 
 
@@ -39,7 +41,7 @@ def _render_ticket(ticket_id: int, status: int = 200, **drafts: str) -> tuple[st
         "earlier": earlier,
         "earlier_total": earlier_total,
         "clocks": sla_clocks(ticket),
-        "clock_names": TARGET_NAMES,
+        "clock_names": TARGET_WORDS,
         "canned": [(c, render_canned(c, ticket, current_user)) for c in active_canned()],
         "priorities": PRIORITIES,
         "known_tags": known_tags(),
@@ -85,9 +87,9 @@ def reply(ticket_id: int):
     text = request.form.get("text", "")
     try:
         queue_reply(_ticket_or_404(ticket_id), current_user, text)
-        flash("Reply queued for sending.", "success")
+        flash(_("Reply queued for sending."), "success")
     except ActionError as exc:
-        flash(f"Reply not sent: {exc}", "error")
+        flash(_("Reply not sent: %(reason)s", reason=exc), "error")
         return _render_ticket(ticket_id, 422, draft=text)
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
 
@@ -99,9 +101,9 @@ def add_ticket_note(ticket_id: int):
     try:
         note = add_note(_ticket_or_404(ticket_id), body, current_user)
     except ActionError as exc:
-        flash(f"Note not added: {exc}", "error")
+        flash(_("Note not added: %(reason)s", reason=exc), "error")
         return _render_ticket(ticket_id, 422, note_draft=body)
-    flash("Note added.", "success")
+    flash(_("Note added."), "success")
     return redirect(url_for("web.ticket", ticket_id=ticket_id) + f"#n{note.id}")
 
 
@@ -112,7 +114,7 @@ def resolve(ticket_id: int):
     if ticket.is_open and request.form.get("confirm") != "1" and not has_delivered_reply(ticket):
         # the customer got no answer: resolving now records the first response as missed, so ask first
         return render_template("resolve_confirm.html", ticket=ticket, next=request.form.get("next", "")), 200
-    return _act(ticket_id, lambda t: resolve_ticket(t, current_user), f"Ticket #{ticket_id} resolved.")
+    return _act(ticket_id, lambda t: resolve_ticket(t, current_user), _("Ticket #%(id)s resolved.", id=ticket_id))
 
 
 @bp.post("/messages/<int:message_id>/retry")
@@ -123,7 +125,7 @@ def retry_message(message_id: int):
         abort(404)
     try:
         retry_reply(message, current_user)
-        flash("Reply queued for sending again.", "success")
+        flash(_("Reply queued for sending again."), "success")
     except ActionError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")
@@ -143,28 +145,28 @@ def answered_outside(ticket_id: int):
         zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
         at = (local if local.tzinfo else local.replace(tzinfo=zone)).astimezone(ZoneInfo("UTC"))
     except (ValueError, OverflowError):
-        flash("Not recorded: give the date and time the customer was answered.", "error")
+        flash(_("Not recorded: give the date and time the customer was answered."), "error")
         return redirect(url_for("web.ticket", ticket_id=ticket_id))
     return _act(ticket_id, lambda t: mark_answered_outside(t, current_user, at, request.form.get("how", "")),
-                "Recorded: the customer was answered outside Inbox.")
+                _("Recorded: the customer was answered outside Inbox."))
 
 
 @bp.post("/tickets/<int:ticket_id>/reopen")
 @login_required
 def reopen(ticket_id: int):
-    return _act(ticket_id, lambda t: reopen_ticket(t, current_user), f"Ticket #{ticket_id} is open again.")
+    return _act(ticket_id, lambda t: reopen_ticket(t, current_user), _("Ticket #%(id)s is open again.", id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/take")
 @login_required
 def take(ticket_id: int):
-    return _act(ticket_id, lambda t: take_ticket(t, current_user), f"Ticket #{ticket_id} is yours.")
+    return _act(ticket_id, lambda t: take_ticket(t, current_user), _("Ticket #%(id)s is yours.", id=ticket_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/unassign")
 @login_required
 def unassign(ticket_id: int):
-    return _act(ticket_id, lambda t: unassign_ticket(t, current_user), f"Ticket #{ticket_id} is unassigned.")
+    return _act(ticket_id, lambda t: unassign_ticket(t, current_user), _("Ticket #%(id)s is unassigned.", id=ticket_id))
 
 
 def _form_user(field: str) -> User | None:
@@ -174,7 +176,7 @@ def _form_user(field: str) -> User | None:
         return None
     user_id = parse_id(raw)
     if user_id is None:
-        abort(400, description=f"“{field}” must be a user id.")
+        abort(400, description=_("“%(field)s” must be a user id.", field=field))
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
@@ -189,15 +191,15 @@ def assign(ticket_id: int):
     # checked here as well as in the service: reassigning is a lead's job, whatever the form says
     if not may_assign(current_user, ticket, assignee):
         abort(403)
-    who = assignee.name if assignee is not None else "nobody"
-    return _act(ticket_id, lambda t: assign_ticket(t, assignee, current_user), f"Ticket #{ticket_id} assigned to {who}.")
+    who = assignee.name if assignee is not None else _("nobody")
+    return _act(ticket_id, lambda t: assign_ticket(t, assignee, current_user), _("Ticket #%(id)s assigned to %(name)s.", id=ticket_id, name=who))
 
 
 @bp.post("/tickets/<int:ticket_id>/priority")
 @login_required
 def change_priority(ticket_id: int):
     priority = request.form.get("priority", "")
-    return _act(ticket_id, lambda t: set_priority(t, priority, current_user), f"Priority set to {priority}.")
+    return _act(ticket_id, lambda t: set_priority(t, priority, current_user), _("Priority set to %(priority)s.", priority=label("priority", priority)))
 
 
 @bp.post("/tickets/<int:ticket_id>/tags")
@@ -205,7 +207,7 @@ def change_priority(ticket_id: int):
 def add_ticket_tags(ticket_id: int):
     try:
         added = add_tags(_ticket_or_404(ticket_id), request.form.get("tags", ""), current_user)
-        flash(f"Tagged {', '.join(added)}.", "success")
+        flash(_("Tagged %(tags)s.", tags=", ".join(added)), "success")
     except ActionError as exc:
         flash(str(exc), "error")
     return _back(ticket_id)
@@ -215,7 +217,7 @@ def add_ticket_tags(ticket_id: int):
 @login_required
 def remove_ticket_tag(ticket_id: int):
     name = request.form.get("tag", "")
-    return _act(ticket_id, lambda t: remove_tag(t, name, current_user), "Tag removed.")
+    return _act(ticket_id, lambda t: remove_tag(t, name, current_user), _("Tag removed."))
 
 
 @bp.post("/messages/<int:message_id>/sentiment")
@@ -226,7 +228,7 @@ def correct_sentiment(message_id: int):
         abort(404)
     try:
         correct(message, request.form.get("label", ""), current_user)
-        flash("Sentiment corrected; it will be used when the model is retrained.", "success")
+        flash(_("Sentiment corrected; it will be used when the model is retrained."), "success")
     except ActionError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")
@@ -250,7 +252,7 @@ def bulk():
     except NotAllowed:
         abort(403)
     except ActionError as exc:
-        flash(f"Nothing changed: {exc}", "error")
+        flash(_("Nothing changed: %(reason)s", reason=exc), "error")
         return redirect(back)
     flash(result.summary(), "success" if result.done else "error")
     return redirect(back)

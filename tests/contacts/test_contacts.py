@@ -92,7 +92,7 @@ def test_panel_suggests_merges_and_undoes(app, run_jobs, tmp_path, logged_in, ag
     email_ticket = db.session.scalar(select(Ticket).where(Ticket.channel == "email"))
     page = logged_in.get(f"/tickets/{email_ticket.id}").get_data(as_text=True)
     assert "Might be the same person" in page
-    assert "the customer mentioned @jana_n (x)" in page and "the same phone number" in page
+    assert "the customer mentioned @jana_n (X)" in page and "the same phone number" in page
     assert "None: this is their first ticket." in page
 
     x_contact = contact_of("x", "2244994945")

@@ -145,3 +145,40 @@ def test_admin_sets_surveys_per_channel(client):
     setting = db.session.query(SurveySetting).filter_by(channel="sms").one()
     assert (setting.enabled, setting.extra_question, setting.send_as_reply) == (True, "ces", False)
     assert db.session.query(SurveySetting).filter_by(channel="x").one().enabled is False
+
+
+def test_invitation_in_the_customers_language_with_the_team_name(app):
+    from inbox.voice.surveys.service import invitation_text
+
+    url = "https://inbox.example/voice/survey/t"
+    assert invitation_text(url, "en", "") == f"Thanks for contacting us! How did we do? One tap: {url}"
+    assert invitation_text(url, "en", "NovaHikari Care") == (
+        f"Thanks for contacting NovaHikari Care! How did we do? One tap: {url}")
+    japanese = invitation_text(url, "ja", "NovaHikari サポート")
+    assert japanese.startswith("NovaHikari サポートへのお問い合わせありがとうございました。") and japanese.endswith(url)
+    assert "Thanks" not in invitation_text(url, "ja", "")
+
+
+def test_survey_page_speaks_the_customers_language_not_the_browsers(client, app, post, agent, monkeypatch):
+    monkeypatch.setitem(app.config, "INBOX_TEAM_NAME", "NovaHikari サポート")
+    db.session.add(SurveySetting(channel="x", enabled=True, extra_question="ces", send_as_reply=True))
+    db.session.commit()
+    message = post("Nova X", "x", NOW - timedelta(hours=1), "荷物がまだ届きません。確認してください。", "negative", author="mika",
+                   lang=None)  # no tag from the network: the script tells
+    resolve_ticket(message.ticket, agent)
+    invitation = db.session.query(SurveyInvitation).one()
+    page = client.get(_url(invitation), headers={"Accept-Language": "en-US"})
+    text = page.data.decode()
+    assert page.status_code == 200 and '<html lang="ja">' in text
+    assert "今回のサポートにどのくらい満足されましたか？" in text and "NovaHikari サポート" in text
+    assert "How satisfied" not in text
+    refused = client.post(_url(invitation), data={"csat": "9", "csrf_token": csrf_token(page)},
+                          headers={"Accept-Language": "en-US"})
+    assert refused.status_code == 422 and "1〜5の評価を選んでください。" in refused.data.decode()
+    answered = client.post(_url(invitation), data={"csat": "5", "csrf_token": csrf_token(page)})
+    assert answered.status_code == 200 and "ありがとうございました！" in answered.data.decode()
+
+
+def test_english_customer_gets_the_english_page_from_a_japanese_browser(client, surveyed):
+    page = client.get(_url(surveyed), headers={"Accept-Language": "ja"})
+    assert '<html lang="en">' in page.data.decode() and b"How satisfied" in page.data

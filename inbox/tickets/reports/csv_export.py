@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
+from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +29,54 @@ SUMMARY_COLUMNS = (
     "date", "opened", "answered", "resolved", "frt_avg_minutes", "frt_avg_business_minutes", "ttr_avg_minutes",
     "ttr_avg_business_minutes", "sla_met", "sla_missed", "sla_compliance_pct", "breaches_recorded",
 )
+
+
+def column_titles() -> dict[str, str]:
+    """Each column's title in the reader's language. In English the titles are the column names themselves
+    (spreadsheets and scripts already refer to them); other languages get words (msgctxt "CSV column")."""
+    return {
+        "ticket_id": pgettext("CSV column", "ticket_id"),
+        "channel": pgettext("CSV column", "channel"),
+        "customer": pgettext("CSV column", "customer"),
+        "status": pgettext("CSV column", "status"),
+        "priority": pgettext("CSV column", "priority"),
+        "assignee": pgettext("CSV column", "assignee"),
+        "created_at": pgettext("CSV column", "created_at"),
+        "first_response_at": pgettext("CSV column", "first_response_at"),
+        "resolved_at": pgettext("CSV column", "resolved_at"),
+        "first_response_due_at": pgettext("CSV column", "first_response_due_at"),
+        "first_response_outcome": pgettext("CSV column", "first_response_outcome"),
+        "next_response_met": pgettext("CSV column", "next_response_met"),
+        "next_response_missed": pgettext("CSV column", "next_response_missed"),
+        "resolution_due_at": pgettext("CSV column", "resolution_due_at"),
+        "resolution_outcome": pgettext("CSV column", "resolution_outcome"),
+        "frt_minutes": pgettext("CSV column", "frt_minutes"),
+        "frt_business_minutes": pgettext("CSV column", "frt_business_minutes"),
+        "ttr_minutes": pgettext("CSV column", "ttr_minutes"),
+        "ttr_business_minutes": pgettext("CSV column", "ttr_business_minutes"),
+        "first_sentiment": pgettext("CSV column", "first_sentiment"),
+        "last_sentiment": pgettext("CSV column", "last_sentiment"),
+        "tags": pgettext("CSV column", "tags"),
+        "date": pgettext("CSV column", "date"),
+        "opened": pgettext("CSV column", "opened"),
+        "answered": pgettext("CSV column", "answered"),
+        "resolved": pgettext("CSV column", "resolved"),
+        "frt_avg_minutes": pgettext("CSV column", "frt_avg_minutes"),
+        "frt_avg_business_minutes": pgettext("CSV column", "frt_avg_business_minutes"),
+        "ttr_avg_minutes": pgettext("CSV column", "ttr_avg_minutes"),
+        "ttr_avg_business_minutes": pgettext("CSV column", "ttr_avg_business_minutes"),
+        "sla_met": pgettext("CSV column", "sla_met"),
+        "sla_missed": pgettext("CSV column", "sla_missed"),
+        "sla_compliance_pct": pgettext("CSV column", "sla_compliance_pct"),
+        "breaches_recorded": pgettext("CSV column", "breaches_recorded"),
+    }
+
+
+def _header(columns: tuple[str, ...], titled: bool) -> list[str]:
+    if not titled:
+        return list(columns)
+    titles = column_titles()
+    return [titles.get(c, c) for c in columns]
 
 
 def day_range(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -71,8 +120,8 @@ def outcome_word(state: str, due: datetime | None, now: datetime, reason: str | 
     return state
 
 
-def ticket_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -> Iterator[list[Any]]:
-    yield list(TICKET_COLUMNS)
+def ticket_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime, titled: bool = False) -> Iterator[list[Any]]:
+    yield _header(TICKET_COLUMNS, titled)
     query = (
         select(Ticket, SlaOutcome)
         .join(SlaOutcome, SlaOutcome.ticket_id == Ticket.id)
@@ -98,14 +147,14 @@ def ticket_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -
         ]
 
 
-def summary_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -> Iterator[list[Any]]:
+def summary_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime, titled: bool = False) -> Iterator[list[Any]]:
     """One row per local day in the range (tickets by the day they were opened; breaches by the day the
     deadline passed)."""
     days = report(start, end, now).by_day
     breaches: dict[date, int] = defaultdict(int)
     for at, in db.session.execute(select(SlaBreach.breached_at).where(SlaBreach.breached_at >= start, SlaBreach.breached_at < end)):
         breaches[at.astimezone(zone).date()] += 1
-    yield list(SUMMARY_COLUMNS)
+    yield _header(SUMMARY_COLUMNS, titled)
     day, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
     while day <= last:
         a = days.get(day, Aggregate())
@@ -116,12 +165,13 @@ def summary_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) 
         day += timedelta(days=1)
 
 
-def ticket_csv(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -> Iterator[str]:
-    return _lines(ticket_rows(start, end, zone, now))
+def ticket_csv(start: datetime, end: datetime, zone: ZoneInfo, now: datetime, titled: bool = False) -> Iterator[str]:
+    """`titled`: the header row in the reader's language (column_titles) instead of the column names."""
+    return _lines(ticket_rows(start, end, zone, now, titled))
 
 
-def summary_csv(start: datetime, end: datetime, zone: ZoneInfo, now: datetime) -> Iterator[str]:
-    return _lines(summary_rows(start, end, zone, now))
+def summary_csv(start: datetime, end: datetime, zone: ZoneInfo, now: datetime, titled: bool = False) -> Iterator[str]:
+    return _lines(summary_rows(start, end, zone, now, titled))
 
 
 def count_tickets(start: datetime, end: datetime) -> int:

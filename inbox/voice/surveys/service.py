@@ -5,11 +5,13 @@ import logging
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...channels import CHANNEL_TYPES
+from ...contacts.language import customer_language
 from ...extensions import db
 from ...links import external_url
 from ...tickets.models import Ticket
@@ -20,7 +22,6 @@ log = logging.getLogger(__name__)
 
 TOKEN_SALT = "inbox.survey"
 TOKEN_MAX_AGE = 60 * 60 * 24 * 60  # a customer may answer for 60 days
-INVITATION_TEXT = "Thanks for contacting us! How did we do? One tap: {url}"
 
 
 class SurveyError(ValueError):
@@ -91,6 +92,29 @@ def channel_can_reply(ticket: Ticket) -> bool:
     return cls.send_reply is not Connector.send_reply
 
 
+def ticket_language(ticket: Ticket) -> str:
+    """The language the customer of `ticket` writes in (their latest message that tells one)."""
+    inbound = [m for m in ticket.messages if m.direction == "inbound"]
+    return customer_language((m.lang, m.text) for m in sorted(inbound, key=lambda m: m.sent_at, reverse=True))
+
+
+def invitation_language(invitation: SurveyInvitation) -> str:
+    ticket = db.session.get(Ticket, invitation.ticket_id)
+    return ticket_language(ticket) if ticket is not None else "en"
+
+
+def team_name() -> str:
+    return current_app.config.get("INBOX_TEAM_NAME") or ""
+
+
+def invitation_text(url: str, language: str, team: str) -> str:
+    """The invitation as the customer reads it: in their language, with the team's name when there is one."""
+    with force_locale(language):
+        if team:
+            return gettext("Thanks for contacting %(team)s! How did we do? One tap: %(url)s", team=team, url=url)
+        return gettext("Thanks for contacting us! How did we do? One tap: %(url)s", url=url)
+
+
 def _send_as_reply(invitation: SurveyInvitation, ticket: Ticket, by: Any) -> None:
     url = survey_url(invitation)
     if url is None or not channel_can_reply(ticket):
@@ -101,7 +125,8 @@ def _send_as_reply(invitation: SurveyInvitation, ticket: Ticket, by: Any) -> Non
     except ImportError:
         return
     try:
-        message = queue_reply(ticket, by, INVITATION_TEXT.format(url=url), purpose="survey")
+        text = invitation_text(url, ticket_language(ticket), team_name())
+        message = queue_reply(ticket, by, text, purpose="survey")
     except ActionError as exc:  # the network cannot take it (length, channel without replies): link only
         log.info("survey for ticket %s not sent as a reply: %s", ticket.id, exc)
         return
@@ -121,13 +146,14 @@ def answer_problem(invitation: SurveyInvitation, csat: Any, extra: Any) -> tuple
 
     score = parse(csat, "csat")
     if score is None:
-        return "Please choose a rating from 1 to 5."
+        return gettext("Please choose a rating from 1 to 5.")
     extra_score = None
     if invitation.extra_question and extra not in (None, ""):
         extra_score = parse(extra, invitation.extra_question)
         if extra_score is None:
             low, high = SCALES[invitation.extra_question]
-            return f"Please choose a number from {low} to {high} for the second question, or leave it out."
+            return gettext("Please choose a number from %(low)s to %(high)s for the second question, or leave it out.",
+                           low=low, high=high)
     return score, extra_score
 
 
@@ -144,7 +170,7 @@ def answer_survey(invitation: SurveyInvitation, csat: Any, extra: Any = None) ->
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise AlreadyAnswered("This survey has already been answered. Thank you!") from None
+        raise AlreadyAnswered(gettext("This survey has already been answered. Thank you!")) from None
     return response
 
 

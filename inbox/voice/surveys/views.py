@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from babel import Locale
+from flask_babel import force_locale, get_locale, gettext as _
 from sqlalchemy import select
 
 from ...auth.roles import role_required
@@ -12,7 +14,7 @@ from ..web import bp
 from .models import SurveyInvitation, SurveyResponse
 from .scores import SCALES
 from .service import (AlreadyAnswered, SurveyError, answer_survey, invitation_for_token, save_survey_settings,
-                      survey_settings, survey_url)
+                      invitation_language, survey_settings, survey_url, team_name)
 
 _NO_INDEX = {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
@@ -20,7 +22,7 @@ _NO_INDEX = {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer", "Cache
 def _invitation_or_404(token: str) -> SurveyInvitation:
     invitation = invitation_for_token(token)
     if invitation is None:
-        abort(404, description="This survey link is not valid.")
+        abort(404, description=_("This survey link is not valid."))
     return invitation
 
 
@@ -28,6 +30,7 @@ def _page(invitation: SurveyInvitation, token: str, error: str | None = None, st
     extra = invitation.extra_question
     return render_template(
         "voice/survey.html", invitation=invitation, token=token, error=error, answered=invitation.response,
+        team_name=team_name(),
         extra=extra, extra_range=range(SCALES[extra][0], SCALES[extra][1] + 1) if extra else None,
         chosen=request.values.get("csat", ""), chosen_extra=request.values.get("extra", ""),
     ), status, _NO_INDEX
@@ -36,21 +39,24 @@ def _page(invitation: SurveyInvitation, token: str, error: str | None = None, st
 @bp.get("/survey/<token>")
 def survey(token: str):
     """Shows the question; never records anything (link previews and scanners fetch it too)."""
-    return _page(_invitation_or_404(token), token)
+    invitation = _invitation_or_404(token)
+    with force_locale(invitation_language(invitation)):  # the customer's language, whatever the browser says
+        return _page(invitation, token)
 
 
 @bp.post("/survey/<token>")
 def survey_answer(token: str):
     invitation = _invitation_or_404(token)
-    try:
-        answer_survey(invitation, request.form.get("csat"), request.form.get("extra"))
-    except AlreadyAnswered:
+    with force_locale(invitation_language(invitation)):
+        try:
+            answer_survey(invitation, request.form.get("csat"), request.form.get("extra"))
+        except AlreadyAnswered:
+            db.session.refresh(invitation)
+            return _page(invitation, token, status=409)
+        except SurveyError as exc:
+            return _page(invitation, token, error=str(exc), status=422)
         db.session.refresh(invitation)
-        return _page(invitation, token, status=409)
-    except SurveyError as exc:
-        return _page(invitation, token, error=str(exc), status=422)
-    db.session.refresh(invitation)
-    return _page(invitation, token)
+        return _page(invitation, token)
 
 
 @bp.route("/surveys/settings", methods=["GET", "POST"])
@@ -59,7 +65,7 @@ def survey_settings_page():
     if request.method == "POST":
         try:
             save_survey_settings(request.form)
-            flash("Survey settings saved.", "success")
+            flash(_("Survey settings saved."), "success")
         except SurveyError as exc:
             flash(str(exc), "error")
         return redirect(url_for("voice.survey_settings_page"))
@@ -73,4 +79,5 @@ def ticket_survey(ticket_id: int) -> dict[str, Any] | None:
     if invitation is None:
         return None
     response: SurveyResponse | None = invitation.response
-    return {"url": survey_url(invitation), "sent_via": invitation.sent_via, "response": response}
+    language = Locale.parse(invitation_language(invitation)).get_display_name(get_locale() or "en")
+    return {"url": survey_url(invitation), "sent_via": invitation.sent_via, "response": response, "language": language}
