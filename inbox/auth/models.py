@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,6 +25,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # raised to end every session and remember cookie of this user (inbox.security.sessions)
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # a password someone else chose (generated, or set by an admin): changed at the next sign-in
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # which live events become a browser notification (inbox.live.alerts); the bell counts them all
+    alert_assigned: Mapped[bool] = mapped_column(default=True, server_default=true())
+    alert_at_risk: Mapped[bool] = mapped_column(default=True, server_default=true())
+    alert_breached: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember cookies: the id and the session version."""

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..security.params import parse_id
 from ..timeutil import utcnow
 from .actions import ActionError, NotAllowed, _resolve, after_resolution
-from .assignment import _assign
+from .assignment import _assign, announce_assignments
 from .models import SlaPolicy, Ticket
 from .tags import _add_tags, parse_tags
 
@@ -95,6 +95,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
     found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids))).options(*options))}
     result = BulkResult(action)
     now = utcnow()
+    notices = []
     for ticket_id in ticket_ids:
         ticket = found.get(ticket_id)
         if ticket is None:
@@ -102,7 +103,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
             continue
         try:
             if action == "assign":
-                _assign(ticket, assignee, by, now)
+                notices.append(_assign(ticket, assignee, by, now))
             elif action == "tag":
                 _add_tags(ticket, names, by, now)
             else:
@@ -112,6 +113,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
         else:
             result.done.append(ticket_id)
     db.session.commit()
+    announce_assignments(notices)
     if action == "resolve":
         for ticket_id in result.done:
             after_resolution(found[ticket_id], by)
