@@ -11,6 +11,14 @@
   var ticketEl = document.getElementById("ticket");
   var ticketId = ticketEl ? parseInt(ticketEl.getAttribute("data-ticket-id"), 10) : null;
   var REFRESH_GAP_MS = 1000;
+  var bell = document.getElementById("bell");
+  var STRINGS = {};
+  try { STRINGS = JSON.parse((document.getElementById("inbox-strings") || {}).textContent || "{}"); } catch (e) { STRINGS = {}; }
+  function t(key, fallback, values) {
+    var text = STRINGS[key] || fallback;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
   var HIDDEN_CLOSE_MS = 30000;
   var PRESENCE_EVERY_MS = 10000;
 
@@ -135,7 +143,7 @@
       if (!link) {
         link = document.createElement("a");
         link.rel = "next";
-        link.textContent = "Next page \u2192";
+        link.textContent = t("next_page", "Next page \u2192");
         pager.appendChild(link);
       }
       link.setAttribute("href", url);
@@ -172,12 +180,12 @@
         if (!rows) {
           // no table to fill in on this page: offer a reload
           if (rowsFromHtml(html).some(function (r) { return r.classList.contains("ticket-row"); })) {
-            showBanner("New tickets in this view", "Show them");
+            showBanner(t("new_in_view", "New tickets in this view"), t("show_them", "Show them"));
           }
           return;
         }
         replaceRows(rowsFromHtml(html));
-        cue("Updated");
+        cue(t("updated", "Updated"));
       })
       .catch(function () { /* the next event or reconnect tries again */ })
       .then(function () {
@@ -229,7 +237,7 @@
       anchor.prepend(banner);
     }
     banner.firstChild.textContent = text;
-    banner.querySelector("a").textContent = linkText || "reload";
+    banner.querySelector("a").textContent = linkText || t("reload", "reload");
   }
 
   function signature(el) {
@@ -267,8 +275,8 @@
         var head = document.querySelector(".ticket-head .ticket-facts");
         var newHead = doc.querySelector(".ticket-head .ticket-facts");
         var headChanged = head && newHead && signature(head) !== signature(newHead);
-        if (headChanged) showBanner("New activity on this ticket", "reload");
-        else if (threadChanged) cue("New activity in the thread", ticketEl);
+        if (headChanged) showBanner(t("new_activity", "New activity on this ticket"), t("reload", "reload"));
+        else if (threadChanged) cue(t("new_in_thread", "New activity in the thread"), ticketEl);
       })
       .catch(function () {})
       .then(function () {
@@ -303,15 +311,16 @@
     replying.forEach(function (p) {
       var line = document.createElement("p");
       line.className = "presence-replying";
-      line.textContent = p.name + " is replying to this ticket";
+      line.textContent = t("is_replying", "{name} is replying to this ticket", { name: p.name });
       presenceBox.appendChild(line);
     });
     if (viewing.length) {
       var names = viewing.map(function (p) { return p.name; });
-      var who = names.length === 1 ? names[0] : names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+      var who = names.length === 1 ? names[0] : names.slice(0, -1).join(", ") + " " + t("and", "and") + " " + names[names.length - 1];
       var line = document.createElement("p");
       line.className = "presence-viewing";
-      line.textContent = who + (names.length === 1 ? " is" : " are") + " viewing this ticket";
+      line.textContent = names.length === 1 ? t("is_viewing", "{names} is viewing this ticket", { names: who })
+        : t("are_viewing", "{names} are viewing this ticket", { names: who });
       presenceBox.appendChild(line);
     }
   }
@@ -380,8 +389,7 @@
         checking = false;
         if (replying.length) {
           var names = replying.map(function (p) { return p.name; }).join(", ");
-          var verb = replying.length === 1 ? " is" : " are";
-          if (!window.confirm(names + verb + " replying to this ticket too. Send your reply anyway?")) {
+          if (!window.confirm(t("reply_too", "Someone else ({names}) is replying to this ticket too. Send your reply anyway?", { names: names }))) {
             if (replyBox) replyBox.focus();
             return;
           }
@@ -437,6 +445,59 @@
     if (ticketId && data.ticket_id === ticketId) refreshPresence();
   }
 
+  // ---- the bell and browser notifications -----------------------------------------------------------
+  var shownNotices = {};
+
+  function setBell(unread) {
+    if (!bell || typeof unread !== "number") return;
+    var badge = document.getElementById("bell-count");
+    if (badge) {
+      badge.textContent = String(unread);
+      badge.hidden = unread <= 0;
+    }
+    var label = bell.getAttribute("data-label");
+    if (label) bell.setAttribute("aria-label", label.split("{count}").join(String(unread)));
+    bell.classList.remove("rang");
+    void bell.offsetWidth; // restart the animation
+    bell.classList.add("rang");
+  }
+
+  function wanted(kind) {
+    var kinds = ((bell && bell.getAttribute("data-notify")) || "").split(" ");
+    return kinds.indexOf(kind) >= 0;
+  }
+
+  function popUp(item, more) {
+    if (!("Notification" in window) || Notification.permission !== "granted" || !wanted(item.kind)) return;
+    var titles = { assigned: t("title_assigned", "Assigned to you"), sla_at_risk: t("title_at_risk", "At risk"),
+                   sla_breach: t("title_breached", "SLA breached") };
+    var body = item.text + (more ? " " + t("and_more", "(and {n} more)", { n: String(more) }) : "");
+    try {
+      var notice = new Notification(titles[item.kind] || t("new_notification", "New notification"),
+                                    { body: body, tag: "inbox-notification-" + item.id, icon: "/static/favicon.svg" });
+      notice.onclick = function () {
+        window.focus();
+        if (typeof item.ticket_id === "number") location.href = "/tickets/" + item.ticket_id;
+        notice.close();
+      };
+    } catch (e) { /* a browser that allows notifications only from a service worker */ }
+  }
+
+  function onNotificationEvent(ev) {
+    var data;
+    try { data = JSON.parse(ev.data); } catch (e) { return; }
+    if (!data || typeof data !== "object") return;
+    setBell(data.unread);
+    var fresh = (data.items || []).filter(function (item) {
+      if (!item || typeof item.id !== "number" || shownNotices[item.id]) return false;
+      shownNotices[item.id] = true;
+      return true;
+    });
+    var popping = fresh.filter(function (item) { return wanted(item.kind); });
+    if (popping.length) popUp(popping[0], popping.length - 1 + (data.more || 0));
+    if (fresh.length) cue(fresh[0].text);
+  }
+
   function catchUp() {
     // a stream we opened ourselves carries no Last-Event-ID, so anything in between is fetched now
     if (listPage) refreshRows();
@@ -448,6 +509,7 @@
     source = new EventSource("/events");
     source.addEventListener("ticket", onTicketEvent);
     source.addEventListener("presence", onPresenceEvent);
+    source.addEventListener("notification", onNotificationEvent);
     // this user signed out elsewhere, changed their password or was deactivated: the page asks to sign in
     source.addEventListener("signed_out", function () { disconnect(); location.reload(); });
     source.addEventListener("open", function () { backoff = 5000; });
@@ -468,7 +530,8 @@
   }
 
   function startStream() {
-    if (!listPage && !ticketId) return;
+    // every signed-in page listens: its bell counts what arrives
+    if (!listPage && !ticketId && !bell) return;
     connect(false);
     // a background tab gives its server thread back; it catches up when it is looked at again
     document.addEventListener("visibilitychange", function () {
