@@ -305,3 +305,14 @@ def test_export_cli_writes_tickets_and_summary(app, agent, tmp_path, monkeypatch
     result = runner.invoke(main, ["export", "tickets", "--from", start, "--to", day, "--summary"])
     assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith("date,opened")
     assert runner.invoke(main, ["export", "tickets", "--from", day, "--to", start]).exit_code != 0
+
+
+def test_a_reversed_date_range_is_refused_with_a_message(client, lead):
+    _login(client, lead.email)
+    page = client.get("/dashboard?from=2026-05-10&to=2026-05-01")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The end date 2026-05-01 is before the start date 2026-05-10" in text
+    assert 'value="2026-05-10"' not in text  # the default range is shown, and said so
+    csv_response = client.get("/dashboard/export.csv?from=2026-05-10&to=2026-05-01")
+    assert csv_response.status_code == 400 and b"is before the start date" in csv_response.data
+    assert client.get("/dashboard/export.csv?from=2026-05-01&to=2026-05-01").status_code == 200

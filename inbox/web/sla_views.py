@@ -100,8 +100,14 @@ def dashboard():
     now = utcnow()
     zone = _zone()
     today = now.astimezone(zone).date()
-    start = _date_arg("from", today - timedelta(weeks=8))
-    end = max(_date_arg("to", today), start)
+    default_start = today - timedelta(weeks=8)
+    start, end = _date_arg("from", default_start), _date_arg("to", today)
+    if end < start:
+        # said, not silently swapped or clamped: the default range is shown instead
+        flash(_("The end date %(end)s is before the start date %(start)s; showing %(default_start)s – %(today)s instead.",
+                end=end.isoformat(), start=start.isoformat(), default_start=default_start.isoformat(), today=today.isoformat()),
+              "error")
+        start, end = default_start, today
     lo, hi = day_range(start, end, zone)
     q = queues(now)
     metrics = report(lo, hi, now)
@@ -179,7 +185,10 @@ def dashboard_export():
     zone = _zone()
     today = now.astimezone(zone).date()
     start = _date_arg("from", today - timedelta(days=30))
-    end = max(_date_arg("to", today), start)
+    end = _date_arg("to", today)
+    if end < start:
+        abort(400, description=_("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(),
+                                 start=start.isoformat()))
     summary = request.args.get("summary") == "1"
     lo, hi = day_range(start, end, zone)
     lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now)
