@@ -193,17 +193,45 @@ ICS = """BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20
 def test_admin_edits_calendar_windows_and_imports_holidays_from_ics(client, admin):
     _login(client, admin.email)
     calendar = db.session.scalars(select(BusinessCalendar)).first()
+    name = calendar.name
     page = client.get("/admin/sla")
     data = {"csrf_token": csrf_token(page), "timezone": "Europe/Berlin", "windows_0": "08:00-12:00, 13:00-17:00",
             "windows_4": "22:00-02:00", "holidays": "2026-12-24", "ics": (io.BytesIO(ICS.encode()), "holidays.ics")}
     response = client.post(f"/admin/sla/calendars/{calendar.id}", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     db.session.expire_all()
-    calendar = db.session.get(BusinessCalendar, calendar.id)
+    old, calendar = calendar, db.session.scalars(select(BusinessCalendar).where(BusinessCalendar.name == name)).one()
+    assert calendar.id != old.id and old.retired_at is not None  # a new version; the old one stays for its tickets
     assert calendar.timezone == "Europe/Berlin"
     assert calendar.windows == {"0": [["08:00", "12:00"], ["13:00", "17:00"]], "4": [["22:00", "02:00"]]}
     assert calendar.holidays == ["2026-12-24", "2026-12-25", "2026-12-26", "2027-01-01"]
-    assert db.session.scalars(select(SlaPolicyChange)).one().calendar_id == calendar.id
+    assert db.session.scalars(select(SlaPolicyChange).where(SlaPolicyChange.calendar_id.is_not(None))).one().calendar_id == calendar.id
+    assert {p.calendar_id for p in db.session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True)))} == {calendar.id}
+
+
+def test_editing_a_calendar_never_changes_the_business_hours_of_past_tickets(client, admin):
+    from inbox.tickets.sla.models import SlaOutcome
+    from inbox.tickets.sla.outcomes import rebuild
+
+    _login(client, admin.email)
+    monday_9 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # office hours 09-17 in the calendar's zone (UTC)
+    ticket = _open("past", monday_9)
+    _reply(ticket, "b-past", monday_9 + timedelta(hours=2))
+    before = db.session.get(SlaOutcome, ticket.id).frt_business_seconds
+    assert before == 2 * 3600
+    calendar = db.session.scalars(select(BusinessCalendar)).first()
+    page = client.get("/admin/sla")
+    data = {"csrf_token": csrf_token(page), "timezone": "Asia/Tokyo", "holidays": ""}
+    data.update({f"windows_{day}": "09:00-17:00" for day in range(5)})
+    assert client.post(f"/admin/sla/calendars/{calendar.id}", data=data, content_type="multipart/form-data").status_code == 302
+    rebuild(db.session, [ticket.id])  # what any later change of the ticket (or a repair) does
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(SlaOutcome, ticket.id).frt_business_seconds == before
+    # a ticket opened now is measured with Tokyo's office hours (09-17 JST = 00-08 UTC: 09:00 UTC is after hours)
+    later = _open("later", datetime(2026, 3, 9, 9, 0, tzinfo=timezone.utc))
+    _reply(later, "b-later", datetime(2026, 3, 9, 11, 0, tzinfo=timezone.utc))
+    assert db.session.get(SlaOutcome, later.id).frt_business_seconds == 0
 
 
 def test_ics_parser_handles_folding_datetimes_and_rejects_other_files():

@@ -205,9 +205,11 @@ def _sla_page(status: int = 200, typed: dict | None = None):
     from ..tickets.sla.durations import split_minutes
     from ..tickets.sla.models import AppSetting
 
-    calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
+    every = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
+    calendars = [c for c in every if c.retired_at is None]
+    names = {c.id: c.name for c in every}
     webhook = db.session.get(AppSetting, "sla_webhook_url")
-    changes = [(ch, *describe(ch.changes or {})) for ch in recent_changes()]
+    changes = [(ch, *describe(ch.changes or {}, names)) for ch in recent_changes()]
     return render_template("admin_sla.html", policies=active_policies(), calendars=calendars, weekdays=WEEKDAYS,
                            changes=changes, webhook=webhook.value if webhook else "", split=split_minutes,
                            typed=typed or {}, can_edit=current_user.has_role("admin")), status

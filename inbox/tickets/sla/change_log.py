@@ -36,7 +36,10 @@ def _plain(value: Any) -> str:
     return _("none") if value in (None, "") else str(value)
 
 
-def _fields() -> dict[str, tuple[str, Callable[[Any], str]]]:
+def _fields(calendar_names: dict[int, str]) -> dict[str, tuple[str, Callable[[Any], str]]]:
+    def calendar(value: Any) -> str:
+        return calendar_names.get(value, _plain(value)) if isinstance(value, int) else _plain(value)
+
     return {
         "first_response_minutes": (_("first response"), format_minutes),
         "next_response_minutes": (_("next response"), format_minutes),
@@ -44,7 +47,7 @@ def _fields() -> dict[str, tuple[str, Callable[[Any], str]]]:
         "first_response_same_business_day": (_("first response the same business day"), _yes_no),
         "business_hours": (_("counted in business hours"), _yes_no),
         "warning_fraction": (_("at risk from"), _percent),
-        "calendar_id": (_("calendar"), _plain),
+        "calendar_id": (_("calendar"), calendar),
         "timezone": (_("time zone"), _plain),
         "windows": (_("open hours"), _windows),
         "holidays": (_("holidays"), _dates),
@@ -52,9 +55,9 @@ def _fields() -> dict[str, tuple[str, Callable[[Any], str]]]:
     }
 
 
-def describe(changes: dict[str, Any]) -> tuple[str, list[str]]:
+def describe(changes: dict[str, Any], calendar_names: dict[int, str] | None = None) -> tuple[str, list[str]]:
     """(what was changed, one line per changed setting) from a SlaPolicyChange.changes dict."""
-    fields = _fields()
+    fields = _fields(calendar_names or {})
     subject = ""
     if "channel" in changes:
         priority = changes.get("priority")

@@ -72,7 +72,8 @@ def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
         raise PolicyError(_("Between 1 and 99 %."), "warning_percent")
     raw_calendar = (form.get("calendar_id") or "").strip()
     calendar_id = parse_id(raw_calendar) if raw_calendar else None
-    if raw_calendar and (calendar_id is None or db.session.get(BusinessCalendar, calendar_id) is None):
+    chosen = db.session.get(BusinessCalendar, calendar_id) if calendar_id is not None else None
+    if raw_calendar and (chosen is None or chosen.retired_at is not None):
         raise PolicyError(_("Unknown calendar."), "calendar_id")
     values = {
         "first_response_minutes": _duration(form, "first_response", "first response"),
@@ -147,7 +148,11 @@ def parse_windows(spec: str) -> list[list[str]]:
     return windows
 
 
-def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, str], holidays: list[str], by: User) -> None:
+def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, str], holidays: list[str],
+                    by: User) -> BusinessCalendar:
+    """Save a calendar edit as a new version (the policies that used it move to it); returns the calendar now in use."""
+    if calendar.retired_at is not None:
+        raise PolicyError(_("This calendar was replaced by a newer version; edit that one."))
     try:
         if len(tz) > 64:
             raise ValueError(tz)
@@ -171,11 +176,40 @@ def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, s
     after = {"timezone": tz, "windows": parsed, "holidays": days}
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if not changes:
-        return
-    calendar.timezone, calendar.windows, calendar.holidays = tz, parsed, days
-    db.session.add(SlaPolicyChange(calendar_id=calendar.id, changed_by_id=by.id, changed_at=utcnow(), changes=changes))
-    record("sla_calendar_changed", by, calendar, {"changed": sorted(changes)})
+        return calendar
+    now = utcnow()
+    successor = _replace_calendar(calendar, tz, parsed, days, now)
+    db.session.add(SlaPolicyChange(calendar_id=successor.id, changed_by_id=by.id, changed_at=now, changes=changes))
+    for policy in db.session.scalars(select(SlaPolicy).where(SlaPolicy.calendar_id == calendar.id, SlaPolicy.active.is_(True))):
+        _new_version(policy, {"calendar_id": successor.id}, by, now, {"calendar_id": [calendar.id, successor.id]})
+    record("sla_calendar_changed", by, successor, {"changed": sorted(changes), "previous_calendar_id": calendar.id})
     db.session.commit()
+    return successor
+
+
+def _replace_calendar(calendar: BusinessCalendar, tz: str, windows: dict[str, Any], holidays: list[str],
+                      now: Any) -> BusinessCalendar:
+    """A calendar is never edited in place: tickets opened under it keep their business-hour figures.
+    The old version keeps its values under a dated name; the new one takes the name."""
+    name = calendar.name
+    calendar.name = f"{name} (until {now:%Y-%m-%d %H:%M:%S} UTC)"[:120]
+    calendar.retired_at = now
+    db.session.flush()
+    successor = BusinessCalendar(name=name, timezone=tz, windows=windows, holidays=holidays)
+    db.session.add(successor)
+    db.session.flush()
+    return successor
+
+
+def _new_version(policy: SlaPolicy, values: Mapping[str, Any], by: User, now: Any, changes: dict[str, Any]) -> SlaPolicy:
+    policy.active = False
+    fields = {f: getattr(policy, f) for f in POLICY_FIELDS}
+    new = SlaPolicy(channel=policy.channel, priority=policy.priority, active=True, created_at=now, **{**fields, **values})
+    db.session.add(new)
+    db.session.flush()
+    db.session.add(SlaPolicyChange(previous_policy_id=policy.id, policy_id=new.id, changed_by_id=by.id, changed_at=now,
+                                   changes={"channel": policy.channel, "priority": policy.priority, **changes}))
+    return new
 
 
 def set_webhook_url(url: str, by: User) -> None:
