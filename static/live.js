@@ -13,7 +13,10 @@
   var REFRESH_GAP_MS = 1000;
   var bell = document.getElementById("bell");
   var STRINGS = {};
-  try { STRINGS = JSON.parse((document.getElementById("inbox-strings") || {}).textContent || "{}"); } catch (e) { STRINGS = {}; }
+  try {
+    var holder = document.getElementById("inbox-strings");
+    STRINGS = JSON.parse((holder && holder.getAttribute("data-strings")) || "{}");
+  } catch (e) { STRINGS = {}; }
   function t(key, fallback, values) {
     var text = STRINGS[key] || fallback;
     Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
