@@ -107,7 +107,7 @@
         else location.reload();
       })
       .catch(function () {
-        live.cue(live.text("That did not work; reloading"));
+        live.cue(live.t("reload_failed", "That did not work; reloading"));
         location.reload();
       })
       .then(function () { acting = false; });

@@ -11,28 +11,21 @@
   var ticketEl = document.getElementById("ticket");
   var ticketId = ticketEl ? parseInt(ticketEl.getAttribute("data-ticket-id"), 10) : null;
   var REFRESH_GAP_MS = 1000;
+  var bell = document.getElementById("bell");
+  var STRINGS = {};
+  try {
+    var holder = document.getElementById("inbox-strings");
+    STRINGS = JSON.parse((holder && holder.getAttribute("data-strings")) || "{}");
+  } catch (e) { STRINGS = {}; }
+  function t(key, fallback, values) {
+    var text = STRINGS[key] || fallback;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
   var HIDDEN_CLOSE_MS = 30000;
   var PRESENCE_EVERY_MS = 10000;
 
   // ---- small helpers -------------------------------------------------------------------------------
-  // Words in the page's language, from the JSON templates/_js_strings.html renders ("%(name)s" filled
-  // from `values`); a key the block lacks shows as its English self.
-  var words = null;
-  function text(key, values) {
-    if (words === null) {
-      var block = document.getElementById("ui-strings");
-      try { words = block ? JSON.parse(block.getAttribute("data-words") || "{}") : {}; } catch (e) { words = {}; }
-    }
-    return (words[key] || key).replace(/%\((\w+)\)s/g, function (whole, name) {
-      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
-    });
-  }
-
-  function nameList(names) {
-    if (names.length < 2) return names.join("");
-    return text("%(first)s and %(last)s", { first: names.slice(0, -1).join(text(", ")), last: names[names.length - 1] });
-  }
-
   function cue(text, where) {
     var el = document.getElementById("live-cue");
     if (!el) {
@@ -153,7 +146,7 @@
       if (!link) {
         link = document.createElement("a");
         link.rel = "next";
-        link.textContent = text("Next page \u2192");
+        link.textContent = t("next_page", "Next page \u2192");
         pager.appendChild(link);
       }
       link.setAttribute("href", url);
@@ -190,12 +183,12 @@
         if (!rows) {
           // no table to fill in on this page: offer a reload
           if (rowsFromHtml(html).some(function (r) { return r.classList.contains("ticket-row"); })) {
-            showBanner(text("New tickets in this view"), text("Show them"));
+            showBanner(t("new_in_view", "New tickets in this view"), t("show_them", "Show them"));
           }
           return;
         }
         replaceRows(rowsFromHtml(html));
-        cue(text("Updated"));
+        cue(t("updated", "Updated"));
       })
       .catch(function () { /* the next event or reconnect tries again */ })
       .then(function () {
@@ -247,7 +240,7 @@
       anchor.prepend(banner);
     }
     banner.firstChild.textContent = text;
-    banner.querySelector("a").textContent = linkText || text("reload");
+    banner.querySelector("a").textContent = linkText || t("reload", "reload");
   }
 
   function signature(el) {
@@ -285,8 +278,8 @@
         var head = document.querySelector(".ticket-head .ticket-facts");
         var newHead = doc.querySelector(".ticket-head .ticket-facts");
         var headChanged = head && newHead && signature(head) !== signature(newHead);
-        if (headChanged) showBanner(text("New activity on this ticket"), text("reload"));
-        else if (threadChanged) cue(text("New activity in the thread"), ticketEl);
+        if (headChanged) showBanner(t("new_activity", "New activity on this ticket"), t("reload", "reload"));
+        else if (threadChanged) cue(t("new_in_thread", "New activity in the thread"), ticketEl);
       })
       .catch(function () {})
       .then(function () {
@@ -321,15 +314,16 @@
     replying.forEach(function (p) {
       var line = document.createElement("p");
       line.className = "presence-replying";
-      line.textContent = text("%(name)s is replying to this ticket", { name: p.name });
+      line.textContent = t("is_replying", "{name} is replying to this ticket", { name: p.name });
       presenceBox.appendChild(line);
     });
     if (viewing.length) {
       var names = viewing.map(function (p) { return p.name; });
+      var who = names.length === 1 ? names[0] : names.slice(0, -1).join(", ") + " " + t("and", "and") + " " + names[names.length - 1];
       var line = document.createElement("p");
       line.className = "presence-viewing";
-      line.textContent = text(names.length === 1 ? "%(names)s is viewing this ticket" : "%(names)s are viewing this ticket",
-                              { names: nameList(names) });
+      line.textContent = names.length === 1 ? t("is_viewing", "{names} is viewing this ticket", { names: who })
+        : t("are_viewing", "{names} are viewing this ticket", { names: who });
       presenceBox.appendChild(line);
     }
   }
@@ -397,10 +391,8 @@
       othersReplying().then(function (replying) {
         checking = false;
         if (replying.length) {
-          var names = nameList(replying.map(function (p) { return p.name; }));
-          var question = replying.length === 1 ? "%(names)s is replying to this ticket too. Send your reply anyway?"
-            : "%(names)s are replying to this ticket too. Send your reply anyway?";
-          if (!window.confirm(text(question, { names: names }))) {
+          var names = replying.map(function (p) { return p.name; }).join(", ");
+          if (!window.confirm(t("reply_too", "Someone else ({names}) is replying to this ticket too. Send your reply anyway?", { names: names }))) {
             if (replyBox) replyBox.focus();
             return;
           }
@@ -456,6 +448,59 @@
     if (ticketId && data.ticket_id === ticketId) refreshPresence();
   }
 
+  // ---- the bell and browser notifications -----------------------------------------------------------
+  var shownNotices = {};
+
+  function setBell(unread) {
+    if (!bell || typeof unread !== "number") return;
+    var badge = document.getElementById("bell-count");
+    if (badge) {
+      badge.textContent = String(unread);
+      badge.hidden = unread <= 0;
+    }
+    var label = bell.getAttribute("data-label");
+    if (label) bell.setAttribute("aria-label", label.split("{count}").join(String(unread)));
+    bell.classList.remove("rang");
+    void bell.offsetWidth; // restart the animation
+    bell.classList.add("rang");
+  }
+
+  function wanted(kind) {
+    var kinds = ((bell && bell.getAttribute("data-notify")) || "").split(" ");
+    return kinds.indexOf(kind) >= 0;
+  }
+
+  function popUp(item, more) {
+    if (!("Notification" in window) || Notification.permission !== "granted" || !wanted(item.kind)) return;
+    var titles = { assigned: t("title_assigned", "Assigned to you"), sla_at_risk: t("title_at_risk", "At risk"),
+                   sla_breach: t("title_breached", "SLA breached") };
+    var body = item.text + (more ? " " + t("and_more", "(and {n} more)", { n: String(more) }) : "");
+    try {
+      var notice = new Notification(titles[item.kind] || t("new_notification", "New notification"),
+                                    { body: body, tag: "inbox-notification-" + item.id, icon: "/static/favicon.svg" });
+      notice.onclick = function () {
+        window.focus();
+        if (typeof item.ticket_id === "number") location.href = "/tickets/" + item.ticket_id;
+        notice.close();
+      };
+    } catch (e) { /* a browser that allows notifications only from a service worker */ }
+  }
+
+  function onNotificationEvent(ev) {
+    var data;
+    try { data = JSON.parse(ev.data); } catch (e) { return; }
+    if (!data || typeof data !== "object") return;
+    setBell(data.unread);
+    var fresh = (data.items || []).filter(function (item) {
+      if (!item || typeof item.id !== "number" || shownNotices[item.id]) return false;
+      shownNotices[item.id] = true;
+      return true;
+    });
+    var popping = fresh.filter(function (item) { return wanted(item.kind); });
+    if (popping.length) popUp(popping[0], popping.length - 1 + (data.more || 0));
+    if (fresh.length) cue(fresh[0].text);
+  }
+
   function catchUp() {
     // a stream we opened ourselves carries no Last-Event-ID, so anything in between is fetched now
     if (listPage) refreshRows();
@@ -467,6 +512,7 @@
     source = new EventSource("/events");
     source.addEventListener("ticket", onTicketEvent);
     source.addEventListener("presence", onPresenceEvent);
+    source.addEventListener("notification", onNotificationEvent);
     // this user signed out elsewhere, changed their password or was deactivated: the page asks to sign in
     source.addEventListener("signed_out", function () { disconnect(); location.reload(); });
     source.addEventListener("open", function () { backoff = 5000; });
@@ -487,7 +533,8 @@
   }
 
   function startStream() {
-    if (!listPage && !ticketId) return;
+    // every signed-in page listens: its bell counts what arrives
+    if (!listPage && !ticketId && !bell) return;
     connect(false);
     // a background tab gives its server thread back; it catches up when it is looked at again
     document.addEventListener("visibilitychange", function () {

@@ -18,10 +18,17 @@
     }
     return total;
   }
+  var send = document.getElementById("reply-send");
   function update() {
     var n = weight(box.value);
+    var over = n > limit;
     out.textContent = n + " / " + limit;
-    out.className = n > limit ? "over" : "muted";
+    out.className = over ? "over" : "muted";
+    // the server refuses it too; the button says so before the agent tries
+    if (send) {
+      send.disabled = over;
+      if (over) send.setAttribute("aria-describedby", "reply-count"); else send.removeAttribute("aria-describedby");
+    }
   }
   box.addEventListener("input", update);
   update();

@@ -66,11 +66,17 @@ def test_agents_cannot_see_lead_or_admin_pages(logged_in, app):
     assert logged_in.get("/notifications").status_code == 200
 
 
-def test_leads_see_the_dashboard_but_not_the_admin_page(client, lead):
+def test_leads_see_the_dashboard_and_read_the_policies_without_changing_them(client, lead):
     _login(client, lead.email)
     for page in LEAD_PAGES:
         assert client.get(page).status_code == 200, page
-    assert client.get("/admin/sla").status_code == 403
+    page = client.get("/admin/sla")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<fieldset disabled>" in text and "Delete this policy" not in text and 'name="url"' not in text
+    token = csrf_token(page)
+    for url in ("/admin/sla/policies/1", "/admin/sla/policies/1/delete", "/admin/sla/calendars/1", "/admin/sla/webhook"):
+        assert client.post(url, data={"csrf_token": token}).status_code == 403, url
 
 
 def test_pending_action_pauses_and_the_page_explains_the_clocks(logged_in, agent):
@@ -103,12 +109,12 @@ def test_notifications_bell_and_list(logged_in, agent, lead):
     sweep(NOW)
     sweep(NOW + timedelta(minutes=1))
     page = logged_in.get("/")
-    assert b'<span class="badge">1</span>' in page.data
+    assert b'id="bell-count">1</span>' in page.data
     listing = logged_in.get("/notifications")
     assert f"Ticket #{ticket.id}: First response target breached".encode() in listing.data
     logged_in.post("/notifications/read", data={"csrf_token": csrf_token(listing)})
     assert db.session.scalars(select(Notification).where(Notification.user_id == agent.id)).one().read_at is not None
-    assert b'class="badge"' not in logged_in.get("/").data
+    assert b'id="bell-count" hidden>0</span>' in logged_in.get("/").data
 
 
 def test_admin_changes_a_policy_as_a_new_version(client, admin):
@@ -130,9 +136,55 @@ def test_admin_changes_a_policy_as_a_new_version(client, admin):
     new_ticket = _open("after", NOW)
     assert new_ticket.first_response_due_at == NOW + timedelta(minutes=60)
     assert db.session.get(Ticket, old_ticket.id).first_response_due_at == old_ticket.opened_at + timedelta(hours=4)
-    assert b"first_response_minutes 240" in client.get("/admin/sla").data
-    bad = client.post(f"/admin/sla/policies/{versions[1].id}", data={"csrf_token": csrf_token(page), "warning_percent": "150"})
-    assert bad.status_code == 302 and db.session.scalar(select(SlaPolicyChange.id).order_by(SlaPolicyChange.id.desc())) == change.id
+    log = client.get("/admin/sla").get_data(as_text=True)
+    assert "first response: 4 h → 1 h" in log and "at risk from: 80 % → 75 %" in log and "{" not in log.split("<h2>Changes</h2>")[-1].split("</ol>")[0]
+    bad = client.post(f"/admin/sla/policies/{versions[1].id}", data={
+        "csrf_token": csrf_token(page), "warning_percent": "150", "first_response_h": "2", "first_response_m": "30"})
+    assert bad.status_code == 422 and db.session.scalar(select(SlaPolicyChange.id).order_by(SlaPolicyChange.id.desc())) == change.id
+    text = bad.get_data(as_text=True)
+    # what was typed is still there, and the reason is next to the field it is about
+    assert 'name="first_response_h" inputmode="numeric" size="4" value="2"' in text and 'value="150"' in text
+    assert 'id="policy-%d-warning_percent-error">Between 1 and 99 %%.</p>' % versions[1].id in text
+
+
+def test_durations_are_entered_as_hours_and_minutes_and_policies_can_be_deleted(client, admin):
+    _login(client, admin.email)
+    policy = db.session.scalars(select(SlaPolicy).where(SlaPolicy.channel == "x", SlaPolicy.active.is_(True))).one()
+    page = client.get("/admin/sla")
+    assert 'name="first_response_h" inputmode="numeric" size="4" value="4"' in page.get_data(as_text=True)
+    token = csrf_token(page)
+    response = client.post(f"/admin/sla/policies/{policy.id}", data={
+        "csrf_token": token, "first_response_h": "2", "first_response_m": "30", "next_response_h": "", "next_response_m": "",
+        "resolution_h": "24", "resolution_m": "0", "warning_percent": "80", "calendar_id": str(policy.calendar_id or "")})
+    assert response.status_code == 302
+    new = db.session.scalars(select(SlaPolicy).where(SlaPolicy.channel == "x", SlaPolicy.active.is_(True))).one()
+    assert (new.first_response_minutes, new.next_response_minutes, new.resolution_minutes) == (150, None, 1440)
+    for h, m in (("x", "0"), ("0", "0"), ("-1", "5"), ("9" * 7, "0")):
+        bad = client.post(f"/admin/sla/policies/{new.id}", data={"csrf_token": token, "first_response_h": h, "first_response_m": m})
+        assert bad.status_code == 422 and f'id="policy-{new.id}-first_response_minutes-error"' in bad.get_data(as_text=True), (h, m)
+    opened = _open("kept", NOW)
+    assert client.post(f"/admin/sla/policies/{new.id}/delete", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SlaPolicy, new.id).active is False  # the row stays: history and the tickets under it
+    assert db.session.get(Ticket, opened.id).sla_policy_id == new.id
+    assert "deleted (tickets opened under it keep its targets)" in client.get("/admin/sla").get_data(as_text=True)
+    assert client.post(f"/admin/sla/policies/{new.id}/delete", data={"csrf_token": token}).status_code == 302
+    assert client.post("/admin/sla/policies/999999/delete", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_calendar_error_keeps_what_was_typed(client, admin):
+    _login(client, admin.email)
+    calendar = db.session.scalars(select(BusinessCalendar)).first()
+    page = client.get("/admin/sla")
+    bad = client.post(f"/admin/sla/calendars/{calendar.id}", data={
+        "csrf_token": csrf_token(page), "timezone": "Asia/Tokyo", "windows_0": "09:00-18:00", "windows_2": "nine to five",
+        "holidays": "2026-12-31"}, content_type="multipart/form-data")
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert 'value="Asia/Tokyo"' in text and 'value="nine to five"' in text and "2026-12-31</textarea>" in text
+    assert f'id="calendar-{calendar.id}-windows_2-error"' in text
+    db.session.expire_all()
+    assert db.session.get(BusinessCalendar, calendar.id).timezone != "Asia/Tokyo"
 
 
 ICS = """BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261227\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New\r\n  Year\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"""
@@ -141,17 +193,45 @@ ICS = """BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20
 def test_admin_edits_calendar_windows_and_imports_holidays_from_ics(client, admin):
     _login(client, admin.email)
     calendar = db.session.scalars(select(BusinessCalendar)).first()
+    name = calendar.name
     page = client.get("/admin/sla")
     data = {"csrf_token": csrf_token(page), "timezone": "Europe/Berlin", "windows_0": "08:00-12:00, 13:00-17:00",
             "windows_4": "22:00-02:00", "holidays": "2026-12-24", "ics": (io.BytesIO(ICS.encode()), "holidays.ics")}
     response = client.post(f"/admin/sla/calendars/{calendar.id}", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     db.session.expire_all()
-    calendar = db.session.get(BusinessCalendar, calendar.id)
+    old, calendar = calendar, db.session.scalars(select(BusinessCalendar).where(BusinessCalendar.name == name)).one()
+    assert calendar.id != old.id and old.retired_at is not None  # a new version; the old one stays for its tickets
     assert calendar.timezone == "Europe/Berlin"
     assert calendar.windows == {"0": [["08:00", "12:00"], ["13:00", "17:00"]], "4": [["22:00", "02:00"]]}
     assert calendar.holidays == ["2026-12-24", "2026-12-25", "2026-12-26", "2027-01-01"]
-    assert db.session.scalars(select(SlaPolicyChange)).one().calendar_id == calendar.id
+    assert db.session.scalars(select(SlaPolicyChange).where(SlaPolicyChange.calendar_id.is_not(None))).one().calendar_id == calendar.id
+    assert {p.calendar_id for p in db.session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True)))} == {calendar.id}
+
+
+def test_editing_a_calendar_never_changes_the_business_hours_of_past_tickets(client, admin):
+    from inbox.tickets.sla.models import SlaOutcome
+    from inbox.tickets.sla.outcomes import rebuild
+
+    _login(client, admin.email)
+    monday_9 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # office hours 09-17 in the calendar's zone (UTC)
+    ticket = _open("past", monday_9)
+    _reply(ticket, "b-past", monday_9 + timedelta(hours=2))
+    before = db.session.get(SlaOutcome, ticket.id).frt_business_seconds
+    assert before == 2 * 3600
+    calendar = db.session.scalars(select(BusinessCalendar)).first()
+    page = client.get("/admin/sla")
+    data = {"csrf_token": csrf_token(page), "timezone": "Asia/Tokyo", "holidays": ""}
+    data.update({f"windows_{day}": "09:00-17:00" for day in range(5)})
+    assert client.post(f"/admin/sla/calendars/{calendar.id}", data=data, content_type="multipart/form-data").status_code == 302
+    rebuild(db.session, [ticket.id])  # what any later change of the ticket (or a repair) does
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(SlaOutcome, ticket.id).frt_business_seconds == before
+    # a ticket opened now is measured with Tokyo's office hours (09-17 JST = 00-08 UTC: 09:00 UTC is after hours)
+    later = _open("later", datetime(2026, 3, 9, 9, 0, tzinfo=timezone.utc))
+    _reply(later, "b-later", datetime(2026, 3, 9, 11, 0, tzinfo=timezone.utc))
+    assert db.session.get(SlaOutcome, later.id).frt_business_seconds == 0
 
 
 def test_ics_parser_handles_folding_datetimes_and_rejects_other_files():
@@ -191,7 +271,7 @@ def test_dashboard_numbers_match_the_fixture(client, lead, agent):
     assert 'id="compliance-total">33 %<' in page
     # charts are inline SVG; the only scripts are our own files (keyboard and live updates on every page)
     assert "<svg" in page and "cdn" not in page.lower() and "<script>" not in page
-    assert {src for src in re.findall(r'<script[^>]*\bsrc="([^"]*)"', page)} == {"/static/keys.js", "/static/live.js"}
+    assert {src for src in re.findall(r'<script[^>]*\bsrc="([^"]*)"', page)} == {"/static/keys.js", "/static/live.js", "/static/forms.js"}
     # each number opens the matching list
     breached = client.get("/?view=breached").data.decode()
     assert f"/tickets/{t3.id}" in breached and f"/tickets/{t1.id}\"" not in breached
@@ -253,3 +333,14 @@ def test_export_cli_writes_tickets_and_summary(app, agent, tmp_path, monkeypatch
     result = runner.invoke(main, ["export", "tickets", "--from", start, "--to", day, "--summary"])
     assert result.exit_code == 0 and result.output.lstrip("\ufeff").startswith("date,opened")
     assert runner.invoke(main, ["export", "tickets", "--from", day, "--to", start]).exit_code != 0
+
+
+def test_a_reversed_date_range_is_refused_with_a_message(client, lead):
+    _login(client, lead.email)
+    page = client.get("/dashboard?from=2026-05-10&to=2026-05-01")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The end date 2026-05-01 is before the start date 2026-05-10" in text
+    assert 'value="2026-05-10"' not in text  # the default range is shown, and said so
+    csv_response = client.get("/dashboard/export.csv?from=2026-05-10&to=2026-05-01")
+    assert csv_response.status_code == 400 and b"is before the start date" in csv_response.data
+    assert client.get("/dashboard/export.csv?from=2026-05-01&to=2026-05-01").status_code == 200

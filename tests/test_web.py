@@ -49,6 +49,12 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("auth.logout", "POST"): ("agent", 302, {}),
     ("auth.preferences", "GET"): ("agent", 200, {}),
     ("auth.preferences", "POST"): ("agent", 302, {"locale": "", "timezone": ""}),
+    ("auth.reset_password", "GET"): ("public", 404, {}),  # token "0": not a valid link
+    ("auth.reset_password", "POST"): ("public", 404, {}),
+    ("auth.account", "GET"): ("agent", 200, {}),
+    ("auth.change_password", "POST"): ("agent", 422, {}),  # no current password: the page again, with the reason
+    ("auth.change_alerts", "POST"): ("agent", 302, {}),
+    ("web.favicon", "GET"): ("public", 301, {}),
     ("static", "GET"): ("public", 200, {}),
     ("web.healthz", "GET"): ("public", 200, {}),
     ("voice.survey", "GET"): ("public", 404, {}),
@@ -94,10 +100,11 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.test_channel", "POST"): ("admin", 302, {}),
     ("web.pause_channel", "POST"): ("admin", 302, {"resume": "1"}),
     ("web.remove_channel", "POST"): ("admin", 302, {}),
-    ("web.sla_admin", "GET"): ("admin", 200, {}),
-    ("web.sla_policy_change", "POST"): ("admin", 302, {}),
-    ("web.sla_calendar_change", "POST"): ("admin", 302, {}),
+    ("web.sla_admin", "GET"): ("lead", 200, {}),  # leads read it; the forms are disabled
+    ("web.sla_policy_change", "POST"): ("admin", 302, {}),  # empty form: a valid policy without targets
+    ("web.sla_calendar_change", "POST"): ("admin", 422, {}),  # no open window: the form again, with the reason
     ("web.sla_webhook", "POST"): ("admin", 302, {}),
+    ("web.sla_policy_delete", "POST"): ("admin", 302, {}),
     ("voice.survey_settings_page", "GET"): ("admin", 200, {}),
     ("voice.survey_settings_page", "POST"): ("admin", 302, {}),
     ("web.admin_canned", "GET"): ("admin", 200, {}),
@@ -110,6 +117,8 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.admin_user_create", "POST"): ("admin", 422, {}),
     ("web.admin_user_role", "POST"): ("admin", 302, {}),
     ("web.admin_user_active", "POST"): ("admin", 400, {}),
+    ("web.admin_user_reset_link", "POST"): ("admin", 200, {}),  # no mail server: the link shown once
+    ("web.admin_user_one_time_password", "POST"): ("admin", 200, {}),  # the password shown once
     ("web.pipeline", "GET"): ("admin", 200, {}),
     ("web.retry_job", "POST"): ("admin", 302, {}),  # "no longer in the failed list"
     ("web.retry_message", "POST"): ("agent", 302, {}),  # the walked message is the customer's: "only a reply that failed"

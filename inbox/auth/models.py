@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,12 @@ class User(UserMixin, db.Model):
     # None: follow the browser's Accept-Language / the team's INBOX_TIMEZONE (inbox.auth.preferences)
     locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # a password someone else chose (generated, or set by an admin): changed at the next sign-in
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # which live events become a browser notification (inbox.live.alerts); the bell counts them all
+    alert_assigned: Mapped[bool] = mapped_column(default=True, server_default=true())
+    alert_at_risk: Mapped[bool] = mapped_column(default=True, server_default=true())
+    alert_breached: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember cookies: the id and the session version."""

@@ -22,7 +22,7 @@ MIN_PASSWORD_CHARS = 8
 
 
 def create_user(email: str, name: str, role: str, password: str | None = None, by: User | None = None) -> tuple[User, str]:
-    """Returns the user and the password (generated when none is given)."""
+    """Returns the user and the password (generated when none is given, then changed at the first sign-in)."""
     email, name = email.strip().lower(), name.strip()
     if "@" not in email or len(email) > 255 or any(ord(ch) < 33 or ord(ch) == 127 for ch in email):
         raise UserError(f"not an email address: {email!r}")
@@ -32,10 +32,12 @@ def create_user(email: str, name: str, role: str, password: str | None = None, b
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
         raise UserError(f"a user with email {email} already exists")
+    generated = not password
     password = password or secrets.token_urlsafe(12)
     if len(password) < MIN_PASSWORD_CHARS:
         raise UserError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
-    user = User(email=email, name=name or email, role=role)
+    # a generated password was seen by whoever created the account: its owner picks their own at first sign-in
+    user = User(email=email, name=name or email, role=role, must_change_password=generated)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -128,7 +128,7 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
     print(f"  Inbox is starting on http://{host}:{port}/", flush=True)
     if prepared.admin_password:
         print(f"  First admin created: admin@inbox.local  password: {prepared.admin_password}", flush=True)
-        print("  (shown once; change it or create users with `inbox create-user`)", flush=True)
+        print("  (shown once; you choose your own password when you first sign in)", flush=True)
     for name, path in prepared.seeded:
         print(f"  Demo channel {name!r} reads {path}", flush=True)
     print("  Press Ctrl-C to stop.\n", flush=True)

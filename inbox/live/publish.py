@@ -77,16 +77,17 @@ class Live:
         return self._client
 
     def subscribe(self) -> PubSub:
-        """A subscription to the ticket and presence channels (its own connection, no read timeout: it waits)."""
+        """A subscription to the ticket, presence and notification channels (its own connection, no read timeout: it waits)."""
         if self._subscriber is None:
             from ..redis_client import redis_url
 
             self._subscriber = Redis.from_url(redis_url(self._app), socket_connect_timeout=2, health_check_interval=0)
+        from .alerts import NOTIFY_CHANNEL
         from .presence import PRESENCE_CHANNEL
 
         pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
         try:
-            pubsub.subscribe(TICKET_CHANNEL, PRESENCE_CHANNEL)
+            pubsub.subscribe(TICKET_CHANNEL, PRESENCE_CHANNEL, NOTIFY_CHANNEL)
         except Exception:
             pubsub.close()
             raise

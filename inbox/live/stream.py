@@ -17,6 +17,7 @@ from redis.client import PubSub
 from redis.exceptions import RedisError
 
 from ..security.sessions import SESSIONS_ENDED_CHANNEL
+from .alerts import NOTIFY_CHANNEL, for_user
 from .presence import PRESENCE_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,12 @@ def ticket_events(pubsub: PubSub, *, lifetime: float, heartbeat: float, retry_ms
                 if user_id is not None and _ended_user(message.get("data")) == user_id:
                     yield sse_message("signed_out", {})
                     return
+                continue
+            if channel in (NOTIFY_CHANNEL, NOTIFY_CHANNEL.encode()):
+                # no id either: a page that reconnects reads its bell from the next page load
+                mine = for_user(message.get("data"), user_id)
+                if mine is not None:
+                    yield sse_message("notification", mine)
                 continue
             if channel in (PRESENCE_CHANNEL, PRESENCE_CHANNEL.encode()):
                 # no id: presence is not replayed after a reconnect, the page asks for it anyway

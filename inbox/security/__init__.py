@@ -58,9 +58,20 @@ def _error_page(error: HTTPException):  # type: ignore[no-untyped-def]
     return render_template("error.html", error=error, title=title, message=message), error.code
 
 
+def _server_error_page(error: HTTPException):  # type: ignore[no-untyped-def]
+    """The styled page for an unexpected error; plain text if even the page cannot be drawn."""
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": "internal server error"}, 500
+    try:
+        return render_template("error.html", error=error), 500
+    except Exception:  # noqa: BLE001  the template needs the database or the session that just failed
+        return "Something went wrong on our side. Try again in a moment.\n", 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def init_app(app: Flask) -> None:
     init_headers(app)
     app.before_request(_refuse_nul)
     app.jinja_env.filters["external_url"] = safe_external_url
     for code in _PAGES_FOR:
         app.register_error_handler(code, _error_page)
+    app.register_error_handler(500, _server_error_page)

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..security.params import parse_id
 from ..timeutil import utcnow
 from .actions import ActionError, NotAllowed, _resolve, after_resolution
-from .assignment import _assign
+from .assignment import _assign, announce_assignments
 from .models import SlaPolicy, Ticket
 from .tags import _add_tags, parse_tags
 
@@ -104,6 +104,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
     found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids))).options(*options))}
     result = BulkResult(action)
     now = utcnow()
+    notices = []
     for ticket_id in ticket_ids:
         ticket = found.get(ticket_id)
         if ticket is None:
@@ -111,7 +112,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
             continue
         try:
             if action == "assign":
-                _assign(ticket, assignee, by, now)
+                notices.append(_assign(ticket, assignee, by, now))
             elif action == "tag":
                 _add_tags(ticket, names, by, now)
             else:
@@ -121,6 +122,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
         else:
             result.done.append(ticket_id)
     db.session.commit()
+    announce_assignments(notices)
     if action == "resolve":
         for ticket_id in result.done:
             after_resolution(found[ticket_id], by)

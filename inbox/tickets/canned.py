@@ -105,20 +105,21 @@ def set_canned_active(canned: CannedResponse, active: bool, by: User) -> None:
 
 DEMO_CANNED = (
     ("Sorry — we're on it",
-     "Hi {customer_name}, sorry about this — we're on it and will update you here as soon as we know more. {agent_name}"),
+     "Hi {customer_name}, sorry about this — we're on it and will update you here as soon as we know more.\n— {agent_name}"),
     ("Please DM us your order number",
      "Hi {customer_name}, so we can look into this without sharing details publicly, please send us your order "
-     "number by direct message. Thanks! {agent_name}"),
+     "number by direct message. Thanks!\n— {agent_name}"),
     ("Fixed — anything else?",
-     "Hi {customer_name}, this should be sorted now. Is there anything else we can help with? {agent_name}"),
+     "Hi {customer_name}, this should be sorted now. Is there anything else we can help with?\n— {agent_name}"),
     ("お詫び（対応中）",
      "{customer_name}様、ご不便をおかけして大変申し訳ございません。現在確認しておりますので、"
-     "もうしばらくお待ちください。担当：{agent_name}"),
+     "もうしばらくお待ちください。\n担当：{agent_name}"),
 )
 
 
 def seed_demo_canned() -> int:
-    """A few responses for the demo, in English and Japanese, when there are none yet."""
+    """A few responses for the demo, in English and Japanese, when there are none yet; the agent's name
+    signs on its own line, as a person signs a message."""
     if db.session.scalar(select(CannedResponse.id).limit(1)) is not None:
         return 0
     now = utcnow()

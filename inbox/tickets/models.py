@@ -69,6 +69,8 @@ class BusinessCalendar(db.Model):
     # {"0": [["09:00", "17:00"]], ...} keyed by ISO weekday - 1 (Monday = "0")
     windows: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # set when an edit replaced this version; the policies (and so the tickets) that named it keep it
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class SlaPolicy(db.Model):

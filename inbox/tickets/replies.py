@@ -53,6 +53,13 @@ def reply_problem(ticket: Ticket, text: str) -> str | None:
         return f"the reply is longer than {MAX_REPLY_CHARS} characters"
     if "\x00" in text:  # PostgreSQL cannot store it, and no network would send it
         return "the reply contains a NUL character"
+    if ticket.channel == "x" and ticket.kind != "dm":
+        # the network's rule, whichever connector brings the account in (an export, a file): what the page counts
+        from ..connectors.x.text import length_problem
+
+        problem = length_problem(text)
+        if problem:
+            return problem
     account: ChannelAccount = ticket.account
     try:
         connector = connector_class(account.connector)(account.config, account.name)

@@ -85,8 +85,26 @@ def _scores(start, end):
 @role_required("lead")
 def exports():
     zone = workspace_zone()
+    typed = request.args.get("week", "")[:16]  # the week asked for last stays in the field
+    refresh = _say_export_progress()
     return render_template("voice/exports.html", exports=list_exports(),
-                           default_week=previous_week(utcnow(), zone), zone=zone.key)
+                           default_week=typed or previous_week(utcnow(), zone), zone=zone.key, auto_refresh=refresh)
+
+
+def _say_export_progress() -> int | None:
+    """Flash each requested export's state; seconds until the page should look again while one is pending."""
+    from flask import session
+
+    from ..redis_client import get_redis
+    from .export_progress import progress
+
+    try:
+        states = progress(session, get_redis())
+    except RedisError:
+        return None
+    for item in states:
+        flash(item.message, "error" if item.state == "failed" else ("success" if item.state == "done" else "info"))
+    return 3 if any(item.pending for item in states) else None
 
 
 @bp.post("/exports")
@@ -96,14 +114,18 @@ def export_now():
         week = IsoWeek.parse(request.form.get("week", ""))
     except ValueError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("voice.exports"))
+        return redirect(url_for("voice.exports", week=request.form.get("week", "")[:16]))
     try:
-        enqueue_export(week)
+        job_id = enqueue_export(week)
     except RedisError:
         flash(_("Export of %(week)s not queued: the job queue (Redis) is unavailable. Try again shortly.", week=week), "error")
         return redirect(url_for("voice.exports"))
-    flash(_("Export of %(week)s queued; it appears here when the worker has written it.", week=week), "success")
-    return redirect(url_for("voice.exports"))
+    from flask import session
+
+    from .export_progress import remember
+
+    remember(session, job_id, str(week))
+    return redirect(url_for("voice.exports", week=str(week)))
 
 
 @bp.get("/exports/<filename>")

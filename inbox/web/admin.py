@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from ..audit import record_now
 
 from ..auth.models import ROLES, User
 from ..auth.roles import role_required
@@ -103,8 +106,10 @@ def admin_user_create():
     try:
         user, password = create_user(form["email"], form["name"], form["role"], by=current_user)
     except UserError as exc:
-        flash(f"Not added: {exc}", "error")
-        return render_template("admin_users.html", users=list_users(), roles=ROLES, form=form), 422
+        # beside the field it is about; the form keeps what was typed
+        field = "email" if "email" in str(exc) else ("name" if "name" in str(exc) else "role")
+        return render_template("admin_users.html", users=list_users(), roles=ROLES, form=form,
+                               errors={field: _("Not added: %(reason)s", reason=exc)}), 422
     # shown once on this page (not in a flash, which would travel in the session cookie); only its hash is stored
     return render_template("admin_users.html", users=list_users(), roles=ROLES, form={}, created=(user, password))
 
@@ -139,3 +144,42 @@ def admin_user_active(user_id: int):
     except UserError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/reset-link")
+@role_required("admin")
+def admin_user_reset_link(user_id: int):
+    """Email a reset link when an outgoing mail server is connected, else show it once to the admin."""
+    from ..auth.mail import send_to_teammate
+    from ..auth.passwords import RESET_LINK_HOURS, reset_token
+
+    user = _user_or_404(user_id)
+    if not user.active:
+        flash(_("%(name)s is deactivated; reactivate them first.", name=user.name), "error")
+        return redirect(url_for("web.admin_users"))
+    link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+    body = _("Hello %(name)s,\n\nan admin of Inbox sent you this link to choose a new password. It works once, for %(hours)s hours:\n\n%(link)s\n\nIf you did not ask for it, tell your admin.",
+             name=user.name, hours=RESET_LINK_HOURS, link=link)
+    problem = send_to_teammate(user.email, _("Choose a new Inbox password"), body)
+    record_now("password_reset_link", current_user, user, {"emailed": problem is None})
+    if problem is None:
+        flash(_("A reset link was emailed to %(email)s; it works once, for %(hours)s hours.", email=user.email,
+                hours=RESET_LINK_HOURS), "success")
+        return redirect(url_for("web.admin_users"))
+    return render_template("admin_users.html", users=list_users(), roles=ROLES, form={},
+                           reset_link=(user, link, problem))
+
+
+@bp.post("/admin/users/<int:user_id>/one-time-password")
+@role_required("admin")
+def admin_user_one_time_password(user_id: int):
+    from ..auth.passwords import set_one_time_password
+
+    user = _user_or_404(user_id)
+    if not user.active:
+        flash(_("%(name)s is deactivated; reactivate them first.", name=user.name), "error")
+        return redirect(url_for("web.admin_users"))
+    password = set_one_time_password(user, current_user)
+    if user.id == current_user.id:
+        return redirect(url_for("auth.login"))
+    return render_template("admin_users.html", users=list_users(), roles=ROLES, form={}, one_time=(user, password))

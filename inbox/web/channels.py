@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -43,12 +44,31 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("INBOX_TIMEZONE") or "UTC")
 
 
+def _plain_words(account: ChannelAccount, label: str, zone: ZoneInfo) -> str:
+    """The state in the reader's language, saying what it means for the team."""
+    words = {
+        "OK": _("Working: new messages arrive"),
+        "Catching up": _("Catching up on older messages"),
+        "Paused": _("Paused: nothing is fetched"),
+        "Needs new credentials": _("Needs new credentials: nothing is fetched"),
+        "Error, retrying": _("Cannot connect, retrying"),
+    }
+    if label in words:
+        return words[label]
+    if account.backoff_until is not None and label.startswith(("Rate-limited until", "Error, retrying at")):
+        at = f"{account.backoff_until.astimezone(zone):%H:%M}"
+        if label.startswith("Rate-limited"):
+            return _("Rate-limited until %(time)s (the network asked us to wait)", time=at)
+        return _("Cannot connect, retrying at %(time)s", time=at)
+    return label
+
+
 def status_of(account: ChannelAccount) -> tuple[str, str | None, str]:
     """(label, detail, level) in words: "Needs a new password", "Rate-limited until 14:05", "Catching up"."""
     if account.status == "removed":
-        return "Removed (its tickets stay)", None, "info"
+        return _("Removed (its tickets stay)"), None, "info"
     health = account_health(account, _zone(), utcnow())
-    label = health.label
+    label = _plain_words(account, health.label, _zone())
     if account.enabled and account.status == "needs_attention":
         try:
             label = getattr(connector_class(account.connector), "credential_words", label)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
@@ -22,7 +23,8 @@ from ..tickets.sla.ical import IcsError, parse_holidays
 from ..tickets.sla.metrics import report
 from ..tickets.sla.models import Notification
 from ..tickets.sla.policy_changes import (
-    WEEKDAYS, PolicyError, active_policies, change_calendar, change_policy, parse_policy_form, recent_changes, set_webhook_url,
+    WEEKDAYS, PolicyError, active_policies, change_calendar, change_policy, delete_policy, parse_policy_form, recent_changes,
+    set_webhook_url,
 )
 from ..voice.chart import line_chart
 from ..timeutil import utcnow
@@ -101,8 +103,14 @@ def dashboard():
     now = utcnow()
     zone = _zone()
     today = now.astimezone(zone).date()
-    start = _date_arg("from", today - timedelta(weeks=8))
-    end = max(_date_arg("to", today), start)
+    default_start = today - timedelta(weeks=8)
+    start, end = _date_arg("from", default_start), _date_arg("to", today)
+    if end < start:
+        # said, not silently swapped or clamped: the default range is shown instead
+        flash(_("The end date %(end)s is before the start date %(start)s; showing %(default_start)s – %(today)s instead.",
+                end=end.isoformat(), start=start.isoformat(), default_start=default_start.isoformat(), today=today.isoformat()),
+              "error")
+        start, end = default_start, today
     lo, hi = day_range(start, end, zone)
     q = queues(now)
     metrics = report(lo, hi, now)
@@ -183,7 +191,10 @@ def dashboard_export():
     zone = _zone()
     today = now.astimezone(zone).date()
     start = _date_arg("from", today - timedelta(days=30))
-    end = max(_date_arg("to", today), start)
+    end = _date_arg("to", today)
+    if end < start:
+        abort(400, description=_("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(),
+                                 start=start.isoformat()))
     summary = request.args.get("summary") == "1"
     lo, hi = day_range(start, end, zone)
     lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now, titled=True)
@@ -193,15 +204,31 @@ def dashboard_export():
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@bp.get("/admin/sla")
-@role_required("admin")
-def sla_admin():
+def _sla_page(status: int = 200, typed: dict | None = None):
+    """The policy page; `typed` keeps what was typed in the form that failed and says what is wrong
+    beside the field: {"form": "policy-3" | "calendar-1" | "webhook", "values": ..., "field": ..., "error": ...}."""
+    from ..tickets.sla.change_log import describe
+    from ..tickets.sla.durations import split_minutes
     from ..tickets.sla.policy_changes import breach_webhook
 
-    calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
+    every = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.id)))
+    calendars = [c for c in every if c.retired_at is None]
+    names = {c.id: c.name for c in every}
     webhook = breach_webhook()
+    changes = [(ch, *describe(ch.changes or {}, names)) for ch in recent_changes()]
     return render_template("admin_sla.html", policies=active_policies(), calendars=calendars, weekdays=WEEKDAYS,
-                           changes=recent_changes(), webhook=webhook.url if webhook is not None and webhook.active else "")
+                           changes=changes, webhook=webhook.url if webhook is not None and webhook.active else "", split=split_minutes,
+                           typed=typed or {}, can_edit=current_user.has_role("admin")), status
+
+
+def _failed(form_id: str, exc: PolicyError):
+    return _sla_page(422, {"form": form_id, "values": request.form, "field": exc.field, "error": str(exc)})
+
+
+@bp.get("/admin/sla")
+@role_required("lead")  # leads read the policies; only admins change them
+def sla_admin():
+    return _sla_page()
 
 
 @bp.post("/admin/sla/policies/<int:policy_id>")
@@ -212,9 +239,25 @@ def sla_policy_change(policy_id: int):
         abort(404)
     try:
         new = change_policy(policy, parse_policy_form(request.form), current_user, request.form.get("priority") or None)
-        flash(f"{new.channel} policy saved as a new version; it applies to tickets opened from now on.", "success")
+    except PolicyError as exc:
+        return _failed(f"policy-{policy_id}", exc)
+    flash(_("%(channel)s policy saved as a new version; it applies to tickets opened from now on.", channel=new.channel),
+          "success")
+    return redirect(url_for("web.sla_admin"))
+
+
+@bp.post("/admin/sla/policies/<int:policy_id>/delete")
+@role_required("admin")
+def sla_policy_delete(policy_id: int):
+    policy = db.session.get(SlaPolicy, policy_id)
+    if policy is None:
+        abort(404)
+    try:
+        delete_policy(policy, current_user)
     except PolicyError as exc:
         flash(str(exc), "error")
+        return redirect(url_for("web.sla_admin"))
+    flash(_("Policy deleted. Tickets opened under it keep its targets; the change log keeps it."), "success")
     return redirect(url_for("web.sla_admin"))
 
 
@@ -228,12 +271,15 @@ def sla_calendar_change(calendar_id: int):
     upload = request.files.get("ics")
     try:
         if upload is not None and upload.filename:
-            holidays += [d.isoformat() for d in parse_holidays(upload.read().decode("utf-8", errors="replace"))]
+            try:
+                holidays += [d.isoformat() for d in parse_holidays(upload.read().decode("utf-8", errors="replace"))]
+            except IcsError as exc:
+                raise PolicyError(str(exc), "ics") from None
         windows = {day: request.form.get(f"windows_{day}", "") for day in range(7)}
         change_calendar(calendar, request.form.get("timezone", calendar.timezone).strip(), windows, holidays, current_user)
-        flash(f"Calendar {calendar.name!r} saved.", "success")
-    except (PolicyError, IcsError) as exc:
-        flash(str(exc), "error")
+    except PolicyError as exc:
+        return _failed(f"calendar-{calendar_id}", exc)
+    flash(_("Calendar %(name)s saved.", name=calendar.name), "success")
     return redirect(url_for("web.sla_admin"))
 
 
@@ -242,7 +288,7 @@ def sla_calendar_change(calendar_id: int):
 def sla_webhook():
     try:
         set_webhook_url(request.form.get("url", ""), current_user)
-        flash("Breach webhook saved.", "success")
     except PolicyError as exc:
-        flash(str(exc), "error")
+        return _failed("webhook", PolicyError(str(exc), "url"))
+    flash(_("Breach webhook saved."), "success")
     return redirect(url_for("web.sla_admin"))

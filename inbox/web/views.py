@@ -270,3 +270,9 @@ def healthz():
             "redis": report.level_of("redis"), "checks": {c.name: {"state": c.level, "detail": c.detail} for c in report.checks},
             **report.facts}
     return jsonify(body), (200 if healthy else 503)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; the icon is the SVG in static/."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

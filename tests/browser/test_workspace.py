@@ -208,8 +208,12 @@ def test_bulk_resolve_two_tickets_from_the_list(new_page, people, inbox):
     chosen = [inbox["c-tom"], inbox["c-priya"]]
     for ticket_id in chosen:
         row(page, ticket_id).locator("input.bulk-select").check()
+    expect(page.locator("#bulk-count")).to_have_text("2 selected")
     page.locator('#bulk-form select[name="action"]').select_option("resolve")
     page.click("#bulk-apply")
+    # asked in the bar first, nothing changed yet
+    expect(page.locator("#bulk-question")).to_have_text("Resolve 2 selected tickets?")
+    page.click("#bulk-confirm")
     expect(page.locator("#unanswered-count")).to_contain_text("2 of the 2")
     page.click("#bulk-resolve-confirm")
     expect(page.locator(ROWS).first).to_be_visible()
@@ -218,6 +222,31 @@ def test_bulk_resolve_two_tickets_from_the_list(new_page, people, inbox):
     expect(page.locator(ROWS)).to_have_count(len(CUSTOMERS) - 2)
     for ticket_id in chosen:
         assert_resolved_by(ticket_id, agent.id)
+
+
+def test_select_all_counts_and_asks_before_a_bulk_assignment(new_page, people, inbox):
+    lead = people["lead"]
+    page = new_page(lead)
+    page.goto("/")
+    expect(page.locator("#bulk-apply")).to_be_disabled()
+    page.check("#bulk-all")
+    expect(page.locator("#bulk-count")).to_have_text(f"{len(CUSTOMERS)} selected")
+    row(page, inbox["c-dan"]).locator("input.bulk-select").uncheck()
+    expect(page.locator("#bulk-count")).to_have_text(f"{len(CUSTOMERS) - 1} selected")
+    assert page.evaluate("document.getElementById('bulk-all').indeterminate")
+    page.select_option("#bulk-assignee", str(people["agent"].id))
+    page.click("#bulk-apply")
+    expect(page.locator("#bulk-question")).to_have_text(f"Assign {len(CUSTOMERS) - 1} selected tickets to Ada Agent?")
+    page.click("#bulk-cancel")
+    expect(page.locator("#bulk-confirm-box")).to_be_hidden()
+    db.session.expire_all()
+    assert db.session.scalars(select(Ticket).where(Ticket.assignee_id == people["agent"].id)).all() == []
+    page.click("#bulk-apply")
+    page.click("#bulk-confirm")
+    expect(page.locator("p.flash").first).to_be_visible()
+    db.session.expire_all()
+    assigned = {t.id for t in db.session.scalars(select(Ticket).where(Ticket.assignee_id == people["agent"].id))}
+    assert assigned == set(inbox.values()) - {inbox["c-dan"]}
 
 
 def test_new_ticket_appears_in_the_open_list_without_reload(new_page, people, inbox, seed):

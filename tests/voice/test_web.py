@@ -74,16 +74,23 @@ def test_export_now_queues_a_job_that_writes_the_week(lead_client, exports_dir, 
     post("Nova X", "x", datetime(2026, 11, 18, 12, tzinfo=timezone.utc), "broken again", "negative")
     page = lead_client.get("/voice/exports")
     response = lead_client.post("/voice/exports", data={"week": "2026-W47", "csrf_token": csrf_token(page)})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith("week=2026-W47")
+    waiting = lead_client.get(response.headers["Location"]).get_data(as_text=True)
+    # the request's progress, the week still in the field, and the page looks again by itself
+    assert "Export of 2026-W47: waiting for a worker" in waiting and 'value="2026-W47"' in waiting
+    assert '<meta http-equiv="refresh" content="3">' in waiting
     run_jobs()
     assert _stored_names() == [
         "inbox-2026-W47-messages.csv", "inbox-2026-W47-summary.csv", "inbox-2026-W47-themes.csv"]
     assert not exports_dir.exists()  # nothing written to a local folder
-    assert b"inbox-2026-W47-themes.csv" in lead_client.get("/voice/exports").data
+    done = lead_client.get("/voice/exports?week=2026-W47").get_data(as_text=True)
+    assert "inbox-2026-W47-themes.csv" in done and "Export of 2026-W47: written" in done and "http-equiv" not in done
+    assert "Export of 2026-W47" not in lead_client.get("/voice/exports").get_data(as_text=True)  # said once
     download = lead_client.get("/voice/exports/inbox-2026-W47-messages.csv")
     assert download.status_code == 200 and "broken again" in download.data.decode("utf-8-sig")
-    bad = lead_client.post("/voice/exports", data={"week": "../x", "csrf_token": csrf_token(page)}, follow_redirects=True)
-    assert b"not an ISO week" in bad.data
+    bad = lead_client.post("/voice/exports", data={"week": "2026-W99", "csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert b"not an ISO week" in bad.data or b"2026-W99" in bad.data
+    assert b'value="2026-W99"' in bad.data  # what was typed stays, to be corrected
 
 
 def test_line_chart_breaks_lines_on_days_without_data():

@@ -250,13 +250,8 @@ class EmailConnector(Connector):
         if username and password and security != "none":
             smtp.login(str(username), str(password))
 
-    def send_reply(self, ticket_message: Mapping[str, Any], text: str) -> str:
-        problem = self.check_reply(ticket_message, text)
-        if problem:
-            raise SendRejected(problem)
-        if not self.config.get("smtp_host"):
-            raise NeedsAttention("no outgoing (SMTP) server is set for this mailbox")
-        message = self.compose(ticket_message, text)
+    def _connect_smtp(self) -> tuple[smtplib.SMTP, str, int, str]:
+        """A connection to the outgoing server (TLS as configured, not yet logged in), its host, port and security."""
         host = str(self.config["smtp_host"])
         security = self.config.get("smtp_security") or "starttls"
         port = _port(self.config.get("smtp_port"), {"ssl": 465, "starttls": 587}.get(security, 25))
@@ -270,6 +265,39 @@ class EmailConnector(Connector):
                     smtp.starttls(context=context)
         except (OSError, smtplib.SMTPException) as exc:
             raise _reach_problem("SMTP", host, port, exc) from exc
+        return smtp, host, port, security
+
+    def send_notice(self, recipient: str, subject: str, text: str) -> None:
+        """A message of the team's own (a password reset link) from this mailbox's address; raises ConnectorError."""
+        if not self.config.get("smtp_host"):
+            raise NeedsAttention("no outgoing (SMTP) server is set for this mailbox")
+        message = EmailMessage(policy=SMTP_POLICY)
+        message["From"] = self.address
+        message["To"] = recipient
+        message["Subject"] = subject
+        message["Date"] = format_datetime(utcnow())
+        message["Message-ID"] = make_msgid(domain=self.address.rpartition("@")[2] or None)
+        message.set_content(text)
+        smtp, host, port, security = self._connect_smtp()
+        try:
+            self._login(smtp, security)
+            smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise _reach_problem("SMTP", host, port, exc) from exc
+        finally:
+            try:
+                smtp.quit()
+            except Exception:  # already closed
+                pass
+
+    def send_reply(self, ticket_message: Mapping[str, Any], text: str) -> str:
+        problem = self.check_reply(ticket_message, text)
+        if problem:
+            raise SendRejected(problem)
+        if not self.config.get("smtp_host"):
+            raise NeedsAttention("no outgoing (SMTP) server is set for this mailbox")
+        message = self.compose(ticket_message, text)
+        smtp, host, port, security = self._connect_smtp()
         try:
             self._login(smtp, security)
             try:

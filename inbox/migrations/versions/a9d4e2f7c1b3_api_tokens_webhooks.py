@@ -1,7 +1,7 @@
 """platform: API tokens, webhooks, automation rules, automatic assignment
 
 Revision ID: a9d4e2f7c1b3
-Revises: f3c1a8e5b7d9
+Revises: a9d2e4f6b8c1
 Create Date: 2026-11-30 19:40:00.000000
 
 - api_tokens: personal API tokens (hash only), scoped read or write.

@@ -1,7 +1,7 @@
 """users: each person's language and time zone
 
 Revision ID: b4e7a1c9d3f2
-Revises: f3c1a8e5b7d9
+Revises: a9d4e2f7c1b3
 Create Date: 2026-11-30 19:30:00.000000
 
 - users.locale: "en" or "ja"; NULL follows the browser's Accept-Language.

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...audit import record
@@ -18,6 +19,7 @@ from ...extensions import db
 from ...security.params import parse_id
 from ...timeutil import utcnow
 from ..models import PRIORITIES, BusinessCalendar, SlaPolicy
+from .durations import DurationError, parse_duration
 from .models import SlaPolicyChange
 
 POLICY_FIELDS = ("first_response_minutes", "first_response_same_business_day", "next_response_minutes",
@@ -26,23 +28,37 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 class PolicyError(ValueError):
-    pass
+    """What is wrong with a form, and the field it is about (None: the form as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def active_policies() -> list[SlaPolicy]:
     return list(db.session.scalars(select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.channel, SlaPolicy.priority, SlaPolicy.id)))
 
 
-def _minutes(raw: str | None, label: str) -> int | None:
+def _duration(form: Mapping[str, str], key: str, label: str) -> int | None:
+    """`<key>_h` and `<key>_m` (hours and minutes, the admin page), else `<key>_minutes` (scripts, older forms)."""
+    if f"{key}_h" in form or f"{key}_m" in form:
+        try:
+            return parse_duration(form.get(f"{key}_h"), form.get(f"{key}_m"))
+        except DurationError as exc:
+            raise PolicyError(str(exc), f"{key}_minutes") from None
+    return _minutes(form.get(f"{key}_minutes"), label, f"{key}_minutes")
+
+
+def _minutes(raw: str | None, label: str, field: str | None = None) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise PolicyError(f"{label} must be a whole number of minutes") from None
+        raise PolicyError(f"{label} must be a whole number of minutes", field) from None
     if value <= 0 or value > 60 * 24 * 365:
-        raise PolicyError(f"{label} must be between 1 minute and a year")
+        raise PolicyError(f"{label} must be between 1 minute and a year", field)
     return value
 
 
@@ -50,24 +66,25 @@ def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
     try:
         fraction = float(form.get("warning_percent", "80")) / 100
     except ValueError:
-        raise PolicyError("warning must be a percentage") from None
+        raise PolicyError(_("A percentage, like 80."), "warning_percent") from None
     if not 0 < fraction < 1:
-        raise PolicyError("warning must be between 1 and 99 %")
+        raise PolicyError(_("Between 1 and 99 %."), "warning_percent")
     raw_calendar = (form.get("calendar_id") or "").strip()
     calendar_id = parse_id(raw_calendar) if raw_calendar else None
-    if raw_calendar and (calendar_id is None or db.session.get(BusinessCalendar, calendar_id) is None):
-        raise PolicyError("unknown calendar")
+    chosen = db.session.get(BusinessCalendar, calendar_id) if calendar_id is not None else None
+    if raw_calendar and (chosen is None or chosen.retired_at is not None):
+        raise PolicyError(_("Unknown calendar."), "calendar_id")
     values = {
-        "first_response_minutes": _minutes(form.get("first_response_minutes"), "first response"),
+        "first_response_minutes": _duration(form, "first_response", "first response"),
         "first_response_same_business_day": form.get("first_response_same_business_day") == "on",
-        "next_response_minutes": _minutes(form.get("next_response_minutes"), "next response"),
-        "resolution_minutes": _minutes(form.get("resolution_minutes"), "resolution"),
+        "next_response_minutes": _duration(form, "next_response", "next response"),
+        "resolution_minutes": _duration(form, "resolution", "resolution"),
         "business_hours": form.get("business_hours") == "on",
         "warning_fraction": round(fraction, 4),
         "calendar_id": calendar_id,
     }
     if values["first_response_same_business_day"] and values["calendar_id"] is None:
-        raise PolicyError("a same-business-day target needs a calendar")
+        raise PolicyError(_("A same-business-day target needs a calendar."), "calendar_id")
     return values
 
 
@@ -81,7 +98,7 @@ def change_policy(policy: SlaPolicy, values: Mapping[str, Any], by: User, priori
         raise PolicyError("this policy version has already been replaced")
     changes = {f: [getattr(policy, f), values[f]] for f in POLICY_FIELDS if getattr(policy, f) != values[f]}
     if same_slot and not changes:
-        raise PolicyError("nothing changed")
+        raise PolicyError(_("Nothing changed."))
     now = utcnow()
     replaced = policy if same_slot else db.session.scalar(
         select(SlaPolicy).where(SlaPolicy.channel == policy.channel, SlaPolicy.priority == priority, SlaPolicy.active.is_(True))
@@ -100,6 +117,19 @@ def change_policy(policy: SlaPolicy, values: Mapping[str, Any], by: User, priori
     return new
 
 
+def delete_policy(policy: SlaPolicy, by: User) -> None:
+    """Retire a policy without a successor: tickets opened under it keep its targets, the rows stay for
+    history, new tickets of that channel and priority fall back to the channel's other policies."""
+    if not policy.active:
+        raise PolicyError(_("This policy version has already been replaced or deleted."))
+    policy.active = False
+    db.session.add(SlaPolicyChange(previous_policy_id=policy.id, policy_id=None, changed_by_id=by.id, changed_at=utcnow(),
+                                   changes={"channel": policy.channel, "priority": policy.priority, "deleted": True}))
+    record("sla_policy_changed", by, ("sla_policies", policy.id, f"{policy.channel} {policy.priority or 'any priority'}"),
+           {"deleted": True})
+    db.session.commit()
+
+
 def parse_windows(spec: str) -> list[list[str]]:
     """"09:00-12:00, 13:00-17:00" → [["09:00", "12:00"], ["13:00", "17:00"]]; an end not after the start runs past midnight."""
     windows = []
@@ -108,39 +138,77 @@ def parse_windows(spec: str) -> list[list[str]]:
             continue
         start, sep, end = part.partition("-")
         if not sep:
-            raise PolicyError(f"window {part!r} must look like 09:00-17:00")
+            raise PolicyError(_("%(window)s should look like 09:00-17:00.", window=repr(part)))
         try:
             a, b = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
         except ValueError:
-            raise PolicyError(f"window {part!r} must look like 09:00-17:00") from None
+            raise PolicyError(_("%(window)s should look like 09:00-17:00.", window=repr(part))) from None
         windows.append([a.strftime("%H:%M"), b.strftime("%H:%M")])
     return windows
 
 
-def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, str], holidays: list[str], by: User) -> None:
+def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, str], holidays: list[str],
+                    by: User) -> BusinessCalendar:
+    """Save a calendar edit as a new version (the policies that used it move to it); returns the calendar now in use."""
+    if calendar.retired_at is not None:
+        raise PolicyError(_("This calendar was replaced by a newer version; edit that one."))
     try:
         if len(tz) > 64:
             raise ValueError(tz)
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name no file system accepts
-        raise PolicyError(f"unknown time zone {tz[:64]!r}") from None
-    parsed = {str(day): parse_windows(spec) for day, spec in windows.items()}
+        raise PolicyError(_("Unknown time zone %(tz)s; use a name like Asia/Tokyo.", tz=repr(tz[:64])), "timezone") from None
+    parsed = {}
+    for day, spec in windows.items():
+        try:
+            parsed[str(day)] = parse_windows(spec)
+        except PolicyError as exc:
+            raise PolicyError(str(exc), f"windows_{day}") from None
     parsed = {day: spans for day, spans in parsed.items() if spans}
     if not parsed:
-        raise PolicyError("a calendar needs at least one open window")
+        raise PolicyError(_("A calendar needs at least one open window."), "windows_0")
     try:
         days = sorted({date.fromisoformat(h.strip()).isoformat() for h in holidays if h.strip()})
     except ValueError as exc:
-        raise PolicyError(f"holidays must be dates like 2026-12-25 ({exc})") from None
+        raise PolicyError(_("Holidays are dates like 2026-12-25 (%(problem)s).", problem=exc), "holidays") from None
     before = {"timezone": calendar.timezone, "windows": calendar.windows, "holidays": calendar.holidays}
     after = {"timezone": tz, "windows": parsed, "holidays": days}
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if not changes:
-        return
-    calendar.timezone, calendar.windows, calendar.holidays = tz, parsed, days
-    db.session.add(SlaPolicyChange(calendar_id=calendar.id, changed_by_id=by.id, changed_at=utcnow(), changes=changes))
-    record("sla_calendar_changed", by, calendar, {"changed": sorted(changes)})
+        return calendar
+    now = utcnow()
+    successor = _replace_calendar(calendar, tz, parsed, days, now)
+    db.session.add(SlaPolicyChange(calendar_id=successor.id, changed_by_id=by.id, changed_at=now, changes=changes))
+    for policy in db.session.scalars(select(SlaPolicy).where(SlaPolicy.calendar_id == calendar.id, SlaPolicy.active.is_(True))):
+        _new_version(policy, {"calendar_id": successor.id}, by, now, {"calendar_id": [calendar.id, successor.id]})
+    record("sla_calendar_changed", by, successor, {"changed": sorted(changes), "previous_calendar_id": calendar.id})
     db.session.commit()
+    return successor
+
+
+def _replace_calendar(calendar: BusinessCalendar, tz: str, windows: dict[str, Any], holidays: list[str],
+                      now: Any) -> BusinessCalendar:
+    """A calendar is never edited in place: tickets opened under it keep their business-hour figures.
+    The old version keeps its values under a dated name; the new one takes the name."""
+    name = calendar.name
+    calendar.name = f"{name} (until {now:%Y-%m-%d %H:%M:%S} UTC)"[:120]
+    calendar.retired_at = now
+    db.session.flush()
+    successor = BusinessCalendar(name=name, timezone=tz, windows=windows, holidays=holidays)
+    db.session.add(successor)
+    db.session.flush()
+    return successor
+
+
+def _new_version(policy: SlaPolicy, values: Mapping[str, Any], by: User, now: Any, changes: dict[str, Any]) -> SlaPolicy:
+    policy.active = False
+    fields = {f: getattr(policy, f) for f in POLICY_FIELDS}
+    new = SlaPolicy(channel=policy.channel, priority=policy.priority, active=True, created_at=now, **{**fields, **values})
+    db.session.add(new)
+    db.session.flush()
+    db.session.add(SlaPolicyChange(previous_policy_id=policy.id, policy_id=new.id, changed_by_id=by.id, changed_at=now,
+                                   changes={"channel": policy.channel, "priority": policy.priority, **changes}))
+    return new
 
 
 BREACH_WEBHOOK_NAME = "SLA breach webhook"

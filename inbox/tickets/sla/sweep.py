@@ -5,7 +5,8 @@ every running clock past its due time as a breach, and every deadline whose warn
 as an at-risk warning, each exactly once (the unique key is ticket, target and due time, so a later
 sweep, a retried job or two workers racing insert nothing twice). A breach is stamped with the
 deadline it missed; the sweep's own time is when it was recorded and notified. It adds a ticket
-event and in-app notifications per breach and warning, and moves the tickets' cached state.
+event and in-app notifications per breach and warning, and moves the tickets' cached state; once
+committed, the recipients' open pages hear of the new notifications (live.alerts).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ...auth.models import User
 from ...extensions import db
+from ...live.alerts import last_notification_id, publish_notifications
 from ...timeutil import UtcDateTime, utcnow
 from ..models import OPEN_STATUSES, Ticket, TicketEvent
 from ..signals import TicketSignal
@@ -61,6 +63,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     is_open = Ticket.status.in_(OPEN_STATUSES)
     # due_at is the earliest running deadline (indexed with status), so it narrows every scan
     overdue = and_(is_open, Ticket.due_at <= at)
+    before = last_notification_id()
     running = (
         (FIRST_RESPONSE, Ticket.first_response_due_at, Ticket.first_response_at.is_(None)),
         (NEXT_RESPONSE, Ticket.next_response_due_at, true()),
@@ -89,6 +92,9 @@ def sweep(now: datetime | None = None) -> SweepResult:
     except Exception:
         db.session.rollback()
         raise
+    if breaches or warnings:
+        # each recipient's open pages: the bell, and a browser notification if they asked for one
+        publish_notifications(after_id=before)
     if breaches:
         log.info("SLA sweep at %s: %d new breach(es)", now.isoformat(), breaches)
     return SweepResult(now, breaches, newly_breached or 0, newly_at_risk or 0, warnings)
