@@ -58,11 +58,11 @@ def test_sla_outcome_and_reports(make_api):
 
 
 def test_exports_listed_and_downloaded(app, make_api, tmp_path):
-    from inbox.voice.export import export_dir
+    from inbox.voice.files import store_files
 
-    folder = export_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "inbox-2026-W40-summary.csv").write_text("day,channel\n")
+    written = tmp_path / "inbox-2026-W40-summary.csv"
+    written.write_text("day,channel\n")
+    store_files([written], 1_000_000)  # where a worker puts what it wrote: the database
     lead = make_api("lead")
     weeks = lead.get("/exports").get_json()["items"]
     week = next(w for w in weeks if w["week"] == "2026-W40")

@@ -1,6 +1,7 @@
 """SLA outcomes, the lead dashboard's figures and the exports: what a BI tool pulls."""
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,8 +18,7 @@ from ...tickets.sla.metrics import Aggregate, report
 from ...tickets.sla.models import SlaOutcome
 from ...tickets.sla.outcomes import replay_ticket
 from ...timeutil import utcnow
-from ...voice.export import export_dir
-from ...voice.files import export_file, list_exports
+from ...voice.files import list_exports, stored_export
 from .. import bp, schemas
 from ..auth import Caller
 from ..problems import ApiProblem
@@ -125,15 +125,18 @@ def exports(caller: Caller) -> schemas.ExportList:
     """The weekly exports written so far (newest first), with a download URL per file."""
     items = [schemas.WeekExport(week=w.week, complete=w.complete, files=[
         schemas.ExportFile(name=f.name, size=f.size, url=url_for("api.export_download", filename=f.name))
-        for f in w.files.values()]) for w in list_exports(export_dir())]
+        for f in w.files.values()]) for w in list_exports()]
     return schemas.ExportList(items=items)
 
 
 @operation(bp, "get", "/exports/{filename}", summary="Download one weekly export file", tag="exports", role="lead",
            produces="text/csv")
 def export_download(caller: Caller, filename: str) -> Response:
-    path = export_file(export_dir(), filename)
-    if path is None:
+    stored = stored_export(filename)
+    if stored is None:
         raise ApiProblem(404, "No such export file.")
     record_now("export_downloaded", caller.user, ("exports", filename, filename), {"kind": "weekly sentiment", "via": "api"})
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=filename, max_age=0)
+    response = send_file(io.BytesIO(stored.content), mimetype="text/csv", as_attachment=True, download_name=filename,
+                         max_age=0, last_modified=stored.created_at)
+    response.headers["Cache-Control"] = "no-store"
+    return response
