@@ -107,7 +107,6 @@ def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app)
     assert '<html lang="ja">' in japanese and "返信を送信" in japanese and ">新規</span>" in japanese
     assert "Send reply" not in japanese and "ネガティブ" in japanese
     import json
-
     from html import unescape
 
     words = json.loads(unescape(re.search(r'<div id="ui-strings" hidden data-words="([^"]*)">', japanese).group(1)))
