@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, refresh
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import login_manager

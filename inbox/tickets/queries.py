@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Mapping
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ColumnElement, bindparam, exists, false, literal, select, true, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -23,17 +24,17 @@ from .search import SearchError, normalise_query, one_of, search_conditions
 from .tags import normalize_tag
 
 # The tabs, in order: key -> title.
-VIEWS: dict[str, str] = {
-    "mine": "Mine",
-    "unassigned": "Unassigned",
-    "open": "All open",
-    "at_risk": "At risk",
-    "breached": "Breached",
-    "pending": "Pending",
-    "resolved": "Resolved",
+VIEWS: dict[str, Any] = {  # titles in the reader's language (lazy: rendered per request)
+    "mine": lazy_gettext("Mine"),
+    "unassigned": lazy_gettext("Unassigned"),
+    "open": lazy_gettext("All open"),
+    "at_risk": lazy_gettext("At risk"),
+    "breached": lazy_gettext("Breached"),
+    "pending": lazy_gettext("Pending"),
+    "resolved": lazy_gettext("Resolved"),
 }
 # Reached from the lead dashboard's numbers and bars; not a tab of its own.
-FILTER_VIEWS: dict[str, str] = {"all": "All tickets"}
+FILTER_VIEWS: dict[str, Any] = {"all": lazy_gettext("All tickets")}
 DEFAULT_VIEW = "open"
 CLOSED_STATUSES = ("resolved", "closed")
 PAGE_SIZE = 50

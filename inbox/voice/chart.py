@@ -1,9 +1,9 @@
 """Server-rendered SVG line chart geometry (no JavaScript, no CDN): pure functions, tested alone."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 PALETTE = ("#1f5fbf", "#b3261e", "#1e6b3a", "#8a5a00", "#6b3fa0", "#00707a")
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..contacts.merge import MergeError, merge_contacts, undo_merge

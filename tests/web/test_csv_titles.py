@@ -5,7 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import refresh
 
-from inbox.tickets.reports.csv_export import SUMMARY_COLUMNS, TICKET_COLUMNS, summary_rows, ticket_rows
+from inbox.tickets.reports.csv_export import (
+    SUMMARY_COLUMNS,
+    TICKET_COLUMNS,
+    summary_rows,
+    ticket_rows,
+)
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -47,3 +47,15 @@ def test_durations_numbers_and_days_per_locale(app):
             assert duration_words(3 * 3600 + 5 * 60) == "3h 05m"
             assert time_left(None)["text"] == "no target"
             assert number(12345.678, 1) == "12,345.7" and day(date(2026, 11, 30)) == "Nov 30, 2026"
+
+
+def test_outage_page_in_the_readers_language(app):
+    from flask_babel import lazy_gettext, refresh
+
+    from inbox.web.outages import _unavailable
+
+    with app.test_request_context("/tickets/1", headers={"Accept-Language": "ja"}):
+        refresh()
+        body, status, headers = _unavailable(lazy_gettext("The database"), RuntimeError("connection refused"))
+    assert status == 503 and headers["Retry-After"] == "30"
+    assert '<html lang="ja">' in body and "データベースが現在応答しないため" in body and "30秒後に" in body

@@ -7,9 +7,8 @@ Create Date: 2026-11-30 19:30:00.000000
 - users.locale: "en" or "ja"; NULL follows the browser's Accept-Language.
 - users.timezone: an IANA zone name; NULL shows times in the team's INBOX_TIMEZONE.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b4e7a1c9d3f2'

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -52,7 +53,7 @@ def queues(now: datetime, limit: int = 10) -> Queues:
 
 def user_names() -> dict[int | None, str]:
     names: dict[int | None, str] = {u.id: u.name for u in db.session.scalars(select(User))}
-    names[None] = "Unassigned"
+    names[None] = gettext("Unassigned")
     return names
 
 
