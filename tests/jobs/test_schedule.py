@@ -38,15 +38,15 @@ def test_every_entry_is_booked_once_however_often_the_scheduler_ticks(tokyo):
     now = datetime(2026, 11, 23, 6, 0, 30, tzinfo=TOKYO)
     redis = get_redis()
     first = book_due_runs(redis, now, TOKYO)
-    assert sorted(j.id for j in first) == ["purge_exports-20261122000000", "requeue_replies-20261122210000",
+    assert sorted(j.id for j in first) == ["auto_assign-20261122210000", "purge_exports-20261122000000", "requeue_replies-20261122210000",
                                            "requeue_webhooks-20261122210000", "retention-20261122000000",
                                            "sla_sweep-20261122210000", "weekly_export-2026-W47"]
     # another tick, a second scheduler, a restart in the same minute: nothing more
     assert book_due_runs(redis, now, TOKYO) == []
     assert book_due_runs(redis, now.replace(second=59), TOKYO) == []
     later = book_due_runs(redis, datetime(2026, 11, 23, 6, 1, 5, tzinfo=TOKYO), TOKYO)
-    assert sorted(j.id for j in later) == ["requeue_replies-20261122210100", "requeue_webhooks-20261122210100",
-                                           "sla_sweep-20261122210100"]
+    assert sorted(j.id for j in later) == ["auto_assign-20261122210100", "requeue_replies-20261122210100",
+                                           "requeue_webhooks-20261122210100", "sla_sweep-20261122210100"]
     weekly = get_queue().fetch_job("weekly_export-2026-W47")
     assert weekly.func_name == "inbox.jobs.exports.export_week" and weekly.args == ("2026-W47",)
 
