@@ -1,4 +1,5 @@
-"""Screenshots for the README: the inbox list, one negative ticket and the lead dashboard, 1280x800.
+"""Screenshots for the README: the inbox list, one negative ticket and the lead dashboard at 1280x800, and the
+inbox and the ticket on a phone (390x844).
 
     .venv/bin/python docs/screenshots/take.py [--out docs/screenshots]
 
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 
 
 def prepare() -> tuple[Any, int]:
@@ -151,6 +153,19 @@ def shoot(base: str, ticket_id: int, out: Path) -> list[Path]:
             _visit(page, "/dashboard")
             shots.append(out / "dashboard.png")
             page.screenshot(path=str(shots[-1]))
+
+            # the same person on a phone: the list as cards, then the ticket with its reply box
+            phone = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-GB", base_url=base,
+                                        storage_state=context.storage_state())
+            mobile = phone.new_page()
+            _visit(mobile, "/")
+            shots.append(out / "phone-inbox.png")
+            mobile.screenshot(path=str(shots[-1]))
+            _visit(mobile, f"/tickets/{ticket_id}")
+            mobile.evaluate("document.getElementById('reply-text') && document.getElementById('reply-text').scrollIntoView({block: 'center'})")
+            shots.append(out / "phone-ticket.png")
+            mobile.screenshot(path=str(shots[-1]))
+            phone.close()
         finally:
             browser.close()
     return shots

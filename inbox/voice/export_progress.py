@@ -2,8 +2,9 @@
 failed, read from RQ by job id (kept in their session) so the page can say so until the files are there."""
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any, MutableMapping
+from typing import Any
 
 from flask_babel import gettext as _
 

@@ -146,6 +146,11 @@ def admin_user_active(user_id: int):
     return redirect(url_for("web.admin_users"))
 
 
+def _deactivated(user: User):  # type: ignore[no-untyped-def]
+    flash(_("%(name)s is deactivated; reactivate them first.", name=user.name), "error")
+    return redirect(url_for("web.admin_users"))
+
+
 @bp.post("/admin/users/<int:user_id>/reset-link")
 @role_required("admin")
 def admin_user_reset_link(user_id: int):
@@ -155,8 +160,7 @@ def admin_user_reset_link(user_id: int):
 
     user = _user_or_404(user_id)
     if not user.active:
-        flash(_("%(name)s is deactivated; reactivate them first.", name=user.name), "error")
-        return redirect(url_for("web.admin_users"))
+        return _deactivated(user)
     link = url_for("auth.reset_password", token=reset_token(user), _external=True)
     body = _("Hello %(name)s,\n\nan admin of Inbox sent you this link to choose a new password. It works once, for %(hours)s hours:\n\n%(link)s\n\nIf you did not ask for it, tell your admin.",
              name=user.name, hours=RESET_LINK_HOURS, link=link)
@@ -177,8 +181,7 @@ def admin_user_one_time_password(user_id: int):
 
     user = _user_or_404(user_id)
     if not user.active:
-        flash(_("%(name)s is deactivated; reactivate them first.", name=user.name), "error")
-        return redirect(url_for("web.admin_users"))
+        return _deactivated(user)
     password = set_one_time_password(user, current_user)
     if user.id == current_user.id:
         return redirect(url_for("auth.login"))

@@ -225,6 +225,13 @@ def _failed(form_id: str, exc: PolicyError):
     return _sla_page(422, {"form": form_id, "values": request.form, "field": exc.field, "error": str(exc)})
 
 
+def _policy_or_404(policy_id: int) -> SlaPolicy:
+    policy = db.session.get(SlaPolicy, policy_id)
+    if policy is None:
+        abort(404)
+    return policy
+
+
 @bp.get("/admin/sla")
 @role_required("lead")  # leads read the policies; only admins change them
 def sla_admin():
@@ -234,9 +241,7 @@ def sla_admin():
 @bp.post("/admin/sla/policies/<int:policy_id>")
 @role_required("admin")
 def sla_policy_change(policy_id: int):
-    policy = db.session.get(SlaPolicy, policy_id)
-    if policy is None:
-        abort(404)
+    policy = _policy_or_404(policy_id)
     try:
         new = change_policy(policy, parse_policy_form(request.form), current_user, request.form.get("priority") or None)
     except PolicyError as exc:
@@ -249,9 +254,7 @@ def sla_policy_change(policy_id: int):
 @bp.post("/admin/sla/policies/<int:policy_id>/delete")
 @role_required("admin")
 def sla_policy_delete(policy_id: int):
-    policy = db.session.get(SlaPolicy, policy_id)
-    if policy is None:
-        abort(404)
+    policy = _policy_or_404(policy_id)
     try:
         delete_policy(policy, current_user)
     except PolicyError as exc:

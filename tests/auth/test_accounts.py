@@ -93,7 +93,7 @@ def test_one_time_password_from_an_admin_and_from_the_cli(app, client, monkeypat
     _login(client, admin.email)
     page = client.get("/admin/users")
     shown = client.post(f"/admin/users/{user.id}/one-time-password", data={"csrf_token": csrf_token(page)}).get_data(as_text=True)
-    one_time = re.search(r'id="one-time-password">.*?value="([^"]+)"', shown, re.S).group(1)
+    one_time = re.search(r'id="one-time-password">.*?value="([^"]+)"', shown, re.DOTALL).group(1)
     db.session.expire_all()
     assert db.session.get(User, user.id).must_change_password
     assert db.session.get(User, user.id).check_password(one_time)

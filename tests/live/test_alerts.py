@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from inbox.tickets.sla.models import Notification, SlaWarning
 from inbox.tickets.sla.sweep import sweep
 from tests.helpers import message
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # first response due 4 h later, at risk from 80 %
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # first response due 4 h later, at risk from 80 %
 
 
 def _open(conversation: str) -> Ticket:

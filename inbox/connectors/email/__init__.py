@@ -285,10 +285,7 @@ class EmailConnector(Connector):
         except (OSError, smtplib.SMTPException) as exc:
             raise _reach_problem("SMTP", host, port, exc) from exc
         finally:
-            try:
-                smtp.quit()
-            except Exception:  # already closed
-                pass
+            _quit(smtp)
 
     def send_reply(self, ticket_message: Mapping[str, Any], text: str) -> str:
         problem = self.check_reply(ticket_message, text)
@@ -325,13 +322,17 @@ class EmailConnector(Connector):
         except (OSError, smtplib.SMTPException) as exc:
             raise _reach_problem("SMTP", host, port, exc) from exc
         finally:
-            try:
-                smtp.quit()
-            except Exception:  # already closed
-                pass
+            _quit(smtp)
         if refused:
             raise SendRejected(f"the mail server refused the recipient {', '.join(refused)}")
         return str(message["Message-ID"]).strip().strip("<>")
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except Exception:  # noqa: BLE001  already closed
+        pass
 
 
 class _MaybeSent(Exception):

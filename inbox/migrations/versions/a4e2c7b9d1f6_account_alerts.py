@@ -11,9 +11,8 @@ a browser notification for that user (the in-app list keeps every one).
 business_calendars.retired_at marks a calendar version replaced by an edit: tickets opened under the
 policies that named it keep their business-hour figures (sla.policy_changes.change_calendar).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4e2c7b9d1f6'

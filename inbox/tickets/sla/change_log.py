@@ -1,7 +1,8 @@
 """The SLA change log in words ("first response: 4 h → 2 h 30 min"), not the stored dictionaries."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext as _
 
