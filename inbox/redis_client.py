@@ -88,6 +88,19 @@ def connect(url: str) -> Redis:
                           health_check_interval=30)
 
 
+def pubsub_channel(client: Redis, name: str) -> str:
+    """`name` for this client's database. Pub/sub channels belong to the whole Redis server (SELECT
+    does not separate them), so two instances on one server would read each other's live events,
+    alerts and sign-outs without the database number in the name."""
+    return f"{name}@{client.connection_pool.connection_kwargs.get('db', 0)}"
+
+
+def channel_name(channel: bytes | str | None) -> str:
+    """The channel's name without the database suffix `pubsub_channel` added."""
+    text = channel.decode("utf-8", "replace") if isinstance(channel, bytes) else (channel or "")
+    return text.rsplit("@", 1)[0]
+
+
 def get_redis(app: Flask | None = None) -> Redis:
     """One client per app; created lazily so importing never connects."""
     app = app or current_app

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ..auth.models import User
 from ..extensions import db
+from ..redis_client import pubsub_channel
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def publish_notifications(*, after_id: int | None = None, ids: Iterable[int] = (
     try:
         pipe = live.redis.pipeline(transaction=False)
         for message in messages:
-            pipe.publish(NOTIFY_CHANNEL, json.dumps(message, separators=(",", ":"), ensure_ascii=False))
+            pipe.publish(pubsub_channel(live.redis, NOTIFY_CHANNEL), json.dumps(message, separators=(",", ":"), ensure_ascii=False))
         pipe.execute()
     except Exception as exc:  # noqa: BLE001  committed is committed; a lost message only delays the bell
         log.warning("could not publish %d notification message(s): %s", len(messages), exc)

@@ -49,7 +49,9 @@ def clear_presence(redis: Redis, ticket_id: int, user_id: int) -> bool:
 
 def announce(redis: Redis, ticket_id: int) -> None:
     """Open ticket pages ask for the presence again at once instead of at their next heartbeat."""
-    redis.publish(PRESENCE_CHANNEL, json.dumps({"ticket_id": ticket_id}))
+    from ..redis_client import pubsub_channel
+
+    redis.publish(pubsub_channel(redis, PRESENCE_CHANNEL), json.dumps({"ticket_id": ticket_id}))
 
 
 def others_present(redis: Redis, ticket_id: int, user_id: int) -> list[dict[str, Any]]:

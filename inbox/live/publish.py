@@ -82,12 +82,13 @@ class Live:
             from ..redis_client import redis_url
 
             self._subscriber = Redis.from_url(redis_url(self._app), socket_connect_timeout=2, health_check_interval=0)
+        from ..redis_client import pubsub_channel
         from .alerts import NOTIFY_CHANNEL
         from .presence import PRESENCE_CHANNEL
 
         pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
         try:
-            pubsub.subscribe(TICKET_CHANNEL, PRESENCE_CHANNEL, NOTIFY_CHANNEL)
+            pubsub.subscribe(*(pubsub_channel(self._subscriber, c) for c in (TICKET_CHANNEL, PRESENCE_CHANNEL, NOTIFY_CHANNEL)))
         except Exception:
             pubsub.close()
             raise
@@ -100,7 +101,9 @@ class Live:
             changes = {None: "bulk"}
         payloads = [json.dumps({"ticket_id": ticket_id, "kind": kind}) for ticket_id, kind in changes.items()]
         try:
-            self.redis.eval(_PUBLISH_SCRIPT, 2, SEQUENCE_KEY, TICKET_CHANNEL, *payloads)
+            from ..redis_client import pubsub_channel
+
+            self.redis.eval(_PUBLISH_SCRIPT, 2, SEQUENCE_KEY, pubsub_channel(self.redis, TICKET_CHANNEL), *payloads)
         except Exception as exc:  # committed data stays committed; live views catch up later
             with self._lock:
                 self._down_until = time.monotonic() + BACKOFF_SECONDS

@@ -16,6 +16,7 @@ from typing import Iterator
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
+from ..redis_client import channel_name
 from ..security.sessions import SESSIONS_ENDED_CHANNEL
 from .alerts import NOTIFY_CHANNEL, for_user
 from .presence import PRESENCE_CHANNEL
@@ -76,19 +77,19 @@ def ticket_events(pubsub: PubSub, *, lifetime: float, heartbeat: float, retry_ms
             message = pubsub.get_message(timeout=max(0.0, min(deadline, next_beat) - now))
             if not message or message.get("type") != "message":
                 continue
-            channel = message.get("channel")
-            if channel in (SESSIONS_ENDED_CHANNEL, SESSIONS_ENDED_CHANNEL.encode()):
+            channel = channel_name(message.get("channel"))
+            if channel == SESSIONS_ENDED_CHANNEL:
                 if user_id is not None and _ended_user(message.get("data")) == user_id:
                     yield sse_message("signed_out", {})
                     return
                 continue
-            if channel in (NOTIFY_CHANNEL, NOTIFY_CHANNEL.encode()):
+            if channel == NOTIFY_CHANNEL:
                 # no id either: a page that reconnects reads its bell from the next page load
                 mine = for_user(message.get("data"), user_id)
                 if mine is not None:
                     yield sse_message("notification", mine)
                 continue
-            if channel in (PRESENCE_CHANNEL, PRESENCE_CHANNEL.encode()):
+            if channel == PRESENCE_CHANNEL:
                 # no id: presence is not replayed after a reconnect, the page asks for it anyway
                 ticket_id = _ticket_id(message.get("data"))
                 if ticket_id is not None:

@@ -9,9 +9,17 @@ from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 
 from ..extensions import db
+from ..redis_client import pubsub_channel
 from ..security.sessions import SESSIONS_ENDED_CHANNEL, session_still_valid
 from ..tickets.models import Ticket
-from .presence import LEAVING, PRESENCE_STATES, announce, clear_presence, others_present, set_presence
+from .presence import (
+    LEAVING,
+    PRESENCE_STATES,
+    announce,
+    clear_presence,
+    others_present,
+    set_presence,
+)
 from .publish import Live
 from .stream import parse_event_id, ticket_events
 
@@ -36,7 +44,7 @@ def events() -> Any:
     try:
         # subscribed before the response starts, so nothing committed from now on is missed
         pubsub = live.subscribe()
-        pubsub.subscribe(SESSIONS_ENDED_CHANNEL)
+        pubsub.subscribe(pubsub_channel(live.redis, SESSIONS_ENDED_CHANNEL))
         current = live.last_sequence()
     except RedisError as exc:
         current_app.logger.warning("live stream unavailable: %s", exc)

@@ -70,7 +70,9 @@ def announce_sessions_ended(user_id: int) -> None:
     if live is None:
         return
     try:
-        live.redis.publish(SESSIONS_ENDED_CHANNEL, str(user_id))
+        from ..redis_client import pubsub_channel
+
+        live.redis.publish(pubsub_channel(live.redis, SESSIONS_ENDED_CHANNEL), str(user_id))
     except Exception as exc:  # committed is committed; the next request is refused anyway
         log.warning("could not announce the end of user %s's sessions: %s", user_id, exc)
 

@@ -12,6 +12,7 @@ from inbox.channels import get_or_create_account
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.live import TICKET_CHANNEL
+from inbox.redis_client import pubsub_channel
 from inbox.sentiment import Sentiment
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Ticket
@@ -37,10 +38,11 @@ class Listener:
     def __init__(self, url: str) -> None:
         self.client = Redis.from_url(url)
         self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        self.pubsub.subscribe(TICKET_CHANNEL)
+        self.channel = pubsub_channel(self.client, TICKET_CHANNEL)
+        self.pubsub.subscribe(self.channel)
         # wait for the subscription to be active before anything is published
         deadline = time.monotonic() + 5
-        while self.client.pubsub_numsub(TICKET_CHANNEL)[0][1] < 1 and time.monotonic() < deadline:
+        while self.client.pubsub_numsub(self.channel)[0][1] < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
 
     def messages(self, wait: float = 1.0) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.live.alerts import NOTIFY_CHANNEL, browser_alerts, for_user, payloads
 from inbox.live.stream import ticket_events
+from inbox.redis_client import pubsub_channel
 from inbox.sentiment import Sentiment
 from inbox.tickets.assignment import assign_ticket
 from inbox.tickets.ingest import ingest_messages
@@ -34,8 +35,9 @@ def _open(conversation: str) -> Ticket:
 
 
 def _listen(redis_url: str):
-    pubsub = Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(NOTIFY_CHANNEL)
+    redis = Redis.from_url(redis_url)
+    pubsub = redis.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(pubsub_channel(redis, NOTIFY_CHANNEL))
     pubsub.get_message(timeout=1)
     return pubsub
 
@@ -96,11 +98,11 @@ def test_assignment_by_a_lead_notifies_the_assignee_only(app, redis_url):
 def test_the_stream_passes_on_only_the_signed_in_users_alerts(app, redis_url):
     redis = Redis.from_url(redis_url)
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(NOTIFY_CHANNEL)
+    pubsub.subscribe(pubsub_channel(redis, NOTIFY_CHANNEL))
     pubsub.get_message(timeout=1)
     for user_id in (7, 8):
-        redis.publish(NOTIFY_CHANNEL, json.dumps({"user_id": user_id, "unread": user_id, "items": [], "more": 0}))
-    redis.publish(NOTIFY_CHANNEL, "not json")
+        redis.publish(pubsub_channel(redis, NOTIFY_CHANNEL), json.dumps({"user_id": user_id, "unread": user_id, "items": [], "more": 0}))
+    redis.publish(pubsub_channel(redis, NOTIFY_CHANNEL), "not json")
     text = "".join(ticket_events(pubsub, lifetime=0.6, heartbeat=10, retry_ms=1000, last_seen=None, current=0, user_id=8))
     assert text.count("event: notification") == 1 and '"unread":8' in text and '"user_id"' not in text
 

@@ -9,6 +9,7 @@ from redis import Redis
 
 from inbox.live import TICKET_CHANNEL
 from inbox.live.publish import SEQUENCE_KEY
+from inbox.redis_client import pubsub_channel
 from inbox.tickets.notes import add_note
 from tests.live.conftest import ingest
 
@@ -37,7 +38,8 @@ def _events(text: str) -> list[dict]:
 
 
 def _subscribers(redis_url: str) -> int:
-    return Redis.from_url(redis_url).pubsub_numsub(TICKET_CHANNEL)[0][1]
+    client = Redis.from_url(redis_url)
+    return client.pubsub_numsub(pubsub_channel(client, TICKET_CHANNEL))[0][1]
 
 
 def _open(client, last_event_id: str | None = None, threaded: bool = True):
@@ -108,7 +110,7 @@ def test_malformed_channel_messages_are_skipped(logged_in, agent, ticket, short_
     next(chunks)
     redis = Redis.from_url(redis_url)
     for junk in (b"not json", b'{"seq": "x"}', b'{"seq": 5, "ticket_id": "<script>"}', b"[1,2]"):
-        redis.publish(TICKET_CHANNEL, junk)
+        redis.publish(pubsub_channel(redis, TICKET_CHANNEL), junk)
     add_note(ticket, "a real change", agent)
     events = _events(b"".join(chunks).decode())
     assert [(e["data"]["ticket_id"], e["data"]["kind"]) for e in events] == [(ticket.id, "note")]

@@ -14,8 +14,9 @@ from inbox import create_app
 from inbox.auth.users import create_user
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
-from inbox.live.publish import SEQUENCE_KEY
 from inbox.jobs import enqueue
+from inbox.live import TICKET_CHANNEL
+from inbox.live.publish import SEQUENCE_KEY
 from inbox.redis_client import get_redis
 from inbox.tickets.actions import resolve_ticket
 from inbox.tickets.assignment import take_ticket
@@ -132,3 +133,21 @@ def test_the_worker_process_publishes_what_it_ingests(app, listener, tmp_path):
     created = db.session.scalar(select(Ticket).where(Ticket.conversation_key == "+4915100000"))
     assert created is not None
     assert (created.id, "created") in [(m["ticket_id"], m["kind"]) for m in listener.messages(wait=2)]
+
+
+def test_instances_on_other_databases_of_the_same_server_hear_nothing(ticket, listener):
+    """Pub/sub is server-wide: an Inbox on another database of the same Redis must not see our events."""
+    from redis import ConnectionPool, Redis
+
+    from inbox.redis_client import pubsub_channel
+
+    ours = listener.client.connection_pool
+    kwargs = dict(ours.connection_kwargs)
+    kwargs["db"] = 1 if kwargs.get("db", 0) != 1 else 2
+    other = Redis(connection_pool=ConnectionPool(connection_class=ours.connection_class, **kwargs))
+    eavesdropper = other.pubsub(ignore_subscribe_messages=True)
+    eavesdropper.subscribe(pubsub_channel(other, TICKET_CHANNEL))
+    add_note(ticket, "between us", _user())
+    assert listener.messages()  # we hear it
+    assert eavesdropper.get_message(timeout=0.5) is None  # they do not
+    eavesdropper.close()
