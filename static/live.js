@@ -553,7 +553,7 @@
     replaceRows: replaceRows,
     showFlashes: showFlashes,
     cue: cue,
-    text: text,
+    t: t,
   };
 
   if (ticketId) restoreDrafts();
