@@ -112,7 +112,7 @@ def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app)
     # the words the page's scripts show come in the page's language (base.html, static/live.js)
     words = json.loads(unescape(re.search(r"<div id=\"inbox-strings\" hidden data-strings='([^']*)'>", japanese).group(1)))
     assert words["updated"] == "更新しました"
-    assert words["are_viewing"] == "{names} さんがこのチケットを閲覧中です"
+    assert words["are_viewing"] == "{names}さんがこのチケットを見ています"
     agent.locale = "en"
     db.session.commit()
     chosen = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "ja"}).data.decode()
