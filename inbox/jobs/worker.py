@@ -40,6 +40,20 @@ class InboxWorker(SimpleWorker):
 
     job_class = InboxJob
 
+    def perform_job(self, job, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return super().perform_job(job, *args, **kwargs)
+        finally:
+            # Jobs share this process's app context and so its database session: one that failed
+            # half-way (the database went away mid-transaction) would leave every later job on
+            # "Can't reconnect until invalid transaction is rolled back". Each job starts clean.
+            from ..extensions import db
+
+            try:
+                db.session.remove()
+            except Exception:  # noqa: BLE001  the database may still be away; the next job reconnects
+                log.warning("could not reset the database session after job %s", job.id, exc_info=True)
+
 
 class Housekeeping(threading.Thread):
     def __init__(self, app: Flask, queue_names: Sequence[str], schedule: bool) -> None:
