@@ -46,13 +46,14 @@ class InboxWorker(SimpleWorker):
         finally:
             # Jobs share this process's app context and so its database session: one that failed
             # half-way (the database went away mid-transaction) would leave every later job on
-            # "Can't reconnect until invalid transaction is rolled back". Each job starts clean.
+            # "Can't reconnect until invalid transaction is rolled back".
             from ..extensions import db
 
-            try:
-                db.session.remove()
-            except Exception:  # noqa: BLE001  the database may still be away; the next job reconnects
-                log.warning("could not reset the database session after job %s", job.id, exc_info=True)
+            if not db.session.is_active:
+                try:
+                    db.session.rollback()
+                except Exception:  # noqa: BLE001  the database may still be away; the next job reconnects
+                    log.warning("could not roll back after job %s", job.id, exc_info=True)
 
 
 class Housekeeping(threading.Thread):
