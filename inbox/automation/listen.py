@@ -10,20 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..tickets.signals import SIGNALS, TicketSignal
+from ..tickets.signals import SIGNALS, TicketSignal, once_per_send
 
 log = logging.getLogger(__name__)
 
 
-def _configured(session: Session) -> bool:
+def _configured() -> bool:
     from ..assignment.engine import MODE_SETTING
     from ..tickets.sla.models import AppSetting
     from .models import AutomationRule
 
-    if session.scalar(select(AutomationRule.id).where(AutomationRule.active.is_(True)).limit(1)) is not None:
-        return True
-    mode = session.get(AppSetting, MODE_SETTING)
-    return mode is not None and mode.value not in ("", "off")
+    with Session(db.engine) as session:
+        if session.scalar(select(AutomationRule.id).where(AutomationRule.active.is_(True)).limit(1)) is not None:
+            return True
+        mode = session.get(AppSetting, MODE_SETTING)
+        return mode is not None and mode.value not in ("", "off")
 
 
 def on_message(_sender: Any, event: TicketSignal) -> None:
@@ -31,20 +32,20 @@ def on_message(_sender: Any, event: TicketSignal) -> None:
 
     from ..jobs import enqueue
 
-    with Session(db.engine) as session:
-        if not _configured(session):
-            return
+    if not once_per_send("rules_or_assignment_on", _configured):
+        return
     try:
         enqueue("run_rules", event.data["account_id"], event.data["external_id"])
     except RedisError as exc:  # the minute's auto_assign run still hands the ticket out
         log.warning("rules for ticket %s not queued: %s", event.ticket_id, exc)
 
 
-def _has_sla_rules(session: Session) -> bool:
+def _has_sla_rules() -> bool:
     from .models import AutomationRule
 
-    return any((conditions or {}).get("sla_states") for conditions in
-               session.scalars(select(AutomationRule.conditions).where(AutomationRule.active.is_(True))))
+    with Session(db.engine) as session:
+        active = session.scalars(select(AutomationRule.conditions).where(AutomationRule.active.is_(True)))
+        return any((conditions or {}).get("sla_states") for conditions in active)
 
 
 def on_sla_change(_sender: Any, event: TicketSignal) -> None:
@@ -52,9 +53,8 @@ def on_sla_change(_sender: Any, event: TicketSignal) -> None:
 
     from ..jobs import enqueue
 
-    with Session(db.engine) as session:
-        if not _has_sla_rules(session):
-            return
+    if not once_per_send("sla_rules_on", _has_sla_rules):
+        return
     try:
         enqueue("run_sla_rules", event.ticket_id)
     except RedisError as exc:

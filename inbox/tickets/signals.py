@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from blinker import Namespace
 from sqlalchemy import event
@@ -38,6 +39,9 @@ EVENT_TYPES: dict[str, str] = {
 _namespace = Namespace()
 SIGNALS = {name: _namespace.signal(name) for name in EVENT_TYPES}
 _PENDING = "inbox_ticket_signals"
+_T = TypeVar("_T")
+# what listeners looked up while one commit's signals are being sent (see `once_per_send`)
+_send_memo: ContextVar[dict[str, Any] | None] = ContextVar("inbox_signal_memo", default=None)
 _install_lock = threading.Lock()
 _installed = False
 
@@ -62,11 +66,27 @@ def announce(session: Session, type_: str, ticket_id: int, data: dict[str, Any] 
 
 def send_now(signals: list[TicketSignal]) -> None:
     """For writers that already committed (the sweep): deliver to the listeners now."""
-    for item in signals:
-        try:
-            SIGNALS[item.type].send(None, event=item)
-        except Exception:  # a listener's failure must not undo or fail the committed change
-            log.exception("listener of %s failed for ticket %s", item.type, item.ticket_id)
+    token = _send_memo.set({})
+    try:
+        for item in signals:
+            try:
+                SIGNALS[item.type].send(None, event=item)
+            except Exception:  # a listener's failure must not undo or fail the committed change
+                log.exception("listener of %s failed for ticket %s", item.type, item.ticket_id)
+    finally:
+        _send_memo.reset(token)
+
+
+def once_per_send(key: str, lookup: Callable[[], _T]) -> _T:
+    """`lookup()` once for all the signals of one commit (an ingest batch sends hundreds): what a
+    listener checks before acting — the active webhook subscriptions, whether any rule is on —
+    cannot change between them. Outside `send_now` it is simply called."""
+    memo = _send_memo.get()
+    if memo is None:
+        return lookup()
+    if key not in memo:
+        memo[key] = lookup()
+    return memo[key]
 
 
 def _from_event(row: Any) -> TicketSignal | None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..tickets.signals import SIGNALS, TicketSignal
+from ..tickets.signals import SIGNALS, TicketSignal, once_per_send
 from ..timeutil import utcnow
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -46,17 +46,22 @@ def payload_for(session: Session, event: TicketSignal, now: datetime) -> dict[st
     return {"id": event.id, "type": event.type, "occurred_at": event.occurred_at.isoformat(), "data": data}
 
 
+def _active_subscriptions() -> list[tuple[int, frozenset[str]]]:
+    with Session(db.engine) as session:
+        return [(s.id, frozenset(s.events or ())) for s in
+                session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
+
+
 def dispatch(_sender: Any, event: TicketSignal) -> list[int]:
     """Receiver of every ticket signal: record and queue a delivery per interested subscription."""
+    wanted = [sid for sid, events in once_per_send("webhook_subscriptions", _active_subscriptions) if event.type in events]
+    if not wanted:
+        return []
     now = utcnow()
     with Session(db.engine) as session:
-        subscriptions = [s for s in session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
-                         if s.wants(event.type)]
-        if not subscriptions:
-            return []
         payload = payload_for(session, event, now)
-        rows = [WebhookDelivery(subscription_id=s.id, event_id=event.id, event_type=event.type, ticket_id=event.ticket_id, payload=payload,
-                                state="pending", attempts=0, created_at=now, history=[]) for s in subscriptions]
+        rows = [WebhookDelivery(subscription_id=sid, event_id=event.id, event_type=event.type, ticket_id=event.ticket_id, payload=payload,
+                                state="pending", attempts=0, created_at=now, history=[]) for sid in wanted]
         session.add_all(rows)
         session.commit()
         ids = [r.id for r in rows]
