@@ -46,10 +46,10 @@ def test_a_lead_works_in_japanese(new_page, people, inbox, tmp_path):
     expect(page.locator("html")).to_have_attribute("lang", "ja")
     expect(page.locator("#reply-send")).to_have_text("返信を送信")
     # the scripts' words come from the page, in its language
-    said = page.evaluate("""() => [window.inboxLive.text('Updated'),
-        window.inboxLive.text('%(names)s are viewing this ticket', {names: 'Ada'}),
-        window.inboxLive.text('no such key stays English')]""")
-    assert said == ["更新しました", "Ada さんがこのチケットを表示中です", "no such key stays English"]
+    said = page.evaluate("""() => [window.inboxLive.t('updated', 'Updated'),
+        window.inboxLive.t('are_viewing', '{names} are viewing this ticket', {names: 'Ada'}),
+        window.inboxLive.t('no_such_key', 'no such key stays English')]""")
+    assert said == ["更新しました", "Adaさんがこのチケットを見ています", "no such key stays English"]
     page.click("#take-btn")
     expect(page.locator(".flash-success")).to_contain_text(f"チケット #{inbox['c-mika']} の担当になりました。")
     page.fill("#note-text", "回線状況を確認中です。工事の影響の可能性あり。")
