@@ -41,15 +41,18 @@ class InboxWorker(SimpleWorker):
     job_class = InboxJob
 
     def perform_job(self, job, *args, **kwargs):  # type: ignore[no-untyped-def]
+        succeeded = False
         try:
-            return super().perform_job(job, *args, **kwargs)
+            succeeded = super().perform_job(job, *args, **kwargs)
+            return succeeded
         finally:
-            # Jobs share this process's app context and so its database session: one that failed
-            # half-way (the database went away mid-transaction) would leave every later job on
-            # "Can't reconnect until invalid transaction is rolled back".
+            # Jobs share this process's app context and so its database session. A job that failed
+            # because the database went away leaves the session's transaction on a dead connection
+            # (the session still reports itself active): without a rollback every later job fails
+            # with "Can't reconnect until invalid transaction is rolled back", retries included.
             from ..extensions import db
 
-            if not db.session.is_active:
+            if not succeeded or not db.session.is_active:
                 try:
                     db.session.rollback()
                 except Exception:  # noqa: BLE001  the database may still be away; the next job reconnects
