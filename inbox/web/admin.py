@@ -31,7 +31,7 @@ def _canned_or_404(canned_id: int) -> CannedResponse:
 def _warn_unknown(body: str) -> None:
     unknown = unknown_placeholders(body)
     if unknown:
-        flash("Left as typed (not a placeholder): " + ", ".join("{" + name + "}" for name in unknown), "error")
+        flash(_("Left as typed (not a placeholder): %(names)s", names=", ".join("{" + name + "}" for name in unknown)), "error")
 
 
 @bp.get("/admin/canned")
@@ -50,10 +50,10 @@ def admin_canned_new():
         try:
             canned = create_canned(form["title"], form["body"], current_user)
         except ActionError as exc:
-            flash(f"Not saved: {exc}", "error")
+            flash(_("Not saved: %(reason)s", reason=exc), "error")
             return render_template("admin_canned_form.html", canned=None, form=form, placeholders=PLACEHOLDERS), 422
         _warn_unknown(canned.body)
-        flash(f"Canned response {canned.title!r} added.", "success")
+        flash(_("Canned response '%(title)s' added.", title=canned.title), "success")
         return redirect(url_for("web.admin_canned"))
     return render_template("admin_canned_form.html", canned=None, form=form, placeholders=PLACEHOLDERS)
 
@@ -67,10 +67,10 @@ def admin_canned_edit(canned_id: int):
         try:
             update_canned(canned, form["title"], form["body"], current_user)
         except ActionError as exc:
-            flash(f"Not saved: {exc}", "error")
+            flash(_("Not saved: %(reason)s", reason=exc), "error")
             return render_template("admin_canned_form.html", canned=canned, form=form, placeholders=PLACEHOLDERS), 422
         _warn_unknown(canned.body)
-        flash(f"Canned response {canned.title!r} saved.", "success")
+        flash(_("Canned response '%(title)s' saved.", title=canned.title), "success")
         return redirect(url_for("web.admin_canned"))
     return render_template("admin_canned_form.html", canned=canned, form={"title": canned.title, "body": canned.body},
                            placeholders=PLACEHOLDERS)
@@ -89,7 +89,10 @@ def admin_canned_active(canned_id: int):
     canned = _canned_or_404(canned_id)
     active = _form_flag("active")
     set_canned_active(canned, active, current_user)
-    flash(f"Canned response {canned.title!r} {'restored' if active else 'deactivated'}.", "success")
+    if active:
+        flash(_("Canned response '%(title)s' restored.", title=canned.title), "success")
+    else:
+        flash(_("Canned response '%(title)s' deactivated.", title=canned.title), "success")
     return redirect(url_for("web.admin_canned"))
 
 
@@ -127,7 +130,7 @@ def admin_user_role(user_id: int):
     user = _user_or_404(user_id)
     try:
         change_role(user, request.form.get("role", ""), current_user)
-        flash(f"{user.name} is now {user.role}.", "success")
+        flash(_("%(name)s is now %(role)s.", name=user.name, role=_(user.role)), "success")
     except UserError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.admin_users"))
@@ -140,7 +143,10 @@ def admin_user_active(user_id: int):
     active = _form_flag("active")
     try:
         set_active(user, active, current_user)
-        flash(f"{user.name} {'reactivated' if active else 'deactivated'}.", "success")
+        if active:
+            flash(_("%(name)s reactivated.", name=user.name), "success")
+        else:
+            flash(_("%(name)s deactivated.", name=user.name), "success")
     except UserError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.admin_users"))

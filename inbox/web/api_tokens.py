@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..api.models import TOKEN_SCOPES
@@ -22,7 +23,7 @@ def api_token_create():
     try:
         token, plaintext = create_token(current_user, form["name"], form["scope"])
     except TokenError as exc:
-        flash(f"Token not created: {exc}", "error")
+        flash(_("Token not created: %(reason)s", reason=exc), "error")
         return render_template("api_tokens.html", tokens=tokens_of(current_user), scopes=TOKEN_SCOPES, created=None,
                                form=form), 422
     # shown on this response only: the database keeps the hash
@@ -36,7 +37,7 @@ def api_token_create():
 def api_token_revoke(token_id: int):
     try:
         token = revoke_token(token_id, current_user)
-        flash(f"Token “{token.name}” revoked; requests using it are refused from now on.", "success")
+        flash(_("Token “%(name)s” revoked; requests using it are refused from now on.", name=token.name), "success")
     except TokenError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.api_tokens"))

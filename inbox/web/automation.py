@@ -3,6 +3,8 @@ agent's own away switch."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -90,7 +92,7 @@ def admin_rule_save():
     try:
         parsed = parse_rule_form(request.form)
     except RuleError as exc:
-        flash(f"Not saved: {exc}", "error")
+        flash(_("Not saved: %(reason)s", reason=exc), "error")
         return _form_page(rule, _typed(), 422)
     if request.form.get("test"):
         n = parse_bounded_int(request.form.get("test_n", ""), 1, 200) or TESTER_DEFAULT
@@ -103,7 +105,7 @@ def admin_rule_save():
     rule.name, rule.active, rule.stop_processing = parsed["name"], parsed["active"], parsed["stop_processing"]
     rule.conditions, rule.actions = parsed["conditions"], parsed["actions"]
     db.session.commit()
-    flash(f"Rule “{rule.name}” saved.", "success")
+    flash(_("Rule “%(name)s” saved.", name=rule.name), "success")
     return redirect(url_for("web.admin_rules"))
 
 
@@ -127,7 +129,7 @@ def admin_rule_move(rule_id: int):
 def admin_rule_delete(rule_id: int):
     db.session.delete(_rule_or_404(rule_id))
     db.session.commit()
-    flash("Rule removed.", "success")
+    flash(_("Rule removed."), "success")
     return redirect(url_for("web.admin_rules"))
 
 
@@ -145,19 +147,19 @@ def admin_assignment():
 def admin_assignment_save():
     mode = request.form.get("mode", "off")
     if mode not in MODES:
-        flash("Unknown assignment mode.", "error")
+        flash(_("Unknown assignment mode."), "error")
         return redirect(url_for("web.admin_assignment"))
     for user in db.session.scalars(select(User).where(User.active.is_(True))):
         raw = request.form.get(f"capacity_{user.id}")
         if raw is not None:
             capacity = parse_bounded_int(raw, 0, 500)
             if capacity is None:
-                flash(f"Capacity of {user.name} must be a whole number from 0 to 500.", "error")
+                flash(_("Capacity of %(name)s must be a whole number from 0 to 500.", name=user.name), "error")
                 db.session.rollback()
                 return redirect(url_for("web.admin_assignment"))
             user.capacity = capacity
     save_settings(mode, request.form.get("reassign_away") == "1")
-    flash("Assignment settings saved.", "success")
+    flash(_("Assignment settings saved."), "success")
     return redirect(url_for("web.admin_assignment"))
 
 
@@ -167,10 +169,14 @@ def toggle_away():
     away = request.form.get("away") == "1"
     released = set_away(current_user, away)
     if away:
-        flash("You are away: no tickets are assigned to you automatically." +
-              (f" {len(released)} open ticket(s) went back to Unassigned." if released else ""), "success")
+        if released:
+            flash(ngettext("You are away: no tickets are assigned to you automatically. %(num)s open ticket went back to Unassigned.",
+                           "You are away: no tickets are assigned to you automatically. %(num)s open tickets went back to Unassigned.",
+                           len(released)), "success")
+        else:
+            flash(_("You are away: no tickets are assigned to you automatically."), "success")
     else:
-        flash("You are back: automatic assignment includes you again.", "success")
+        flash(_("You are back: automatic assignment includes you again."), "success")
         from redis.exceptions import RedisError
 
         from ..jobs import enqueue

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -122,7 +123,8 @@ def new_channel(kind: str):
         except SettingsError as exc:
             flash(str(exc), "error")
             return _form(kind, None, 422)
-        flash(f"{connector_class(kind).title} account {account.name!r} added. Use “Test” to check the connection.", "success")
+        flash(_("%(title)s account '%(name)s' added. Use “Test” to check the connection.", title=connector_class(kind).title,
+                name=account.name), "success")
         return redirect(url_for("web.channels"))
     return _form(kind, None)
 
@@ -142,7 +144,11 @@ def edit_channel(account_id: int):
             flash(str(exc), "error")
             return _form(account.connector, account, 422)
         label, _detail, _level = status_of(account)
-        flash(f"{account.name}: {', '.join(changed) or 'nothing'} updated; now: {label}.", "success")
+        if changed:
+            flash(_("%(name)s: %(changed)s updated; now: %(state)s.", name=account.name, changed=", ".join(changed),
+                    state=label), "success")
+        else:
+            flash(_("%(name)s: nothing updated; now: %(state)s.", name=account.name, state=label), "success")
         return redirect(url_for("web.channels"))
     return _form(account.connector, account)
 
@@ -156,24 +162,38 @@ def test_channel(account_id: int):
         connector = connector_class(account.connector)({**account.config, "max_pages": 1, "fetch_limit": 5}, account.name)
         ready, why = connector.configured()
         if not ready:
-            flash(f"{account.name}: not ready to connect: {why}.", "error")
+            flash(_("%(name)s: not ready to connect: %(reason)s.", name=account.name, reason=why), "error")
             return redirect(url_for("web.channels"))
         result = connector.fetch(account.cursor)
     except RateLimited as exc:
-        flash(f"{account.name}: connected, but the network asks to wait until {exc.reset_at.astimezone(_zone()):%H:%M}.", "error")
+        flash(_("%(name)s: connected, but the network asks to wait until %(time)s.", name=account.name,
+                time=f"{exc.reset_at.astimezone(_zone()):%H:%M}"), "error")
     except NeedsAttention as exc:
-        flash(f"{account.name}: {exc}.", "error")
+        flash(_("%(name)s: %(reason)s.", name=account.name, reason=exc), "error")
     except ConnectorError as exc:
-        flash(f"{account.name}: {exc}.", "error")
+        flash(_("%(name)s: %(reason)s.", name=account.name, reason=exc), "error")
     except Exception:  # never show a traceback; the log has it
         log.exception("testing account %s failed", account.name)
         db.session.rollback()
-        flash(f"{account.name}: the test failed unexpectedly; the server log has the details.", "error")
+        flash(_("%(name)s: the test failed unexpectedly; the server log has the details.", name=account.name), "error")
     else:
-        waiting = len(result.messages)
-        words = f"{waiting} new message(s) waiting; they arrive with the next poll" if waiting else "no new messages waiting"
-        aside = f", {len(result.rejected)} item(s) would be set aside" if result.rejected else ""
-        flash(f"{account.name}: connected — {words}{aside}.", "success")
+        waiting, aside = len(result.messages), len(result.rejected)
+        if waiting and aside:
+            flash(ngettext("%(name)s: connected — %(num)s new message waiting; it arrives with the next poll, "
+                           "%(items)s would be set aside.",
+                           "%(name)s: connected — %(num)s new messages waiting; they arrive with the next poll, "
+                           "%(items)s would be set aside.",
+                           waiting, name=account.name, items=ngettext("%(num)s item", "%(num)s items", aside)), "success")
+        elif waiting:
+            flash(ngettext("%(name)s: connected — %(num)s new message waiting; it arrives with the next poll.",
+                           "%(name)s: connected — %(num)s new messages waiting; they arrive with the next poll.",
+                           waiting, name=account.name), "success")
+        elif aside:
+            flash(ngettext("%(name)s: connected — no new messages waiting, %(num)s item would be set aside.",
+                           "%(name)s: connected — no new messages waiting, %(num)s items would be set aside.",
+                           aside, name=account.name), "success")
+        else:
+            flash(_("%(name)s: connected — no new messages waiting.", name=account.name), "success")
     return redirect(url_for("web.channels"))
 
 
@@ -188,7 +208,10 @@ def pause_channel(account_id: int):
     if resume:
         account.backoff_until = None
     db.session.commit()
-    flash(f"{account.name}: {'polling resumed' if resume else 'paused; nothing is fetched until you resume it'}.", "success")
+    if resume:
+        flash(_("%(name)s: polling resumed.", name=account.name), "success")
+    else:
+        flash(_("%(name)s: paused; nothing is fetched until you resume it.", name=account.name), "success")
     return redirect(url_for("web.channels"))
 
 
@@ -203,10 +226,12 @@ def remove_channel(account_id: int):
     if not used:
         db.session.delete(account)
         db.session.commit()
-        flash(f"{name} removed.", "success")
+        flash(_("%(name)s removed.", name=name), "success")
         return redirect(url_for("web.channels"))
     account.config = {key: value for key, value in account.config.items() if not is_secret(key)}
     account.enabled, account.status, account.status_detail = False, "removed", None
     db.session.commit()
-    flash(f"{name} disconnected: its credentials are erased and it is no longer polled; its {used} message(s) stay.", "success")
+    flash(ngettext("%(name)s disconnected: its credentials are erased and it is no longer polled; its %(num)s message stays.",
+                   "%(name)s disconnected: its credentials are erased and it is no longer polled; its %(num)s messages stay.",
+                   used, name=name), "success")
     return redirect(url_for("web.channels"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.roles import role_required
@@ -47,9 +48,9 @@ def admin_webhook_create():
     try:
         subscription = create_subscription(form["name"], form["url"], form["events"], current_user)
     except WebhookError as exc:
-        flash(f"Not added: {exc}", "error")
+        flash(_("Not added: %(reason)s", reason=exc), "error")
         return _list(form, 422)
-    flash("Subscription added. Give its signing secret to the receiving side.", "success")
+    flash(_("Subscription added. Give its signing secret to the receiving side."), "success")
     return redirect(url_for("web.admin_webhook", subscription_id=subscription.id))
 
 
@@ -68,10 +69,10 @@ def admin_webhook_update(subscription_id: int):
     try:
         update_subscription(subscription, request.form.get("name", ""), request.form.get("url", ""),
                             request.form.getlist("events"), request.form.get("active") == "1", current_user)
-        flash("Subscription saved.", "success")
+        flash(_("Subscription saved."), "success")
     except WebhookError as exc:
         db.session.rollback()
-        flash(f"Not saved: {exc}", "error")
+        flash(_("Not saved: %(reason)s", reason=exc), "error")
     return redirect(url_for("web.admin_webhook", subscription_id=subscription_id))
 
 
@@ -79,7 +80,7 @@ def admin_webhook_update(subscription_id: int):
 @role_required("admin")
 def admin_webhook_secret(subscription_id: int):
     rotate_secret(_subscription_or_404(subscription_id), current_user)
-    flash("New signing secret made; deliveries from now on are signed with it.", "success")
+    flash(_("New signing secret made; deliveries from now on are signed with it."), "success")
     return redirect(url_for("web.admin_webhook", subscription_id=subscription_id))
 
 
@@ -87,7 +88,7 @@ def admin_webhook_secret(subscription_id: int):
 @role_required("admin")
 def admin_webhook_delete(subscription_id: int):
     delete_subscription(_subscription_or_404(subscription_id), current_user)
-    flash("Subscription removed.", "success")
+    flash(_("Subscription removed."), "success")
     return redirect(url_for("web.admin_webhooks"))
 
 
@@ -99,7 +100,8 @@ def admin_webhook_redeliver(delivery_id: int):
         abort(404)
     try:
         again = redeliver(delivery, current_user)
-        flash(f"Event {delivery.event_id} queued for delivery again (delivery #{again.id}).", "success")
+        flash(_("Event %(event)s queued for delivery again (delivery #%(id)s).", event=delivery.event_id, id=again.id),
+              "success")
     except WebhookError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.admin_webhook", subscription_id=delivery.subscription_id))

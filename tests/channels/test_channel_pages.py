@@ -71,7 +71,7 @@ def test_email_account_connect_test_pause_fix_remove(admin, mailbox, run_jobs):
 
     response = post(admin, f"/admin/channels/{account.id}/test")
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
-    assert "connected — 1 new message(s) waiting" in page
+    assert "connected — 1 new message waiting; it arrives with the next poll" in page
     db.session.refresh(account)
     assert account.cursor is None  # the test moved nothing
 
