@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import inbox_list  # noqa: E402  (the seed, its database and the sign-in password)
+from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
 
 GOAL_MS = 300.0
 
@@ -42,7 +43,8 @@ def main() -> None:
     from inbox.extensions import db
     from inbox.setup import upgrade_database
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.url.replace("postgresql://", "postgresql+psycopg://", 1), "WTF_CSRF_ENABLED": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.url.replace("postgresql://", "postgresql+psycopg://", 1), "WTF_CSRF_ENABLED": True,
+                      **server_settings()})
     now = datetime.now(timezone.utc)
     with app.app_context():
         upgrade_database()

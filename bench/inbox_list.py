@@ -31,6 +31,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
 os.environ.setdefault("INBOX_INSTANCE_PATH", tempfile.mkdtemp(prefix="inbox-bench-list-"))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/inbox_bench_list"
@@ -271,7 +272,8 @@ def main() -> None:
     from inbox.tickets.counts import count_views
     from inbox.tickets.queries import VIEWS
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.url.replace("postgresql://", "postgresql+psycopg://", 1), "WTF_CSRF_ENABLED": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.url.replace("postgresql://", "postgresql+psycopg://", 1), "WTF_CSRF_ENABLED": True,
+                      **server_settings()})
     now = datetime.now(timezone.utc)
     with app.app_context():
         upgrade_database()

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["INBOX_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="inbox-bench-long-")
 sys.path.insert(0, str(ROOT))
+from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
 
 FILLER = "My router drops the connection every evening and support never called back. 毎晩ルーターが切れて困っています。"
 LENGTHS = (140, 12_500, 25_000, 50_000)
@@ -82,7 +83,7 @@ def main() -> int:
     from inbox.extensions import db
     from inbox.setup import upgrade_database
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://{server}/inbox_bench_long"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://{server}/inbox_bench_long", **server_settings()})
     results: dict[int, dict[str, float]] = {}
     with app.app_context():
         upgrade_database()

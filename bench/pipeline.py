@@ -44,6 +44,7 @@ os.environ["INBOX_INSTANCE_PATH"] = str(BASE_DIR / "instance-0")
 for _var in ("DATABASE_URL", "REDIS_URL"):
     os.environ.pop(_var, None)
 sys.path.insert(0, str(ROOT))
+from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
 
 CHANNEL_OF = {"Demo X": "x", "Demo SMS": "sms", "Demo Email": "email"}
 
@@ -277,7 +278,7 @@ def fresh_instance(index: int) -> Iterator[Any]:
         return
     name = f"inbox_bench_pipeline_{index}"
     with own_redis() as redis_url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_postgres(DATABASE, name), "REDIS_URL": redis_url})
+        app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_postgres(DATABASE, name), "REDIS_URL": redis_url, **server_settings()})
         with _fresh_app(app, db, _embedded, get_redis, upgrade_database, path) as ready:
             yield ready
     import psycopg

@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
 os.environ.setdefault("INBOX_INSTANCE_PATH", tempfile.mkdtemp(prefix="inbox-bench-sla-"))
 
 
@@ -103,7 +104,7 @@ def main() -> None:
     from inbox.tickets.sla.sweep import sweep
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.url.replace("postgresql://", "postgresql+psycopg://", 1),
-                      "REDIS_URL": "redis://127.0.0.1:1/0"})
+                      "REDIS_URL": "redis://127.0.0.1:1/0", **server_settings()})
     with app.app_context():
         upgrade_database()
         now = datetime.now(timezone.utc)
