@@ -19,11 +19,6 @@ from inbox.sentiment.types import Classifier, ModelUnavailable, Sentiment
 
 __all__ = ["Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "topic_embedder", "MODEL_NAMES"]
 
-# oneDNN multiplies bfloat16 with AMX tiles for some matrix shapes and AVX-512 for others, chosen by the
-# number of rows: a text's score then changed with the size of its batch on AMX machines. Capping the
-# instruction set keeps one kernel family for every shape (set before oneDNN's first matmul reads it).
-os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16")
-
 MODEL_NAMES = ("e5", "vader")
 DEFAULT_MODEL = "e5"
 

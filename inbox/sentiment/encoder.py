@@ -70,7 +70,11 @@ class Encoder:
         return self.tokenizer(list(texts), truncation=True, max_length=self.max_length, add_special_tokens=True)["input_ids"]
 
     def batches(self, encoded: list[list[int]]) -> Iterator[tuple[list[int], Any, Any]]:
-        """(row indices, ids, mask) per mini-batch; every row padded to its own bucket width."""
+        """(row indices, ids, mask) per mini-batch; every row padded to its own bucket width, and every
+        mini-batch filled to `batch_size` rows. oneDNN picks its bfloat16 kernels (AMX tiles or AVX-512)
+        by the matrix shape: with the shape fixed per width, a text's score is the same whatever else
+        is in the batch, and the fast AMX kernels stay usable (capping the instruction set instead made
+        the model ~4x slower on AMX machines)."""
         import torch
 
         pad_id = self.tokenizer.pad_token_id
@@ -81,8 +85,9 @@ class Encoder:
             rows = by_width[width]
             for start in range(0, len(rows), self.batch_size):
                 chunk = rows[start : start + self.batch_size]
-                ids = torch.full((len(chunk), width), pad_id, dtype=torch.long)
-                mask = torch.zeros((len(chunk), width), dtype=torch.long)
+                ids = torch.full((self.batch_size, width), pad_id, dtype=torch.long)
+                mask = torch.zeros((self.batch_size, width), dtype=torch.long)
+                mask[len(chunk) :, 0] = 1  # filler rows: one token each, never read back
                 for row, i in enumerate(chunk):
                     seq = encoded[i]
                     ids[row, : len(seq)] = torch.tensor(seq)
@@ -100,7 +105,7 @@ class Encoder:
         with torch.inference_mode():
             for chunk, ids, mask in self.batches(self.token_ids(texts)):
                 states = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
-                out[torch.tensor(chunk)] = mean_pool(states.float(), mask)
+                out[torch.tensor(chunk)] = mean_pool(states.float(), mask)[: len(chunk)]
         return torch.nn.functional.normalize(out, dim=1) if normalize else out
 
     def embed_lower(self, texts: Sequence[str], layer: int):
@@ -112,7 +117,7 @@ class Encoder:
             return out
         with torch.inference_mode():
             for chunk, ids, mask in self.batches(self.token_ids(texts)):
-                out[torch.tensor(chunk)] = mean_pool(run_lower_layers(self.model, ids, mask, layer).float(), mask)
+                out[torch.tensor(chunk)] = mean_pool(run_lower_layers(self.model, ids, mask, layer).float(), mask)[: len(chunk)]
         return torch.nn.functional.normalize(out, dim=1)
 
     def hidden_before(self, texts: Sequence[str], layer: int) -> list[Any]:
