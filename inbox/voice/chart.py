@@ -37,6 +37,8 @@ def line_chart(days: list[date], values: dict[str, list[float | None]], *, y_min
     x axis' days (the views pass one in the reader's language)."""
     left, right, top, bottom = 40, 10, 10, 30
     plot_w, plot_h = width - left - right, height - top - bottom
+    if not y_max > y_min:  # every value the same (a week of zero-hour responses): a flat line, not a crash
+        y_max = y_min + 1.0
     step = plot_w / max(len(days) - 1, 1)
 
     def x(i: int) -> float:

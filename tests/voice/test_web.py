@@ -103,6 +103,15 @@ def test_line_chart_breaks_lines_on_days_without_data():
     assert [t for _, t in chart.x_ticks] == ["16 Nov", "18 Nov", "20 Nov"]
 
 
+def test_line_chart_of_values_all_equal_to_the_range_is_a_flat_line():
+    """The dashboard passes y_max = 1.1 x the largest FRT/TTR: a range whose every answer took 0 business
+    hours gave y_max == y_min and a 500 on /dashboard."""
+    days = [date(2026, 11, 16) + timedelta(days=i) for i in range(3)]
+    chart = line_chart(days, {"FRT h": [0.0, 0.0, None], "TTR h": [0.0, None, 0.0]}, y_min=0, y_max=0.0,
+                       width=240, height=140, label_every=1)
+    assert next(s for s in chart.series if s.name == "FRT h").segments == ["40.0,110.0 135.0,110.0"]
+
+
 def test_trend_page_opens_on_the_latest_week_with_messages(lead_client, post, exports_dir):
     from inbox.jobs.exports import workspace_zone
     from inbox.voice.weeks import week_containing
