@@ -11,6 +11,7 @@ from ..auth.models import ROLES, User
 from ..auth.roles import role_required
 from ..auth.users import UserError, change_role, create_user, list_users, set_active
 from ..extensions import db
+from ..labels import label
 from ..tickets.actions import ActionError
 from ..tickets.canned import (
     PLACEHOLDERS, all_canned, create_canned, fill_placeholders, set_canned_active, unknown_placeholders, update_canned,
@@ -130,7 +131,7 @@ def admin_user_role(user_id: int):
     user = _user_or_404(user_id)
     try:
         change_role(user, request.form.get("role", ""), current_user)
-        flash(_("%(name)s is now %(role)s.", name=user.name, role=_(user.role)), "success")
+        flash(_("%(name)s is now %(role)s.", name=user.name, role=label("role", user.role)), "success")
     except UserError as exc:
         flash(str(exc), "error")
     return redirect(url_for("web.admin_users"))
