@@ -111,3 +111,55 @@ def test_desktop_screenshots(phone, inbox):
         page.goto(url, wait_until="load")
         no_sideways_scrolling(page, url)
         shoot(page, f"{name}-1280")
+
+
+# what sticks out of a dashboard queue's panel: its table, or a cell, select or button inside it, past the
+# panel's content edge (a table spilling into the gap or the next panel is no page scroll, so the check above
+# does not see it; on a phone the table would scroll inside its own box instead, hiding the Reassign buttons)
+QUEUE_OVERFLOW_JS = """(table) => {
+  const panel = table.closest('.panel'), style = getComputedStyle(panel);
+  const edge = panel.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+  const out = [];
+  for (const el of [table, ...table.querySelectorAll('td, select, button')]) {
+    const right = el.getBoundingClientRect().right;
+    if (right > edge + 1) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className.split(' ')[0] : '') +
+                                   ` "${el.innerText.trim().split('\\n')[0].slice(0, 24)}" right=${Math.round(right)}`);
+  }
+  return {edge: Math.round(edge), out: out.slice(0, 6)};
+}"""
+
+
+def queues_fit_their_panels(page: Page, what: str) -> None:
+    page.evaluate("document.fonts.ready")
+    tables = page.locator("table.queue")
+    assert tables.count() == 2, f"{what}: the breached and at-risk queues are not both there"
+    assert page.locator("table.queue select").count() >= 2, f"{what}: no ticket in a queue, nothing measured"
+    for i in range(tables.count()):
+        found = tables.nth(i).evaluate(QUEUE_OVERFLOW_JS)
+        assert not found["out"], f"{what}: past the panel's edge at {found['edge']}: {found['out']}"
+
+
+def test_dashboard_queues_fit_their_panels(phone, inbox, seed):
+    # one breached ticket whose subject is a URL (no break opportunity) and one in Japanese (no spaces)
+    seed.add([
+        ("c-ken", "ken", "Ken Ito", "https://novahikari.example/support/refund-request-form-never-finishes-loading", 300),
+        ("c-yui", "yui", "佐藤 結衣", "@NovaHikari_help 昨日から請求書のページが開けず支払い方法を変更できませんどうすればいいですか", 280),
+    ])
+    page = phone("lead", DESKTOP)
+    for viewport in (DESKTOP, {"width": 1440, "height": 900}, {"width": 1024, "height": 768}, PHONE):
+        page.set_viewport_size(viewport)
+        page.goto("/dashboard", wait_until="load")
+        queues_fit_their_panels(page, f"/dashboard at {viewport['width']} px")
+    no_sideways_scrolling(page, "/dashboard")
+
+    # the same in Japanese: the due times and the subjects wrap, the controls stay inside
+    page.goto("/settings/preferences")
+    page.select_option("#pref-locale", "ja")
+    page.click("#preferences-save")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        page.goto("/dashboard", wait_until="load")
+        queues_fit_their_panels(page, f"/dashboard (ja) at {viewport['width']} px")
+    no_sideways_scrolling(page, "/dashboard (ja)")
+    shoot(page, "dashboard-ja-390")
