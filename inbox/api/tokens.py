@@ -12,6 +12,7 @@ from ..audit import record
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
+from ..translatable import N_
 from .models import TOKEN_SCOPES, ApiToken
 
 TOKEN_PREFIX = "inbox_"
@@ -33,13 +34,13 @@ def create_token(user: User, name: str, scope: str) -> tuple[ApiToken, str]:
     """A new token for `user`; the plaintext is returned once and never stored."""
     name = " ".join((name or "").split())
     if not name:
-        raise TokenError("give the token a name (what will use it)")
+        raise TokenError(N_("give the token a name (what will use it)"))
     if len(name) > MAX_NAME_CHARS:
-        raise TokenError(f"a token name has at most {MAX_NAME_CHARS} characters")
+        raise TokenError(N_("a token name has at most %(limit)s characters", limit=MAX_NAME_CHARS))
     if scope not in TOKEN_SCOPES:
-        raise TokenError(f"scope must be one of {', '.join(TOKEN_SCOPES)}")
+        raise TokenError(N_("scope must be one of %(choices)s", choices=", ".join(TOKEN_SCOPES)))
     if len(tokens_of(user)) >= MAX_TOKENS_PER_USER:
-        raise TokenError(f"at most {MAX_TOKENS_PER_USER} active tokens per person; revoke one first")
+        raise TokenError(N_("at most %(limit)s active tokens per person; revoke one first", limit=MAX_TOKENS_PER_USER))
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, prefix=plaintext[:12], token_hash=hash_token(plaintext), scope=scope,
                      created_at=utcnow())
@@ -59,9 +60,9 @@ def revoke_token(token_id: int, user: User) -> ApiToken:
     """Revoke one of `user`'s own tokens (an admin may revoke anyone's)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and not user.has_role("admin")):
-        raise TokenError("no such token")
+        raise TokenError(N_("no such token"))
     if token.revoked_at is not None:
-        raise TokenError("that token was already revoked")
+        raise TokenError(N_("that token was already revoked"))
     token.revoked_at = utcnow()
     record("api_token_revoked", user, ("api_tokens", str(token.id), token.name), {"owner": token.user_id})
     db.session.commit()

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select
 
 from ..extensions import db
+from ..translatable import N_
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def send_to_teammate(recipient: str, subject: str, text: str) -> str | None:
 
     mailbox = outgoing_mailbox()
     if mailbox is None:
-        return "no email account with an outgoing (SMTP) server is connected"
+        return N_("no email account with an outgoing (SMTP) server is connected")
     try:
         mailbox.send_notice(recipient, subject, text)
     except ConnectorError as exc:

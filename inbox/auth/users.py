@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ..audit import record
 from ..extensions import db
 from ..security.sessions import announce_sessions_ended, end_sessions
+from ..translatable import Label, N_
 from .models import ROLES, User
 
 log = logging.getLogger(__name__)
@@ -25,17 +26,17 @@ def create_user(email: str, name: str, role: str, password: str | None = None, b
     """Returns the user and the password (generated when none is given, then changed at the first sign-in)."""
     email, name = email.strip().lower(), name.strip()
     if "@" not in email or len(email) > 255 or any(ord(ch) < 33 or ord(ch) == 127 for ch in email):
-        raise UserError(f"not an email address: {email!r}")
+        raise UserError(N_("not an email address: %(email)s", email=repr(email)))
     if len(name) > 255 or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise UserError("names have at most 255 characters and no control characters")
+        raise UserError(N_("names have at most 255 characters and no control characters"))
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(N_("role must be one of %(choices)s", choices=", ".join(ROLES)))
     if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
-        raise UserError(f"a user with email {email} already exists")
+        raise UserError(N_("a user with email %(email)s already exists", email=email))
     generated = not password
     password = password or secrets.token_urlsafe(12)
     if len(password) < MIN_PASSWORD_CHARS:
-        raise UserError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
+        raise UserError(N_("password must have at least %(limit)s characters", limit=MIN_PASSWORD_CHARS))
     # a generated password was seen by whoever created the account: its owner picks their own at first sign-in
     user = User(email=email, name=name or email, role=role, must_change_password=generated)
     user.set_password(password)
@@ -63,11 +64,11 @@ def _active_admin_ids() -> set[int]:
 def change_role(user: User, role: str, by: User) -> None:
     """Any role change an admin asks for, except one that would leave no active admin."""
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(N_("role must be one of %(choices)s", choices=", ".join(ROLES)))
     if role == user.role:
-        raise UserError(f"{user.name} already has the role {role}")
+        raise UserError(N_("%(name)s already has the role %(role)s", name=user.name, role=Label("role", role)))
     if user.role == "admin" and _active_admin_ids() <= {user.id}:
-        raise UserError("this is the only active admin; make someone else admin first")
+        raise UserError(N_("this is the only active admin; make someone else admin first"))
     previous, user.role = user.role, role
     record("role_changed", by, user, {"from": previous, "to": role})
     db.session.commit()
@@ -77,11 +78,13 @@ def change_role(user: User, role: str, by: User) -> None:
 def set_active(user: User, active: bool, by: User) -> None:
     """Deactivated users cannot sign in and are signed out on their next request; nothing of theirs is deleted."""
     if user.active == active:
-        raise UserError(f"{user.name} is already {'active' if active else 'deactivated'}")
+        if active:
+            raise UserError(N_("%(name)s is already active", name=user.name))
+        raise UserError(N_("%(name)s is already deactivated", name=user.name))
     if not active and user.id == by.id:
-        raise UserError("you cannot deactivate yourself; ask another admin")
+        raise UserError(N_("you cannot deactivate yourself; ask another admin"))
     if not active and user.role == "admin" and _active_admin_ids() <= {user.id}:
-        raise UserError("this is the only active admin; make someone else admin first")
+        raise UserError(N_("this is the only active admin; make someone else admin first"))
     user.active = active
     if not active:
         end_sessions(user)
@@ -97,9 +100,9 @@ def change_password(user: User, password: str, by: User | None = None) -> None:
 
     The form that calls it (current password, typed twice) belongs to the account settings page."""
     if len(password) < MIN_PASSWORD_CHARS:
-        raise UserError(f"password must have at least {MIN_PASSWORD_CHARS} characters")
+        raise UserError(N_("password must have at least %(limit)s characters", limit=MIN_PASSWORD_CHARS))
     if len(password) > 1024:
-        raise UserError("password must have at most 1024 characters")
+        raise UserError(N_("password must have at most 1024 characters"))
     user.set_password(password)
     end_sessions(user)
     record("password_changed", by, user)

@@ -13,6 +13,7 @@ from ..security.params import parse_bounded_int, parse_id
 from ..tickets.actions import ActionError
 from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, CannedResponse
 from ..tickets.tags import parse_tags
+from ..translatable import N_, message_of
 
 KINDS = ("mention", "dm", "reply", "email")
 SLA_STATES = ("on_track", "at_risk", "breached", "none")
@@ -28,7 +29,7 @@ def _choices(form: Any, name: str, allowed: tuple[str, ...]) -> list[str]:
     values = [v for v in form.getlist(name) if v]
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        raise RuleError(f"unknown {name} value {unknown[0][:30]!r}")
+        raise RuleError(N_("unknown %(field)s value %(value)s", field=name, value=repr(unknown[0][:30])))
     return [v for v in allowed if v in values]
 
 
@@ -38,7 +39,7 @@ def _tags(raw: str) -> list[str]:
     try:
         return parse_tags(raw)
     except ActionError as exc:
-        raise RuleError(str(exc)) from None
+        raise RuleError(message_of(exc)) from None
 
 
 def _count(raw: str, name: str) -> int | None:
@@ -46,7 +47,7 @@ def _count(raw: str, name: str) -> int | None:
         return None
     value = parse_bounded_int(raw, 0, 10**12)
     if value is None:
-        raise RuleError(f"{name} must be a whole number")
+        raise RuleError(N_("%(field)s must be a whole number", field=name))
     return value
 
 
@@ -54,31 +55,32 @@ def parse_rule_form(form: Any) -> dict[str, Any]:
     """{"name", "active", "stop_processing", "conditions", "actions"} or RuleError with the reason."""
     name = " ".join(form.get("name", "").split())[:120]
     if not name:
-        raise RuleError("give the rule a name")
+        raise RuleError(N_("give the rule a name"))
     keywords = [k.strip() for k in form.get("keywords", "").replace(",", "\n").replace("、", "\n").splitlines() if k.strip()]
     if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD_CHARS or "\x00" in k for k in keywords):
-        raise RuleError(f"at most {MAX_KEYWORDS} keywords of at most {MAX_KEYWORD_CHARS} characters")
+        raise RuleError(N_("at most %(limit)s keywords of at most %(chars)s characters", limit=MAX_KEYWORDS,
+                              chars=MAX_KEYWORD_CHARS))
     languages = [part.strip().lower() for part in form.get("languages", "").split(",") if part.strip()]
     if any(not (2 <= len(lang) <= 8 and lang.replace("-", "").isalpha() and lang.isascii()) for lang in languages):
-        raise RuleError("languages are codes like en, ja")
+        raise RuleError(N_("languages are codes like en, ja"))
     accounts = []
     for raw in form.getlist("account_ids"):
         account_id = parse_id(raw)
         if account_id is None:
-            raise RuleError("unknown account")
+            raise RuleError(N_("unknown account"))
         accounts.append(account_id)
     hours = form.get("business_hours", "")
     if hours not in ("", "in", "out"):
-        raise RuleError("business hours must be in, out or either")
+        raise RuleError(N_("business hours must be in, out or either"))
     match = form.get("keyword_match", "word")
     if match not in ("word", "substring"):
-        raise RuleError("keyword match must be word or substring")
+        raise RuleError(N_("keyword match must be word or substring"))
     conditions: dict[str, Any] = {
         "channels": _choices(form, "channels", CHANNEL_TYPES), "account_ids": accounts,
         "kinds": _choices(form, "kinds", KINDS), "languages": languages,
         "sentiments": _choices(form, "sentiments", SENTIMENT_LABELS), "keywords": keywords, "keyword_match": match,
-        "min_followers": _count(form.get("min_followers", ""), "minimum followers"),
-        "max_followers": _count(form.get("max_followers", ""), "maximum followers"),
+        "min_followers": _count(form.get("min_followers", ""), N_("minimum followers")),
+        "max_followers": _count(form.get("max_followers", ""), N_("maximum followers")),
         "customer_tags": _tags(form.get("customer_tags", "")), "business_hours": hours or None,
         "sla_states": _choices(form, "sla_states", SLA_STATES),
     }
@@ -86,7 +88,7 @@ def parse_rule_form(form: Any) -> dict[str, Any]:
     priority = form.get("priority", "")
     if priority:
         if priority not in PRIORITIES:
-            raise RuleError("unknown priority")
+            raise RuleError(N_("unknown priority"))
         actions["priority"] = priority
     if tags := _tags(form.get("add_tags", "")):
         actions["add_tags"] = tags
@@ -97,7 +99,7 @@ def parse_rule_form(form: Any) -> dict[str, Any]:
         user_id = parse_id(assign)
         user = db.session.get(User, user_id) if user_id else None
         if user is None or not user.active:
-            raise RuleError("assign to an active user, or to automatic assignment")
+            raise RuleError(N_("assign to an active user, or to automatic assignment"))
         actions["assign"] = {"mode": "agent", "user_id": user.id}
     if form.get("set_pending") == "1":
         actions["set_pending"] = True
@@ -105,12 +107,12 @@ def parse_rule_form(form: Any) -> dict[str, Any]:
     if canned:
         canned_id = parse_id(canned)
         if canned_id is None or db.session.get(CannedResponse, canned_id) is None:
-            raise RuleError("unknown canned response")
+            raise RuleError(N_("unknown canned response"))
         actions["canned_id"] = canned_id
     if form.get("webhook") == "1":
         actions["webhook"] = True
     if not actions:
-        raise RuleError("choose at least one action")
+        raise RuleError(N_("choose at least one action"))
     return {"name": name, "active": form.get("active") == "1", "stop_processing": form.get("stop_processing") == "1",
             "conditions": conditions, "actions": actions}
 

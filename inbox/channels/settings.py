@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from ..audit import record
 from ..connectors.base import connector_class
 from ..extensions import db
+from ..translatable import N_
 from .models import ChannelAccount, account_by_name
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
         account.config = {**account.config, **{key: changes[key] for key in changed}}
     if poll_interval is not None:
         if not 10 <= poll_interval <= 7 * 86_400:
-            raise SettingsError("the poll interval must be between 10 seconds and a week (604800)")
+            raise SettingsError(N_("the poll interval must be between 10 seconds and a week (604800)"))
         if account.poll_interval_seconds != poll_interval:
             account.poll_interval_seconds = poll_interval
             changed.append("poll_interval_seconds")
@@ -60,7 +61,7 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
     ready, why = connector_class(account.connector)(account.config, account.name).configured()
     if not ready:
         db.session.rollback()
-        raise SettingsError(f"account {account.name!r} is not usable: {why}")
+        raise SettingsError(N_("account %(name)s is not usable: %(reason)s", name=repr(account.name), reason=why))
     if changed:
         db.session.flush()
         # the names of what changed, never the values (they are credentials)
@@ -72,9 +73,9 @@ def apply_settings(account: ChannelAccount, changes: Mapping[str, Any], poll_int
 def add_account(name: str, connector: str, settings: Mapping[str, Any], poll_interval: int | None = None,
                 channel: str | None = None, by: "User | None" = None) -> ChannelAccount:
     if not name.strip():
-        raise SettingsError("the account needs a name")
+        raise SettingsError(N_("the account needs a name"))
     if account_by_name(name) is not None:
-        raise SettingsError(f"an account named {name!r} already exists")
+        raise SettingsError(N_("an account named %(name)s already exists", name=repr(name)))
     try:
         connector_class(connector)
     except KeyError as exc:

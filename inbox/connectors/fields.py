@@ -6,6 +6,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..translatable import N_
+
 
 @dataclass(frozen=True)
 class SettingField:
@@ -27,10 +29,10 @@ class SettingField:
             return None
         if self.kind == "number":
             if not raw.isdigit():
-                raise ValueError(f"{self.label} must be a whole number")
+                raise ValueError(N_("%(field)s must be a whole number", field=self.label))
             return int(raw)
         if self.kind == "choice" and raw not in self.choices:
-            raise ValueError(f"{self.label} must be one of {', '.join(self.choices)}")
+            raise ValueError(N_("%(field)s must be one of %(choices)s", field=self.label, choices=", ".join(self.choices)))
         return raw
 
 

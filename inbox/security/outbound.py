@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from ..translatable import N_
+
 log = logging.getLogger(__name__)
 
 ALLOWLIST_SETTING = "outbound_allowlist"
@@ -56,7 +58,7 @@ class Allowlist:
                 pass
             if len(entry) > 253 or not all(part and len(part) <= 63 and all(c.isalnum() or c in "-_" for c in part)
                                            for part in entry.split(".")):
-                raise ValueError(f"not a host name, address or network: {raw.strip()[:80]!r}")
+                raise ValueError(N_("not a host name, address or network: %(entry)s", entry=repr(raw.strip()[:80])))
             hosts.add(entry)
         return cls(frozenset(hosts), tuple(networks))
 
@@ -103,7 +105,7 @@ def _system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise OutboundRefused(f"cannot resolve {host}: {exc}") from None
+        raise OutboundRefused(N_("cannot resolve %(host)s: %(reason)s", host=host, reason=exc)) from None
     return [info[4][0] for info in infos]
 
 
@@ -124,12 +126,12 @@ def check_url(url: str, allow: Allowlist | None = None, resolve: Resolver | None
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise OutboundRefused("not a valid URL") from None
+        raise OutboundRefused(N_("not a valid URL")) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
-        raise OutboundRefused("only http:// and https:// URLs with a host are allowed")
+        raise OutboundRefused(N_("only http:// and https:// URLs with a host are allowed"))
     if parts.username or parts.password:
-        raise OutboundRefused("credentials in the URL are not allowed; put them in a header or the path")
+        raise OutboundRefused(N_("credentials in the URL are not allowed; put them in a header or the path"))
     host = parts.hostname.rstrip(".")
     port = port or (443 if scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -138,7 +140,7 @@ def check_url(url: str, allow: Allowlist | None = None, resolve: Resolver | None
     except ValueError:
         literal = None
     if literal is None and (host == "localhost" or host.endswith(".localhost")) and not allow.names(host):
-        raise OutboundRefused(f"{host} is this machine; add it to the outbound allow-list to use it")
+        raise OutboundRefused(N_("%(host)s is this machine; add it to the outbound allow-list to use it", host=host))
     if literal is not None:
         addresses = [str(literal)]
     elif resolve is None:
@@ -146,12 +148,12 @@ def check_url(url: str, allow: Allowlist | None = None, resolve: Resolver | None
     else:
         addresses = resolve(host, port)
         if not addresses:
-            raise OutboundRefused(f"cannot resolve {host}")
+            raise OutboundRefused(N_("cannot resolve %(host)s", host=host))
     for raw in addresses:
         address = ipaddress.ip_address(raw.split("%", 1)[0])
         if not (is_public(address) or allow.names(host) or allow.covers(address)):
-            raise OutboundRefused(f"{host} resolves to {address}, a private, loopback, link-local or reserved address; "
-                                  "add it to the outbound allow-list if it is meant to be reached")
+            raise OutboundRefused(N_("%(host)s resolves to %(address)s, a private, loopback, link-local or reserved address; "
+                                     "add it to the outbound allow-list if it is meant to be reached", host=host, address=address))
     return Target(scheme, host, port, path, addresses[0].split("%", 1)[0])
 
 

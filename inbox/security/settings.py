@@ -5,6 +5,7 @@ from ..audit import record
 from ..auth.models import User
 from ..extensions import db
 from ..tickets.sla.models import AppSetting
+from ..translatable import N_, message_of
 from .outbound import ALLOWLIST_SETTING, Allowlist, split_entries
 
 MAX_ENTRIES = 100
@@ -23,11 +24,11 @@ def save_allowlist(text: str, by: User | None) -> Allowlist:
     """Store the hosts and networks outbound requests may reach although they are not public."""
     entries = split_entries(text)
     if len(entries) > MAX_ENTRIES:
-        raise SettingError(f"at most {MAX_ENTRIES} entries")
+        raise SettingError(N_("at most %(limit)s entries", limit=MAX_ENTRIES))
     try:
         allow = Allowlist.parse(entries)
     except ValueError as exc:
-        raise SettingError(str(exc)) from None
+        raise SettingError(message_of(exc)) from None
     row = db.session.get(AppSetting, ALLOWLIST_SETTING) or AppSetting(key=ALLOWLIST_SETTING, value="")
     new = str(allow)
     if row.value != new:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
+from ..translatable import N_
 from .actions import ActionError
 from .models import CannedResponse, Ticket
 from .notes import clean_text
@@ -56,16 +57,16 @@ def all_canned() -> list[CannedResponse]:
 def _clean_title(raw: str, exclude_id: int | None) -> str:
     title = " ".join(raw.split())
     if not title:
-        raise ActionError("the title is empty")
+        raise ActionError(N_("the title is empty"))
     if len(title) > MAX_TITLE_CHARS:
-        raise ActionError(f"the title is longer than {MAX_TITLE_CHARS} characters")
+        raise ActionError(N_("the title is longer than %(limit)s characters", limit=MAX_TITLE_CHARS))
     if any(unicodedata.category(ch) == "Cc" for ch in title):
-        raise ActionError("the title contains a control character")
+        raise ActionError(N_("the title contains a control character"))
     clash = select(CannedResponse.id).where(func.lower(CannedResponse.title) == title.lower())
     if exclude_id is not None:
         clash = clash.where(CannedResponse.id != exclude_id)
     if db.session.scalar(clash) is not None:
-        raise ActionError(f"a canned response titled {title!r} already exists")
+        raise ActionError(N_("a canned response titled %(title)s already exists", title=repr(title)))
     return title
 
 
@@ -87,7 +88,7 @@ def _commit_title(title: str) -> None:
         db.session.commit()
     except IntegrityError:  # the same title saved by another admin at the same moment
         db.session.rollback()
-        raise ActionError(f"a canned response titled {title!r} already exists") from None
+        raise ActionError(N_("a canned response titled %(title)s already exists", title=repr(title))) from None
 
 
 def update_canned(canned: CannedResponse, title: str, body: str, by: User) -> None:

@@ -18,6 +18,7 @@ from ..channels import CHANNEL_TYPES
 from ..extensions import db
 from ..security.params import parse_id
 from ..timeutil import utcnow
+from ..translatable import N_, message_of
 from .actions import ActionError
 from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
 from .search import SearchError, normalise_query, one_of, search_conditions
@@ -166,15 +167,15 @@ class TicketFilter:
                 return None
             value = raw.lower()
             if value not in allowed:
-                problems.append(f"Unknown {label} “{raw[:40]}”: not applied.")
+                problems.append(N_("Unknown %(what)s “%(value)s”: not applied.", what=label, value=raw[:40]))
                 return None
             accepted.append((name, value))
             return value
 
-        channel = choice("channel", CHANNEL_TYPES, "channel")
-        status = choice("status", TICKET_STATUSES, "status")
-        sentiment = choice("sentiment", SENTIMENT_LABELS, "sentiment")
-        priority = choice("priority", PRIORITIES, "priority")
+        channel = choice("channel", CHANNEL_TYPES, N_("channel"))
+        status = choice("status", TICKET_STATUSES, N_("status"))
+        sentiment = choice("sentiment", SENTIMENT_LABELS, N_("sentiment"))
+        priority = choice("priority", PRIORITIES, N_("priority"))
 
         tag = None
         raw_tag = (args.get("tag") or "").strip()
@@ -184,7 +185,7 @@ class TicketFilter:
                 tag = normalize_tag(raw_tag)
                 accepted.append(("tag", tag))
             except ActionError:
-                problems.append("A tag has at most 64 characters and no control characters: not applied.")
+                problems.append(N_("A tag has at most 64 characters and no control characters: not applied."))
 
         assignee_id = None
         raw_assignee = (args.get("assignee") or "").strip()
@@ -196,7 +197,7 @@ class TicketFilter:
             elif raw_assignee.isascii() and raw_assignee.isdigit() and len(raw_assignee) < 10:
                 assignee_id = int(raw_assignee)
             else:
-                problems.append(f"Unknown assignee “{raw_assignee[:40]}”: not applied.")
+                problems.append(N_("Unknown assignee “%(value)s”: not applied.", value=raw_assignee[:40]))
             if assignee_id is not None:
                 accepted.append(("assignee", raw_assignee))
 
@@ -210,15 +211,15 @@ class TicketFilter:
                 end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone).astimezone(timezone.utc)
                 accepted.append(("week", week))
             except (ValueError, OverflowError):
-                problems.append(f"Not an ISO week “{week[:40]}” (like 2026-W47): not applied.")
+                problems.append(N_("Not an ISO week “%(value)s” (like 2026-W47): not applied.", value=week[:40]))
 
         search, refused = "", False
         try:
             search = normalise_query(args.get("q"))
             if len(search.split()) > MAX_SEARCH_TERMS:
-                raise SearchError(f"Search takes at most {MAX_SEARCH_TERMS} words.")
+                raise SearchError(N_("Search takes at most %(limit)s words.", limit=MAX_SEARCH_TERMS))
         except SearchError as exc:
-            problems.append(str(exc))
+            problems.append(message_of(exc))
             search, refused = "", True
         if search:
             accepted.append(("q", search))

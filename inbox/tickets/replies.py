@@ -18,6 +18,7 @@ from ..channels import ChannelAccount
 from ..connectors.base import connector_class
 from ..extensions import db
 from ..timeutil import utcnow
+from ..translatable import N_
 from .actions import ActionError
 from .models import Message, Ticket, TicketEvent
 
@@ -48,11 +49,11 @@ def reply_target(ticket: Ticket) -> dict[str, Any]:
 def reply_problem(ticket: Ticket, text: str) -> str | None:
     """Why this reply cannot be sent as written (empty, too long for the network), or None."""
     if not text.strip():
-        return "the reply is empty"
+        return N_("the reply is empty")
     if len(text) > MAX_REPLY_CHARS:
-        return f"the reply is longer than {MAX_REPLY_CHARS} characters"
+        return N_("the reply is longer than %(limit)s characters", limit=MAX_REPLY_CHARS)
     if "\x00" in text:  # PostgreSQL cannot store it, and no network would send it
-        return "the reply contains a NUL character"
+        return N_("the reply contains a NUL character")
     if ticket.channel == "x" and ticket.kind != "dm":
         # the network's rule, whichever connector brings the account in (an export, a file): what the page counts
         from ..connectors.x.text import length_problem

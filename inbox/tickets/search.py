@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, exists, false, func, literal, or_, select, text
 
 from ..extensions import db
+from ..translatable import N_
 from .models import ContactIdentity, Message, Ticket
 from .search_index import OpenTicketSearch
 
@@ -50,10 +51,10 @@ def normalise_query(raw: str | None) -> str:
     if not raw:
         return ""
     if len(raw) > MAX_QUERY_CHARS * 4:  # before any work on it
-        raise SearchError(f"Search text is limited to {MAX_QUERY_CHARS} characters.")
+        raise SearchError(N_("Search text is limited to %(limit)s characters.", limit=MAX_QUERY_CHARS))
     text_ = " ".join(_CONTROL.sub(" ", raw).split())
     if len(text_) > MAX_QUERY_CHARS:
-        raise SearchError(f"Search text is limited to {MAX_QUERY_CHARS} characters.")
+        raise SearchError(N_("Search text is limited to %(limit)s characters.", limit=MAX_QUERY_CHARS))
     return text_
 
 

@@ -14,6 +14,7 @@ from ..auth.roles import role_required
 from ..security.params import check_date
 from ..timeutil import utcnow
 from ..web.filters import short_day
+from ..web.i18n import error_text
 from .chart import line_chart
 from .files import list_exports, stored_export
 from ..jobs.exports import enqueue_export, workspace_zone
@@ -113,7 +114,7 @@ def export_now():
     try:
         week = IsoWeek.parse(request.form.get("week", ""))
     except ValueError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("voice.exports", week=request.form.get("week", "")[:16]))
     try:
         job_id = enqueue_export(week)

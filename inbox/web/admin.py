@@ -18,6 +18,7 @@ from ..tickets.canned import (
 )
 from ..tickets.models import CannedResponse
 from . import bp
+from .i18n import error_text
 
 _EXAMPLE = {"customer_name": "Hana Sato", "agent_name": "Ada"}
 
@@ -51,7 +52,7 @@ def admin_canned_new():
         try:
             canned = create_canned(form["title"], form["body"], current_user)
         except ActionError as exc:
-            flash(_("Not saved: %(reason)s", reason=exc), "error")
+            flash(_("Not saved: %(reason)s", reason=error_text(exc)), "error")
             return render_template("admin_canned_form.html", canned=None, form=form, placeholders=PLACEHOLDERS), 422
         _warn_unknown(canned.body)
         flash(_("Canned response '%(title)s' added.", title=canned.title), "success")
@@ -68,7 +69,7 @@ def admin_canned_edit(canned_id: int):
         try:
             update_canned(canned, form["title"], form["body"], current_user)
         except ActionError as exc:
-            flash(_("Not saved: %(reason)s", reason=exc), "error")
+            flash(_("Not saved: %(reason)s", reason=error_text(exc)), "error")
             return render_template("admin_canned_form.html", canned=canned, form=form, placeholders=PLACEHOLDERS), 422
         _warn_unknown(canned.body)
         flash(_("Canned response '%(title)s' saved.", title=canned.title), "success")
@@ -113,7 +114,7 @@ def admin_user_create():
         # beside the field it is about; the form keeps what was typed
         field = "email" if "email" in str(exc) else ("name" if "name" in str(exc) else "role")
         return render_template("admin_users.html", users=list_users(), roles=ROLES, form=form,
-                               errors={field: _("Not added: %(reason)s", reason=exc)}), 422
+                               errors={field: _("Not added: %(reason)s", reason=error_text(exc))}), 422
     # shown once on this page (not in a flash, which would travel in the session cookie); only its hash is stored
     return render_template("admin_users.html", users=list_users(), roles=ROLES, form={}, created=(user, password))
 
@@ -133,7 +134,7 @@ def admin_user_role(user_id: int):
         change_role(user, request.form.get("role", ""), current_user)
         flash(_("%(name)s is now %(role)s.", name=user.name, role=label("role", user.role)), "success")
     except UserError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("web.admin_users"))
 
 
@@ -149,7 +150,7 @@ def admin_user_active(user_id: int):
         else:
             flash(_("%(name)s deactivated.", name=user.name), "success")
     except UserError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("web.admin_users"))
 
 
@@ -178,7 +179,7 @@ def admin_user_reset_link(user_id: int):
                 hours=RESET_LINK_HOURS), "success")
         return redirect(url_for("web.admin_users"))
     return render_template("admin_users.html", users=list_users(), roles=ROLES, form={},
-                           reset_link=(user, link, problem))
+                           reset_link=(user, link, error_text(problem)))
 
 
 @bp.post("/admin/users/<int:user_id>/one-time-password")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..api.models import TOKEN_SCOPES
 from ..api.tokens import TokenError, create_token, revoke_token, tokens_of
 from . import bp
+from .i18n import error_text
 
 
 @bp.get("/settings/api-tokens")
@@ -23,7 +24,7 @@ def api_token_create():
     try:
         token, plaintext = create_token(current_user, form["name"], form["scope"])
     except TokenError as exc:
-        flash(_("Token not created: %(reason)s", reason=exc), "error")
+        flash(_("Token not created: %(reason)s", reason=error_text(exc)), "error")
         return render_template("api_tokens.html", tokens=tokens_of(current_user), scopes=TOKEN_SCOPES, created=None,
                                form=form), 422
     # shown on this response only: the database keeps the hash
@@ -39,5 +40,5 @@ def api_token_revoke(token_id: int):
         token = revoke_token(token_id, current_user)
         flash(_("Token “%(name)s” revoked; requests using it are refused from now on.", name=token.name), "success")
     except TokenError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("web.api_tokens"))

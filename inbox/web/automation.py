@@ -27,6 +27,7 @@ from ..extensions import db
 from ..security.params import parse_bounded_int
 from ..timeutil import utcnow
 from . import bp
+from .i18n import error_text
 from .next_url import safe_next
 
 TESTER_DEFAULT = 50
@@ -92,7 +93,7 @@ def admin_rule_save():
     try:
         parsed = parse_rule_form(request.form)
     except RuleError as exc:
-        flash(_("Not saved: %(reason)s", reason=exc), "error")
+        flash(_("Not saved: %(reason)s", reason=error_text(exc)), "error")
         return _form_page(rule, _typed(), 422)
     if request.form.get("test"):
         n = parse_bounded_int(request.form.get("test_n", ""), 1, 200) or TESTER_DEFAULT

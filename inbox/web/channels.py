@@ -23,7 +23,9 @@ from ..extensions import db
 from ..security.params import parse_bounded_int
 from ..tickets.models import Message
 from ..timeutil import utcnow
+from ..translatable import N_, message_of
 from . import bp
+from .i18n import error_text
 
 log = logging.getLogger(__name__)
 MAX_POLL_INTERVAL = 7 * 24 * 3600
@@ -84,13 +86,14 @@ def _settings_from_form(fields: tuple[SettingField, ...]) -> tuple[dict[str, Any
         for field in fields:
             settings[field.key] = field.read(request.form)
     except ValueError as exc:
-        raise SettingsError(str(exc)) from None
+        raise SettingsError(message_of(exc)) from None
     if "username" in settings and isinstance(settings["username"], str):
         settings["username"] = settings["username"].lstrip("@")
     raw = request.form.get("poll_interval", "").strip()
     interval = parse_bounded_int(raw, 0, MAX_POLL_INTERVAL) if raw else None
     if raw and interval is None:
-        raise SettingsError(f"the poll interval must be a whole number of seconds, at most {MAX_POLL_INTERVAL} (a week)")
+        raise SettingsError(N_("the poll interval must be a whole number of seconds, at most %(limit)s (a week)",
+                                limit=MAX_POLL_INTERVAL))
     return settings, interval
 
 
@@ -121,7 +124,7 @@ def new_channel(kind: str):
             settings, interval = _settings_from_form(fields_for(kind))
             account = add_account(name, kind, {k: v for k, v in settings.items() if v is not None}, interval, by=current_user)
         except SettingsError as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
             return _form(kind, None, 422)
         flash(_("%(title)s account '%(name)s' added. Use “Test” to check the connection.", title=connector_class(kind).title,
                 name=account.name), "success")
@@ -141,7 +144,7 @@ def edit_channel(account_id: int):
             # an empty secret field keeps the stored value: secrets are never sent back to the browser
             changed = apply_settings(account, settings, interval, by=current_user)
         except SettingsError as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
             return _form(account.connector, account, 422)
         label, _detail, _level = status_of(account)
         if changed:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..contacts.merge import MergeError, merge_contacts, undo_merge
 from . import bp
+from .i18n import error_text
 
 
 def _back():
@@ -26,7 +27,7 @@ def merge_contact(contact_id: int):
     try:
         record = merge_contacts(int(other), contact_id, current_user, request.form.get("reason", "")[:200])
     except MergeError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return _back()
     moved = ngettext("%(num)s account", "%(num)s accounts", len(record.identity_ids))
     tickets = ngettext("%(num)s ticket", "%(num)s tickets", len(record.ticket_ids))
@@ -41,7 +42,7 @@ def undo_contact_merge(merge_id: int):
     try:
         record = undo_merge(merge_id, current_user)
     except MergeError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return _back()
     flash(_("Merge undone: %(name)s is a separate contact again.", name=record.source_name), "success")
     return _back()

@@ -9,8 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale, gettext, refresh
 from flask_login import current_user
+
+from ..translatable import Label, Text
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "ja")
 DEFAULT_LOCALE = "en"
@@ -49,6 +51,34 @@ def select_timezone() -> str:
     return "UTC"
 
 
+def error_text(said: BaseException | str | None) -> str:
+    """What a service said (the exception it raised, or the problem it returned) in the reader's language.
+
+    A :class:`~inbox.translatable.Text` is translated now, and so are its parameters that are themselves a Text,
+    a Label or an exception; any other message is shown as it is (a service that already translated it, or a
+    network's own words)."""
+    if said is None:
+        return ""
+    if isinstance(said, BaseException):
+        message = said.args[0] if len(said.args) == 1 else None
+        return error_text(message) if isinstance(message, Text) else str(said)
+    if not isinstance(said, Text):
+        return str(said)
+    if not said.params:
+        return gettext(said.msgid)
+    return gettext(said.msgid, **{name: _param_text(value) for name, value in said.params.items()})
+
+
+def _param_text(value: object) -> object:
+    if isinstance(value, (Text, BaseException)):
+        return error_text(value)
+    if isinstance(value, Label):
+        from ..labels import label
+
+        return label(value.group, value.value)
+    return value
+
+
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """Compile every ``.po`` whose ``.mo`` is missing or stale; returns the files written."""
     from babel.messages.mofile import write_mo
@@ -81,6 +111,8 @@ def init_app(app: Flask) -> None:
     # Flask-Babel caches the choice on `g`, which lives as long as the app context: a request inside a
     # longer-lived one (a test client, a worker's job) must choose afresh
     app.before_request(refresh)
+
+    app.jinja_env.globals["error_text"] = error_text
 
     @app.context_processor
     def _locale_context() -> dict[str, str]:

@@ -17,6 +17,7 @@ from ..security.outbound import ALLOWLIST_ENV
 from ..security.settings import SettingError, allowlist_text, save_allowlist
 from ..tickets.models import Contact
 from . import bp
+from .i18n import error_text
 
 ERASE_WORD = "erase"
 
@@ -80,7 +81,7 @@ def security_settings():
             flash(_("Outbound allow-list saved."), "success")
             return redirect(url_for("web.security_settings"))
         except SettingError as exc:
-            flash(_("Not saved: %(reason)s", reason=exc), "error")
+            flash(_("Not saved: %(reason)s", reason=error_text(exc)), "error")
             return render_template("security_settings.html", allowlist=text, env_allow=os.environ.get(ALLOWLIST_ENV, ""),
                                    retention_days=current_app.config.get("RETENTION_DAYS") or None), 422
     return render_template("security_settings.html", allowlist=text, env_allow=os.environ.get(ALLOWLIST_ENV, ""),

@@ -31,6 +31,8 @@ from ..timeutil import utcnow
 from . import bp
 from .filters import local_time, number, short_day
 from ..labels import label
+from ..translatable import message_of
+from .i18n import error_text
 
 
 def _zone() -> ZoneInfo:
@@ -67,7 +69,7 @@ def pending(ticket_id: int):
         set_pending(ticket, current_user)
         flash(gettext("Ticket #%(id)s is waiting on the customer; its clocks are paused.", id=ticket_id), "success")
     except ActionError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
 
 
@@ -222,7 +224,7 @@ def _sla_page(status: int = 200, typed: dict | None = None):
 
 
 def _failed(form_id: str, exc: PolicyError):
-    return _sla_page(422, {"form": form_id, "values": request.form, "field": exc.field, "error": str(exc)})
+    return _sla_page(422, {"form": form_id, "values": request.form, "field": exc.field, "error": error_text(exc)})
 
 
 def _policy_or_404(policy_id: int) -> SlaPolicy:
@@ -258,7 +260,7 @@ def sla_policy_delete(policy_id: int):
     try:
         delete_policy(policy, current_user)
     except PolicyError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("web.sla_admin"))
     flash(_("Policy deleted. Tickets opened under it keep its targets; the change log keeps it."), "success")
     return redirect(url_for("web.sla_admin"))
@@ -277,7 +279,7 @@ def sla_calendar_change(calendar_id: int):
             try:
                 holidays += [d.isoformat() for d in parse_holidays(upload.read().decode("utf-8", errors="replace"))]
             except IcsError as exc:
-                raise PolicyError(str(exc), "ics") from None
+                raise PolicyError(message_of(exc), "ics") from None
         windows = {day: request.form.get(f"windows_{day}", "") for day in range(7)}
         change_calendar(calendar, request.form.get("timezone", calendar.timezone).strip(), windows, holidays, current_user)
     except PolicyError as exc:
@@ -292,6 +294,6 @@ def sla_webhook():
     try:
         set_webhook_url(request.form.get("url", ""), current_user)
     except PolicyError as exc:
-        return _failed("webhook", PolicyError(str(exc), "url"))
+        return _failed("webhook", PolicyError(message_of(exc), "url"))
     flash(_("Breach webhook saved."), "success")
     return redirect(url_for("web.sla_admin"))

@@ -26,6 +26,7 @@ from ..tickets.tags import add_tags, known_tags, remove_tag
 from ..tickets.thread import customer_history, load_ticket, sla_clocks, ticket_thread
 from ..security.params import parse_id
 from . import bp
+from .i18n import error_text
 from ..labels import label
 from .next_url import safe_next
 
@@ -71,7 +72,7 @@ def _act(ticket_id: int, action: Any, success: str, anchor: str = "") -> Respons
         action(_ticket_or_404(ticket_id))
         flash(success, "success")
     except ActionError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return _back(ticket_id, anchor)
 
 
@@ -89,7 +90,7 @@ def reply(ticket_id: int):
         queue_reply(_ticket_or_404(ticket_id), current_user, text)
         flash(_("Reply queued for sending."), "success")
     except ActionError as exc:
-        flash(_("Reply not sent: %(reason)s", reason=exc), "error")
+        flash(_("Reply not sent: %(reason)s", reason=error_text(exc)), "error")
         return _render_ticket(ticket_id, 422, draft=text)
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
 
@@ -101,7 +102,7 @@ def add_ticket_note(ticket_id: int):
     try:
         note = add_note(_ticket_or_404(ticket_id), body, current_user)
     except ActionError as exc:
-        flash(_("Note not added: %(reason)s", reason=exc), "error")
+        flash(_("Note not added: %(reason)s", reason=error_text(exc)), "error")
         return _render_ticket(ticket_id, 422, note_draft=body)
     flash(_("Note added."), "success")
     return redirect(url_for("web.ticket", ticket_id=ticket_id) + f"#n{note.id}")
@@ -127,7 +128,7 @@ def retry_message(message_id: int):
         retry_reply(message, current_user)
         flash(_("Reply queued for sending again."), "success")
     except ActionError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")
 
 
@@ -209,7 +210,7 @@ def add_ticket_tags(ticket_id: int):
         added = add_tags(_ticket_or_404(ticket_id), request.form.get("tags", ""), current_user)
         flash(_("Tagged %(tags)s.", tags=", ".join(added)), "success")
     except ActionError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return _back(ticket_id)
 
 
@@ -230,7 +231,7 @@ def correct_sentiment(message_id: int):
         correct(message, request.form.get("label", ""), current_user)
         flash(_("Sentiment corrected; it will be used when the model is retrained."), "success")
     except ActionError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("web.ticket", ticket_id=message.ticket_id) + f"#m{message.id}")
 
 
@@ -252,7 +253,7 @@ def bulk():
     except NotAllowed:
         abort(403)
     except ActionError as exc:
-        flash(_("Nothing changed: %(reason)s", reason=exc), "error")
+        flash(_("Nothing changed: %(reason)s", reason=error_text(exc)), "error")
         return redirect(back)
     flash(result.summary(), "success" if result.done else "error")
     return redirect(back)

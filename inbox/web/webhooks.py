@@ -20,6 +20,7 @@ from ..webhooks.service import (
     update_subscription,
 )
 from . import bp
+from .i18n import error_text
 
 
 def _subscription_or_404(subscription_id: int) -> WebhookSubscription:
@@ -48,7 +49,7 @@ def admin_webhook_create():
     try:
         subscription = create_subscription(form["name"], form["url"], form["events"], current_user)
     except WebhookError as exc:
-        flash(_("Not added: %(reason)s", reason=exc), "error")
+        flash(_("Not added: %(reason)s", reason=error_text(exc)), "error")
         return _list(form, 422)
     flash(_("Subscription added. Give its signing secret to the receiving side."), "success")
     return redirect(url_for("web.admin_webhook", subscription_id=subscription.id))
@@ -72,7 +73,7 @@ def admin_webhook_update(subscription_id: int):
         flash(_("Subscription saved."), "success")
     except WebhookError as exc:
         db.session.rollback()
-        flash(_("Not saved: %(reason)s", reason=exc), "error")
+        flash(_("Not saved: %(reason)s", reason=error_text(exc)), "error")
     return redirect(url_for("web.admin_webhook", subscription_id=subscription_id))
 
 
@@ -103,5 +104,5 @@ def admin_webhook_redeliver(delivery_id: int):
         flash(_("Event %(event)s queued for delivery again (delivery #%(id)s).", event=delivery.event_id, id=again.id),
               "success")
     except WebhookError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     return redirect(url_for("web.admin_webhook", subscription_id=delivery.subscription_id))

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..security.outbound import OutboundRefused, check_url, current_allowlist
 from ..tickets.signals import EVENT_TYPES
 from ..timeutil import utcnow
+from ..translatable import N_
 from .models import WebhookDelivery, WebhookSubscription
 from .signing import new_secret
 
@@ -22,18 +23,19 @@ class WebhookError(ValueError):
     pass
 
 
-def check_target(url: str) -> str:
+def check_target(url: str, what: str = N_("the URL")) -> str:
     """The URL as it will be stored, or WebhookError: http(s) only, and not an address inside the network
-    unless the admin's outbound allow-list names it (its DNS answer is checked again at each delivery)."""
+    unless the admin's outbound allow-list names it (its DNS answer is checked again at each delivery).
+    `what` is how the refusal names the URL ("the webhook URL" on the SLA page)."""
     url = (url or "").strip()
     if not url:
-        raise WebhookError("give the URL to post to")
+        raise WebhookError(N_("give the URL to post to"))
     if len(url) > MAX_URL_CHARS:
-        raise WebhookError(f"the URL can have at most {MAX_URL_CHARS} characters")
+        raise WebhookError(N_("%(what)s can have at most %(limit)s characters", what=what, limit=MAX_URL_CHARS))
     try:
         check_url(url, current_allowlist(), resolve=None)
     except OutboundRefused as exc:
-        raise WebhookError(f"the URL is refused: {exc}") from None
+        raise WebhookError(N_("%(what)s is refused: %(reason)s", what=what, reason=exc)) from None
     return url
 
 
@@ -41,22 +43,22 @@ def check_events(events: list[str]) -> list[str]:
     chosen = [e for e in EVENT_TYPES if e in set(events)]
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown:
-        raise WebhookError(f"unknown event type {unknown[0][:40]!r}")
+        raise WebhookError(N_("unknown event type %(event)s", event=repr(unknown[0][:40])))
     if not chosen:
-        raise WebhookError("choose at least one event")
+        raise WebhookError(N_("choose at least one event"))
     return chosen
 
 
 def _name(raw: str) -> str:
     name = " ".join((raw or "").split())[:120]
     if not name:
-        raise WebhookError("give the subscription a name")
+        raise WebhookError(N_("give the subscription a name"))
     return name
 
 
 def create_subscription(name: str, url: str, events: list[str], by: User | None) -> WebhookSubscription:
     if db.session.scalar(select(db.func.count()).select_from(WebhookSubscription)) >= MAX_SUBSCRIPTIONS:
-        raise WebhookError(f"at most {MAX_SUBSCRIPTIONS} subscriptions")
+        raise WebhookError(N_("at most %(limit)s subscriptions", limit=MAX_SUBSCRIPTIONS))
     subscription = WebhookSubscription(name=_name(name), url=check_target(url), events=check_events(events), secret=new_secret(),
                                        active=True, created_by_id=by.id if by else None, created_at=utcnow(), updated_at=utcnow())
     db.session.add(subscription)
@@ -98,7 +100,7 @@ def redeliver(delivery: WebhookDelivery, by: User | None) -> WebhookDelivery:
     from .dispatch import queue_delivery
 
     if not delivery.subscription.active:
-        raise WebhookError("the subscription is turned off; turn it on to redeliver")
+        raise WebhookError(N_("the subscription is turned off; turn it on to redeliver"))
     again = WebhookDelivery(subscription_id=delivery.subscription_id, event_id=delivery.event_id, event_type=delivery.event_type,
                             ticket_id=delivery.ticket_id,
                             payload=delivery.payload, state="pending", attempts=0, created_at=utcnow(), history=[])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ...translatable import N_
+
 MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
 _SCALE = 100
@@ -84,8 +86,8 @@ def _plain_weight(text: str) -> int:
 def length_problem(text: str, limit: int = MAX_WEIGHTED_LENGTH) -> str | None:
     """Why X would refuse `text`, or None when it fits."""
     if not text.strip():
-        return "the reply is empty"
+        return N_("the reply is empty")
     length = weighted_length(text)
     if length > limit:
-        return f"the reply is {length} characters as X counts them; the limit is {limit}"
+        return N_("the reply is %(length)s characters as X counts them; the limit is %(limit)s", length=length, limit=limit)
     return None

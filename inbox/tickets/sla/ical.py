@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from ...translatable import N_
+
 MAX_EVENT_DAYS = 31
 
 
@@ -32,14 +34,14 @@ def _date(value: str) -> date:
             return datetime.strptime(value[:8], "%Y%m%d").date()
     except ValueError:
         pass
-    raise IcsError(f"not an iCalendar date: {value!r}")
+    raise IcsError(N_("not an iCalendar date: %(value)s", value=repr(value)))
 
 
 def parse_holidays(text: str) -> list[date]:
     """Sorted, distinct dates covered by the file's events."""
     lines = _unfold(text)
     if not any(line.upper().startswith("BEGIN:VCALENDAR") for line in lines):
-        raise IcsError("not an iCalendar file (no BEGIN:VCALENDAR)")
+        raise IcsError(N_("not an iCalendar file (no BEGIN:VCALENDAR)"))
     found: set[date] = set()
     start: date | None = None
     end: date | None = None

@@ -18,6 +18,7 @@ from ...auth.models import User
 from ...extensions import db
 from ...security.params import parse_id
 from ...timeutil import utcnow
+from ...translatable import N_, message_of
 from ..models import PRIORITIES, BusinessCalendar, SlaPolicy
 from .durations import DurationError, parse_duration
 from .models import SlaPolicyChange
@@ -45,7 +46,7 @@ def _duration(form: Mapping[str, str], key: str, label: str) -> int | None:
         try:
             return parse_duration(form.get(f"{key}_h"), form.get(f"{key}_m"))
         except DurationError as exc:
-            raise PolicyError(str(exc), f"{key}_minutes") from None
+            raise PolicyError(message_of(exc), f"{key}_minutes") from None
     return _minutes(form.get(f"{key}_minutes"), label, f"{key}_minutes")
 
 
@@ -56,9 +57,9 @@ def _minutes(raw: str | None, label: str, field: str | None = None) -> int | Non
     try:
         value = int(raw)
     except ValueError:
-        raise PolicyError(f"{label} must be a whole number of minutes", field) from None
+        raise PolicyError(N_("%(target)s must be a whole number of minutes", target=label), field) from None
     if value <= 0 or value > 60 * 24 * 365:
-        raise PolicyError(f"{label} must be between 1 minute and a year", field)
+        raise PolicyError(N_("%(target)s must be between 1 minute and a year", target=label), field)
     return value
 
 
@@ -75,10 +76,10 @@ def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
     if raw_calendar and (chosen is None or chosen.retired_at is not None):
         raise PolicyError(_("Unknown calendar."), "calendar_id")
     values = {
-        "first_response_minutes": _duration(form, "first_response", "first response"),
+        "first_response_minutes": _duration(form, "first_response", N_("first response")),
         "first_response_same_business_day": form.get("first_response_same_business_day") == "on",
-        "next_response_minutes": _duration(form, "next_response", "next response"),
-        "resolution_minutes": _duration(form, "resolution", "resolution"),
+        "next_response_minutes": _duration(form, "next_response", N_("next response")),
+        "resolution_minutes": _duration(form, "resolution", N_("resolution")),
         "business_hours": form.get("business_hours") == "on",
         "warning_fraction": round(fraction, 4),
         "calendar_id": calendar_id,
@@ -91,11 +92,11 @@ def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
 def change_policy(policy: SlaPolicy, values: Mapping[str, Any], by: User, priority: str | None = None) -> SlaPolicy:
     """Replace `policy` by a new version (optionally for one priority, added beside it)."""
     if priority not in (None, "", *PRIORITIES):
-        raise PolicyError("unknown priority")
+        raise PolicyError(N_("unknown priority"))
     priority = priority or policy.priority
     same_slot = priority == policy.priority
     if same_slot and not policy.active:
-        raise PolicyError("this policy version has already been replaced")
+        raise PolicyError(N_("this policy version has already been replaced"))
     changes = {f: [getattr(policy, f), values[f]] for f in POLICY_FIELDS if getattr(policy, f) != values[f]}
     if same_slot and not changes:
         raise PolicyError(_("Nothing changed."))
@@ -163,7 +164,7 @@ def change_calendar(calendar: BusinessCalendar, tz: str, windows: Mapping[int, s
         try:
             parsed[str(day)] = parse_windows(spec)
         except PolicyError as exc:
-            raise PolicyError(str(exc), f"windows_{day}") from None
+            raise PolicyError(message_of(exc), f"windows_{day}") from None
     parsed = {day: spans for day, spans in parsed.items() if spans}
     if not parsed:
         raise PolicyError(_("A calendar needs at least one open window."), "windows_0")
@@ -228,12 +229,12 @@ def set_webhook_url(url: str, by: User) -> None:
 
     url = url.strip()
     if url and not url.startswith(("http://", "https://")):
-        raise PolicyError("the webhook URL must start with http:// or https://")
+        raise PolicyError(N_("the webhook URL must start with http:// or https://"))
     if url:
         try:
-            url = check_target(url)
+            url = check_target(url, N_("the webhook URL"))
         except WebhookError as exc:
-            raise PolicyError(str(exc).replace("the URL", "the webhook URL", 1)) from None
+            raise PolicyError(message_of(exc)) from None
     current = breach_webhook()
     before = current.url if current is not None and current.active else ""
     if before == url:

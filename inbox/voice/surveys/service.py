@@ -15,6 +15,7 @@ from ...contacts.language import customer_language
 from ...extensions import db
 from ...links import external_url
 from ...tickets.models import Ticket
+from ...translatable import N_
 from .models import EXTRA_QUESTIONS, SurveyInvitation, SurveyResponse, SurveySetting
 from .scores import SCALES
 
@@ -185,7 +186,7 @@ def save_survey_settings(form: Any) -> None:
     for channel in CHANNEL_TYPES:
         extra = form.get(f"{channel}-extra", "")
         if extra not in EXTRA_QUESTIONS:
-            raise SurveyError(f"unknown extra question {extra!r}")
+            raise SurveyError(N_("unknown extra question %(question)s", question=repr(extra)))
         setting = setting_for(channel) or SurveySetting(channel=channel)
         setting.enabled = form.get(f"{channel}-enabled") == "on"
         setting.extra_question = extra

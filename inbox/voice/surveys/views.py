@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ...auth.roles import role_required
 from ...extensions import db
+from ...web.i18n import error_text
 from ..web import bp
 from .models import SurveyInvitation, SurveyResponse
 from .scores import SCALES
@@ -54,7 +55,7 @@ def survey_answer(token: str):
             db.session.refresh(invitation)
             return _page(invitation, token, status=409)
         except SurveyError as exc:
-            return _page(invitation, token, error=str(exc), status=422)
+            return _page(invitation, token, error=error_text(exc), status=422)
         db.session.refresh(invitation)
         return _page(invitation, token)
 
@@ -67,7 +68,7 @@ def survey_settings_page():
             save_survey_settings(request.form)
             flash(_("Survey settings saved."), "success")
         except SurveyError as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
         return redirect(url_for("voice.survey_settings_page"))
     return render_template("voice/survey_settings.html", settings=survey_settings())
 
