@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 DEFAULT_MAX_LENGTH = 64
-# Rows per forward pass; every pass is filled to this many (see Encoder.batches). 16 measured best
-# overall (texts/s, same run): batches of 32 tweets 148 (8 rows: 173, 32 rows: 102); demo messages in
-# calls of 140, the size of an ingest job: 255 (8 rows: 209, 32 rows: 245).
-DEFAULT_BATCH_SIZE = 16
+# Rows per forward pass; every pass is filled to this many (see Encoder.batches), so a small call
+# pays for the filler rows of each width it touches. Measured (texts/s, medians of 3, same run):
+#   AMD EPYC, AVX512-BF16, no AMX:  8 rows: batches of 32 tweets 112, demo messages in calls of 135
+#                                   (an ingest job's size) 121; 16 rows: 73 / 98; 4 rows: 106 / 98
+#   Intel with AMX:                 8 rows: 173 / 209; 16 rows: 148 / 255; 32 rows: 102 / 245
+# 8 is the one size that keeps batches of 32 above 100 texts/s on both.
+DEFAULT_BATCH_SIZE = 8
 BUCKET = 8
 
 
