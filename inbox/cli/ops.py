@@ -1,4 +1,4 @@
-"""Operating an installation: migrate, doctor, seed-demo."""
+"""Operating an installation: migrate, doctor, reindex, seed-demo."""
 from __future__ import annotations
 
 import sys
@@ -30,6 +30,18 @@ def doctor() -> None:
     sys.exit(1 if report.errors else 0)
 
 
+@click.command(help="Rebuild the open tickets' search documents from the tickets and messages (after a restore, or rows "
+                    "written around Inbox by SQL or another tool). Searches go on meanwhile on the old documents.")
+@with_app
+def reindex() -> None:
+    from ..extensions import db
+    from ..tickets.search_index import rebuild_all
+
+    with db.engine.begin() as connection:  # one transaction: readers see the old documents until it commits
+        count = rebuild_all(connection)
+    click.echo(f"search documents rebuilt for {count} open ticket(s)")
+
+
 @click.command("seed-demo", help="Write demo data and configure the demo channel accounts.")
 @click.option("--force", is_flag=True, help="Seed even if channel accounts exist.")
 @with_app
@@ -40,4 +52,4 @@ def seed_demo(force: bool) -> None:
     click.echo("\n".join(f"demo account {name!r} reads {path}" for name, path in created) or "channels already configured; nothing seeded")
 
 
-COMMANDS = (migrate, doctor, seed_demo)
+COMMANDS = (migrate, doctor, reindex, seed_demo)

@@ -61,3 +61,25 @@ def test_classify_answers_every_line_in_order_even_unreadable_ones(cli):
     rows = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert [("label" in r, "error" in r) for r in rows] == [(True, False), (False, True), (True, False)]
     assert "lone surrogate" in rows[1]["error"]
+
+
+def test_reindex_rebuilds_search_documents_lost_or_written_around_inbox(cli, app):
+    from sqlalchemy import delete
+
+    from inbox.extensions import db
+    from inbox.tickets.search_index import OpenTicketSearch
+    from tests.tickets.test_inbox_list import make_ticket, search_in
+
+    with app.app_context():
+        ticket_id = make_ticket(texts=("ルーターが届きません",), handle="@kumiko").id
+        make_ticket(texts=("closed long ago",), status="resolved")
+        before = db.session.get(OpenTicketSearch, ticket_id).document
+        db.session.execute(delete(OpenTicketSearch))  # as a restore without the table would leave it
+        db.session.commit()
+        assert search_in("ルーター", view="open") == []
+
+    result = cli("reindex")
+    assert result.exit_code == 0 and "rebuilt for 1 open ticket(s)" in result.output
+    with app.app_context():
+        assert db.session.get(OpenTicketSearch, ticket_id).document == before
+        assert search_in("ルーター", view="open") == [ticket_id]
