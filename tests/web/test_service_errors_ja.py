@@ -93,3 +93,23 @@ def test_the_services_still_speak_english_outside_the_web_ui(app):
     with pytest.raises(UserError) as refused:
         create_user("ROOT@example.com", "Other", "agent", PASSWORD)
     assert str(refused.value) == "a user with email root@example.com already exists"
+
+
+def test_channel_forms_read_in_the_users_language(app, admin_client):
+    """The connection forms' labels, hints and worded placeholders, and a field named in a refusal."""
+    client, _ = admin_client
+    with app.app_context():
+        form = client.get("/admin/channels/email/new", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+        for japanese in ("サポート用アドレス", "お客様が問い合わせに使うアドレスです。", "IMAPサーバー",
+                         "空欄の場合はメールボックスのユーザー名を使います", "今から取得を開始する"):
+            assert japanese in form
+        for english in ("Support address", "The address customers write to", "Mailbox user name"):
+            assert english not in form
+        assert 'placeholder="imap.example.com"' in form  # an example is not a sentence: as it is
+        english_form = client.get("/admin/channels/x/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "Brand handle" in english_form and "looked up with the access token when empty" in english_form
+
+    refused = _post(app, client, "ja", "/admin/channels/email/new", "/admin/channels/email/new",
+                    {"name": "Support mail", "address": "help@example.com", "imap_host": "imap.example.com",
+                     "imap_port": "nine", "username": "help", "password": "secret"})
+    assert "IMAPポートは整数で入力してください" in refused

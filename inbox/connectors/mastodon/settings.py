@@ -1,13 +1,14 @@
 """The Mastodon account form (see docs/mastodon.md)."""
+from ...translatable import N_
 from ..fields import SettingField
 
 FIELDS = (
-    SettingField("api_base_url", "Server", required=True, placeholder="https://mastodon.social"),
-    SettingField("access_token", "Access token (scopes read, write)", "secret", required=True),
-    SettingField("user_id", "Account id", placeholder="looked up with the token when empty"),
-    SettingField("username", "Account name", placeholder="without @ (for links to our replies)"),
-    SettingField("max_chars", "Longest post on this server", "number", placeholder="500"),
-    SettingField("blocked_accounts", "Ignore these accounts", placeholder="spammer@example.social other@host"),
-    SettingField("dms", "Read direct messages", "checkbox", default=True),
-    SettingField("start_from_now", "Start from now (skip older mentions)", "checkbox", default=False),
+    SettingField("api_base_url", N_("Server"), required=True, placeholder="https://mastodon.social"),
+    SettingField("access_token", N_("Access token (scopes read, write)"), "secret", required=True),
+    SettingField("user_id", N_("Account id"), placeholder=N_("looked up with the token when empty")),
+    SettingField("username", N_("Account name"), placeholder=N_("without @ (for links to our replies)")),
+    SettingField("max_chars", N_("Longest post on this server"), "number", placeholder="500"),
+    SettingField("blocked_accounts", N_("Ignore these accounts"), placeholder="spammer@example.social other@host"),
+    SettingField("dms", N_("Read direct messages"), "checkbox", default=True),
+    SettingField("start_from_now", N_("Start from now (skip older mentions)"), "checkbox", default=False),
 )
