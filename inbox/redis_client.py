@@ -18,6 +18,8 @@ from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 
+from .translatable import N_
+
 log = logging.getLogger(__name__)
 
 # The embedded server: queued jobs are the only copy of fetched messages until a worker stores
@@ -124,8 +126,8 @@ def durability(client: Redis) -> Durability:
     try:
         config = client.config_get("appendonly")
     except RedisError as exc:  # managed services often rename CONFIG away
-        return Durability(False, f"cannot read the persistence settings ({exc}); make sure appendonly is yes")
+        return Durability(False, N_("cannot read the persistence settings (%(reason)s); make sure appendonly is yes", reason=str(exc)))
     if str(config.get("appendonly", "")).lower() == "yes":
-        return Durability(True, "append-only file on")
-    return Durability(False, "appendonly is off: queued messages are lost when Redis restarts; "
-                             "set `appendonly yes` (and `appendfsync everysec`)")
+        return Durability(True, N_("append-only file on"))
+    return Durability(False, N_("appendonly is off: queued messages are lost when Redis restarts; "
+                                "set `appendonly yes` (and `appendfsync everysec`)"))

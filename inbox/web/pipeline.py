@@ -26,7 +26,7 @@ def pipeline():
     try:
         failures = failed_jobs()
     except RedisError as exc:
-        queue_error = f"the job queue (Redis) is unavailable: {exc}"
+        queue_error = _("The job queue (Redis) is unavailable: %(reason)s", reason=str(exc))
     accounts = {a.id: a.name for a in db.session.scalars(select(ChannelAccount))}
     account_id = request.args.get("account", type=int)
     if account_id is not None and account_id not in accounts:

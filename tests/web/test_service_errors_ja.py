@@ -113,3 +113,16 @@ def test_channel_forms_read_in_the_users_language(app, admin_client):
                     {"name": "Support mail", "address": "help@example.com", "imap_host": "imap.example.com",
                      "imap_port": "nine", "username": "help", "password": "secret"})
     assert "IMAPポートは整数で入力してください" in refused
+
+
+def test_pipeline_health_reads_in_the_users_language(app, admin_client):
+    """The admin pipeline page's health checks; `inbox doctor` and /healthz keep the English words."""
+    client, _ = admin_client
+    with app.app_context():
+        japanese = client.get("/admin/pipeline", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+        english = client.get("/admin/pipeline", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        health = client.get("/healthz").get_json()
+    assert "接続可能・マイグレーション済み" in japanese and "ワーカーが稼働していません" in japanese
+    assert "reachable and migrated" not in japanese
+    assert "reachable and migrated" in english and "no worker is running" in english
+    assert health["checks"]["database"]["detail"] == "reachable and migrated"
