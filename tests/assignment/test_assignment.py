@@ -103,21 +103,29 @@ def test_two_workers_never_double_assign_or_exceed_capacity(app, tmp_path):
     """Concurrent arrivals handed out by two real worker processes racing on the same tickets."""
     from inbox.jobs import DEFAULT_QUEUE, enqueue, get_queue
     from inbox.redis_client import redis_url
+    from rq.registry import StartedJobRegistry
+
     from tests.chaos.conftest import Processes, wait_for
 
     people = _agents(3, 6)
     save_settings("round_robin", False)
-    for i in range(24):  # each arrival queues its own run (rules + assignment)
-        open_ticket(f"c{i}", minutes_ago=200 - i)
-    for _ in range(8):  # and the minute's sweep, several times over: they all race for the same tickets
-        enqueue("auto_assign")
-    queue = get_queue(DEFAULT_QUEUE)
-    assert queue.count >= 24 + 8
     url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
     procs = Processes(tmp_path, url, redis_url(app))
     try:
-        workers = [procs.worker(f"w{i}", "--burst", "--no-scheduler", "--queue", DEFAULT_QUEUE, model="vader") for i in range(2)]
-        wait_for(lambda: all(not w.alive() for w in workers), 240, what="both workers to drain the queue")
+        # both workers listening before the first arrival: with jobs already queued, the worker that started
+        # first could drain them all before the other one was up, and nothing would race
+        workers = [procs.worker(f"w{i}", "--no-scheduler", "--queue", DEFAULT_QUEUE, model="vader") for i in range(2)]
+        for w in workers:
+            w.wait_log("Listening on", 120)
+        for i in range(24):  # each arrival queues its own run (rules + assignment)
+            open_ticket(f"c{i}", minutes_ago=200 - i)
+        for _ in range(8):  # and the minute's sweep, several times over: they all race for the same tickets
+            enqueue("auto_assign")
+        queue = get_queue(DEFAULT_QUEUE)
+        wait_for(lambda: queue.count == 0 and StartedJobRegistry(queue=queue).count == 0, 240,
+                 what="both workers to drain the queue")
+        for w in workers:
+            w.stop()
         logs = [w.text() for w in workers]
         assert all(w.popen.returncode == 0 for w in workers), logs
         assert all("run_rules" in text or "auto_assign" in text for text in logs)  # both took work
