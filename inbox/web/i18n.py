@@ -12,7 +12,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, refresh
 from flask_login import current_user
 
-from ..translatable import Label, Text
+from ..translatable import Label, Text, message_of
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "ja")
 DEFAULT_LOCALE = "en"
@@ -60,7 +60,7 @@ def error_text(said: BaseException | str | None) -> str:
     if said is None:
         return ""
     if isinstance(said, BaseException):
-        message = said.args[0] if len(said.args) == 1 else None
+        message = message_of(said)
         return error_text(message) if isinstance(message, Text) else str(said)
     if not isinstance(said, Text):
         return str(said)
