@@ -1,4 +1,4 @@
 """WSGI entry point: `gunicorn wsgi:app`."""
-from inbox import create_app
+from inbox.app import create_app
 
 app = create_app()

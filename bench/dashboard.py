@@ -39,7 +39,7 @@ def main() -> None:
     inbox_list._ensure_database(args.url)
     from sqlalchemy import text
 
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.extensions import db
     from inbox.setup import upgrade_database
 

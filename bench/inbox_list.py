@@ -266,11 +266,11 @@ def main() -> None:
     _ensure_database(args.url)
     from sqlalchemy import text
 
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.extensions import db
     from inbox.setup import upgrade_database
-    from inbox.tickets.counts import count_views
-    from inbox.tickets.queries import VIEWS
+    from inbox.tickets.read.counts import count_views
+    from inbox.tickets.read.queries import VIEWS
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.url.replace("postgresql://", "postgresql+psycopg://", 1), "WTF_CSRF_ENABLED": True,
                       **server_settings()})
@@ -308,7 +308,7 @@ def main() -> None:
         deep_resolved = db.session.execute(text("""SELECT resolved_at, id FROM tickets WHERE status IN ('resolved', 'closed')
                                                    ORDER BY resolved_at DESC, id DESC OFFSET :o LIMIT 1"""), {"o": args.tickets * 8 // 10}).one()
         db.session.rollback()
-    from inbox.tickets.queries import ListCursor
+    from inbox.tickets.read.queries import ListCursor
 
     order_no = (args.tickets // 2) * 10 + 1
     cases: list[tuple[str, str]] = [(f"view {key}", f"/?view={key}") for key in VIEWS]

@@ -41,7 +41,7 @@ def _free_port() -> int:
 
 def _seed(tickets: int) -> tuple[str, str, int]:
     """Migrated database, one agent, `tickets` tickets; returns (database url, redis url, a ticket id)."""
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.auth.users import create_user
     from inbox.channels import get_or_create_account
     from inbox.connectors.jsonl import message_from_record

@@ -40,7 +40,7 @@ def one_run(app, length: int, run: int) -> dict[str, float]:
     from inbox.connectors.jsonl import message_from_record
     from inbox.extensions import db
     from inbox.sentiment import Sentiment
-    from inbox.tickets.actions import reopen_ticket, set_pending
+    from inbox.tickets.workspace.actions import reopen_ticket, set_pending
     from inbox.tickets.ingest import ingest_messages
     from inbox.tickets.models import Ticket
 
@@ -79,7 +79,7 @@ def main() -> int:
         conn.execute('DROP DATABASE IF EXISTS "inbox_bench_long" WITH (FORCE)')
         conn.execute('CREATE DATABASE "inbox_bench_long"')
     server = base.rpartition("/")[0].removeprefix("postgresql://")
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.extensions import db
     from inbox.setup import upgrade_database
 

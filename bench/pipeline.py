@@ -266,7 +266,7 @@ def fresh_instance(index: int) -> Iterator[Any]:
     """A new instance folder (and database, Redis) of the chosen kind, migrated, inside an app context."""
     path = BASE_DIR / f"instance-{index}"
     os.environ["INBOX_INSTANCE_PATH"] = str(path)
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.extensions import db
     from inbox.redis_client import _embedded, get_redis
     from inbox.setup import upgrade_database
@@ -307,7 +307,7 @@ def _fresh_app(app: Any, db: Any, _embedded: Any, get_redis: Any, upgrade_databa
 
 
 def make_worker():
-    from inbox.jobs import ALL_QUEUES, get_queue
+    from inbox.jobqueue import ALL_QUEUES, get_queue
     from inbox.jobs.worker import InboxWorker
     from inbox.redis_client import get_redis
 
@@ -346,7 +346,7 @@ def run_pipeline(index: int, messages: dict[str, list[dict]], expected: dict[str
 
     from inbox.extensions import db
     from inbox.channels.importer import import_jsonl
-    from inbox.jobs import INGEST_QUEUE, get_queue
+    from inbox.jobqueue import INGEST_QUEUE, get_queue
     from inbox.tickets.models import Message, Ticket
 
     with fresh_instance(index) as app:
@@ -411,7 +411,7 @@ def run_raw_model(batches: list[list[str]], n_messages: int) -> dict[str, Any]:
 
 
 def run_rq_noop(index: int, n: int) -> dict[str, Any]:
-    from inbox.jobs import INGEST_QUEUE, get_queue
+    from inbox.jobqueue import INGEST_QUEUE, get_queue
 
     with fresh_instance(index):
         queue = get_queue(INGEST_QUEUE)

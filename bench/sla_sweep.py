@@ -98,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
 
     _ensure_database(args.url)
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.extensions import db
     from inbox.setup import upgrade_database
     from inbox.tickets.sla.sweep import sweep

@@ -102,7 +102,7 @@ def main() -> int:
 
     from zoneinfo import ZoneInfo
 
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.setup import upgrade_database
     from inbox.voice.export import ExportOptions, write_weekly_export
     from inbox.voice.weeks import IsoWeek

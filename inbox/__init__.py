@@ -1,139 +1,18 @@
-"""Inbox: a social-media customer-care inbox."""
+"""Inbox: a social-media customer-care inbox. `inbox.app.create_app` builds the application."""
 from __future__ import annotations
 
-import logging
-import os
-from typing import Any, Mapping
+from typing import Any
 
-from flask import Flask
+from .config import MIGRATIONS_DIR
 
-from .config import (
-    PROJECT_ROOT,
-    ConfigError,
-    deployment_problems,
-    instance_path,
-    load_config,
-)
-
-MIGRATIONS_DIR = str(PROJECT_ROOT / "inbox" / "migrations")
+__all__ = ["MIGRATIONS_DIR", "create_app"]
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the web/worker application. Nothing connects to Redis or the database until used."""
-    app = Flask(
-        __name__,
-        instance_path=str(instance_path()),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-    )
-    app.config.from_mapping(load_config())
-    if overrides:
-        app.config.from_mapping(overrides)
-        if overrides.get("SECRET_KEY"):
-            app.config["INBOX_SECRET_KEY_SOURCE"] = "override"
-    problems = deployment_problems(app.config)
-    if problems:
-        raise ConfigError("Inbox cannot start:\n  - " + "\n  - ".join(problems))
-    os.makedirs(app.instance_path, exist_ok=True)
-    _install_proxy_fix(app)
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        # deferred: `from inbox import create_app` (scripts of earlier releases) without every module of
+        # the application being imported whenever any one of them is
+        from .app import create_app
 
-    from .extensions import csrf, db, login_manager, migrate
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    from flask_babel import lazy_gettext
-
-    login_manager.login_message = lazy_gettext("Please sign in to continue.")
-
-    from . import models  # noqa: F401  (registers every table with the metadata)
-    from .tickets import counts, search_index  # noqa: F401  (their flush/commit hooks: search documents, tab counts)
-    from .tickets.sla.outcomes import install as install_sla_writer
-
-    # every flush that records a ticket event refreshes that ticket's SLA columns and outcome row
-    install_sla_writer()
-
-    from .tickets.signals import install as install_signals
-    from .webhooks.dispatch import connect as connect_webhooks
-
-    # ticket signals are sent after commit; webhooks (and automation rules) listen
-    install_signals()
-    connect_webhooks()
-    from .automation.listen import connect as connect_rules
-
-    connect_rules()
-
-    _configure_sqlite(app)
-
-    from .security import init_app as init_security
-    from .security import install_converters
-
-    install_converters(app)  # before the blueprints: their <int:…> routes take ids of ours only
-    init_security(app)
-
-    from .auth import bp as auth_bp
-    from .web import bp as web_bp
-
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(web_bp)
-
-    from .voice.web import bp as voice_bp
-    from .api import init_app as init_api
-    from .assignment.presence import init_app as init_presence
-
-    init_api(app)
-    init_presence(app)
-
-    app.register_blueprint(voice_bp)
-
-    from .live import init_app as init_live
-
-    # every process that builds the app (web, RQ worker, CLI) publishes committed ticket changes
-    init_live(app)
-
-    from .web.filters import register_filters
-    from .web.i18n import init_app as init_i18n
-
-    init_i18n(app)
-    from .web.outages import register as register_outage_pages
-
-    register_filters(app)
-    register_outage_pages(app)
-    if not app.debug and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return app
-
-
-def _install_proxy_fix(app: Flask) -> None:
-    """Behind a reverse proxy, trust its X-Forwarded-* headers (client address for sign-in limits and
-    the audit log, https for secure cookies) for exactly as many proxies as configured, no more."""
-    trusted = {arg: count for arg, count in app.config["INBOX_PROXY_FIX"].items() if count > 0}
-    if not trusted:
-        return
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    app.wsgi_app = ProxyFix(app.wsgi_app, **{arg: trusted.get(arg, 0) for arg in app.config["INBOX_PROXY_FIX"]})  # type: ignore[method-assign]
-
-
-def _configure_sqlite(app: Flask) -> None:
-    """WAL lets the web, worker and poller processes share one SQLite file."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    from .extensions import db
-
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    with app.app_context():
-        engine: Engine = db.engine
-        event.listen(engine, "connect", on_connect)
+        return create_app
+    raise AttributeError(name)

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = str(PROJECT_ROOT / "inbox" / "migrations")
+# sign-in throttling (inbox.auth.throttle): per account, and per client address
+DEFAULT_ACCOUNT_LIMITS = "5/minute;10/15 minutes;20/hour"
+DEFAULT_ADDRESS_LIMITS = "20/minute;100/hour"
 
 
 def instance_path() -> Path:
@@ -54,11 +60,9 @@ def _int(name: str, default: int) -> int:
 
 
 def _limits(name: str, default: str) -> str:
-    from .security.throttle import parse_limits
-
     spec = os.environ.get(name) or default
     try:
-        parse_limits(spec)
+        parse_many(spec)
     except ValueError as exc:
         raise ValueError(f"{name} must look like '5/minute;20/hour', got {spec!r}") from exc
     return spec
@@ -100,8 +104,6 @@ def deployment_problems(config: Mapping[str, Any]) -> list[str]:
 
 def load_config() -> dict[str, Any]:
     """Settings from the environment. Every variable is documented in the README."""
-    from .security.throttle import DEFAULT_ACCOUNT_LIMITS, DEFAULT_ADDRESS_LIMITS
-
     instance = instance_path()
     secure = os.environ.get("INBOX_SECURE_COOKIES", "0") == "1"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'inbox.db'}"

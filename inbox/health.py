@@ -37,7 +37,7 @@ def schema_problem() -> str | None:
     from sqlalchemy import inspect, text
     from sqlalchemy.exc import DBAPIError
 
-    from . import MIGRATIONS_DIR
+    from .config import MIGRATIONS_DIR
     from .extensions import db
 
     head = ScriptDirectory(MIGRATIONS_DIR).get_current_head()
@@ -88,7 +88,7 @@ def run_checks(deep: bool = True) -> Report:
 def _pipeline_checks(report: Report, redis: Any) -> None:
     from rq.scheduler import RQScheduler
 
-    from .jobs import ALL_QUEUES, DEFAULT_QUEUE, get_queue
+    from .jobqueue import ALL_QUEUES, DEFAULT_QUEUE, get_queue
     from .jobs.failures import failed_count
     from .jobs.reaper import live_workers
 

@@ -12,15 +12,10 @@ from .tickets.models import (  # noqa: F401
     Ticket,
     TicketEvent,
 )
-from .tickets.search_index import OpenTicketSearch  # noqa: F401
-from .tickets.sla.models import (  # noqa: F401
-    AppSetting,
-    Notification,
-    SlaBreach,
-    SlaOutcome,
-    SlaPolicyChange,
-    SlaWarning,
-)
+from .tickets.read.search_index import OpenTicketSearch  # noqa: F401
+from .app_settings import AppSetting
+from .notifications.models import Notification
+from .tickets.sla.models import SlaBreach, SlaOutcome, SlaPolicyChange, SlaWarning
 from .tickets.attachments import MessageAttachment  # noqa: F401
 from .contacts.models import ContactMerge  # noqa: F401
 from .voice.surveys.models import SurveyInvitation, SurveyResponse, SurveySetting  # noqa: F401

@@ -13,7 +13,7 @@ from .extensions import db
 def upgrade_database() -> None:
     from flask_migrate import upgrade
 
-    from . import MIGRATIONS_DIR
+    from .config import MIGRATIONS_DIR
     from .tickets.sla.policies import seed_default_policies
 
     upgrade(directory=MIGRATIONS_DIR)
@@ -41,7 +41,7 @@ def seed_demo_channels(force: bool = False) -> list[tuple[str, Path]]:
         account.config = {"path": str(demo.path)}
         created.append((demo.name, demo.path))
     db.session.commit()
-    from .tickets.canned import seed_demo_canned
+    from .tickets.workspace.canned import seed_demo_canned
 
     seed_demo_canned()
     return created

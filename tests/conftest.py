@@ -36,7 +36,7 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def _migrated_app(redis_url: str):
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.extensions import db
 
     url = _database_url()
@@ -125,7 +125,7 @@ def logged_in(client, agent):
 @pytest.fixture
 def run_jobs(app):
     """Run every queued job in this process with RQ's SimpleWorker in burst mode."""
-    from inbox.jobs import ALL_QUEUES, get_queue
+    from inbox.jobqueue import ALL_QUEUES, get_queue
     from inbox.jobs.worker import InboxWorker
     from inbox.redis_client import get_redis
 

@@ -181,7 +181,7 @@ def test_hostile_input_gets_a_clear_answer_never_a_500(logged_in, tickets):
 
 
 def test_next_page_links_walk_every_ticket_once(logged_in, agent, monkeypatch):
-    from inbox.tickets import queries
+    from inbox.tickets.read import queries
 
     monkeypatch.setattr(queries, "PAGE_SIZE", 4)
     now = utcnow().replace(second=0, microsecond=0)

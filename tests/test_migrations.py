@@ -5,7 +5,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from inbox import MIGRATIONS_DIR, create_app
+from inbox.app import create_app
+from inbox.config import MIGRATIONS_DIR
 from inbox.extensions import db
 
 
@@ -34,7 +35,7 @@ def test_models_and_migrations_agree(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from inbox.tickets.search import include_object
+    from inbox.tickets.read.search import include_object
 
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False, "include_object": include_object})

@@ -65,7 +65,7 @@ def test_jsonl_to_tickets_with_sentiment_and_due_times(app, tmp_path, run_jobs):
 
 def test_same_batch_twice_changes_nothing(app, tmp_path, run_jobs):
     from inbox.connectors.jsonl import read_messages
-    from inbox.jobs import enqueue
+    from inbox.jobqueue import enqueue
 
     path = write_jsonl(tmp_path / "a.jsonl", [
         message(str(i), f"conv{i % 3}", f"message number {i}", ago(minutes=60 - i), author=f"user{i % 3}") for i in range(9)

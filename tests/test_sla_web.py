@@ -16,7 +16,8 @@ from inbox.extensions import db
 from inbox.sentiment import Sentiment
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import BusinessCalendar, SlaPolicy, Tag, Ticket
-from inbox.tickets.sla.models import Notification, SlaPolicyChange
+from inbox.notifications.models import Notification
+from inbox.tickets.sla.models import SlaPolicyChange
 from inbox.tickets.sla.sweep import sweep
 from tests.helpers import csrf_token, message
 

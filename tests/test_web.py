@@ -188,7 +188,7 @@ def _walk(app, ticket) -> list[tuple[str, str, str]]:
 @pytest.fixture
 def walk_setup(app, ticket):
     from inbox.auth.users import create_user
-    from inbox.tickets.canned import create_canned
+    from inbox.tickets.workspace.canned import create_canned
 
     users = {role: create_user(f"{role}@walk.example", f"{role.title()} Walker", role, "correct horse battery")[0] for role in ROLE_ORDER}
     canned = create_canned("Walk", "Hi {customer_name}", users["admin"])

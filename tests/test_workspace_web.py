@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from inbox.auth.models import User
 from inbox.extensions import db
-from inbox.tickets.actions import resolve_ticket, set_pending
-from inbox.tickets.assignment import take_ticket
-from inbox.tickets.canned import create_canned
+from inbox.tickets.workspace.actions import resolve_ticket, set_pending
+from inbox.tickets.workspace.assignment import take_ticket
+from inbox.tickets.workspace.canned import create_canned
 from inbox.tickets.models import CannedResponse, Ticket, TicketEvent, TicketNote
-from inbox.tickets.notes import add_note
-from inbox.tickets.tags import add_tags
+from inbox.tickets.workspace.notes import add_note
+from inbox.tickets.workspace.tags import add_tags
 from tests.helpers import ago, message
 from tests.workspace import PASSWORD, login, open_ticket, token, user
 

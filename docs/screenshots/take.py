@@ -43,7 +43,7 @@ def prepare() -> tuple[Any, int]:
     app and the negative ticket to show."""
     from sqlalchemy import select
 
-    from inbox import create_app
+    from inbox.app import create_app
     from inbox.auth.users import create_user
     from inbox.extensions import db
     from inbox.channels.poller import poll_once

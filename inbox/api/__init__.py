@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     import os
 
     from ..extensions import csrf
-    from ..security.throttle import parse_limits
+    from ..auth.throttle import parse_limits
     from .auth import DEFAULT_RATE_LIMITS
     from .views import people, reports, tickets  # noqa: F401  (register the operations)
 

@@ -18,7 +18,7 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from ..auth.models import User
-from ..security.throttle import parse_limits
+from ..auth.throttle import parse_limits
 from .models import ApiToken
 from .problems import ApiProblem
 from .tokens import find_token, touch

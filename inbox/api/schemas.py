@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..channels.models import CHANNEL_TYPES
 from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES
-from ..tickets.queries import FILTER_VIEWS, VIEWS
+from ..tickets.read.queries import FILTER_VIEWS, VIEWS
 
 # a query string with NUL is refused before any route (inbox.security): the document says so
 NO_NUL = r"^[^\x00]*$"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from ..auth.models import User
 from ..extensions import db
 from ..tickets.models import OPEN_STATUSES, Ticket, TicketEvent
-from ..tickets.sla.models import AppSetting
+from ..app_settings import AppSetting
 from ..timeutil import utcnow
 from .choose import MODES, Agent, available, ranked, ticket_order
 

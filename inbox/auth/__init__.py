@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from . import account, views  # noqa: E402,F401
+"""Who may do what: users and roles, passwords, signing in and the sessions it opens."""

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..audit import record
 from ..extensions import db
 from ..security.params import MAX_ID
-from ..security.sessions import announce_sessions_ended, end_sessions
+from .sessions import announce_sessions_ended, end_sessions
 from .models import User
 from .users import MIN_PASSWORD_CHARS
 

@@ -11,8 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record
 from ..extensions import db
-from ..security.sessions import end_sessions_now
-from ..security.throttle import Refusal, throttle
+from .sessions import end_sessions_now
+from .throttle import Refusal, throttle
 from .models import User
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..audit import record
 from ..extensions import db
-from ..security.sessions import announce_sessions_ended, end_sessions
+from .sessions import announce_sessions_ended, end_sessions
 from ..translatable import Label, N_
 from .models import ROLES, User
 

@@ -10,9 +10,9 @@ from ..auth.models import User
 from ..channels.models import CHANNEL_TYPES
 from ..extensions import db
 from ..security.params import parse_bounded_int, parse_id
-from ..tickets.actions import ActionError
+from ..tickets.workspace.actions import ActionError
 from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, CannedResponse
-from ..tickets.tags import parse_tags
+from ..tickets.workspace.tags import parse_tags
 from ..translatable import N_, message_of
 
 KINDS = ("mention", "dm", "reply", "email")

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def _configured() -> bool:
     from ..assignment.engine import MODE_SETTING
-    from ..tickets.sla.models import AppSetting
+    from ..app_settings import AppSetting
     from .models import AutomationRule
 
     with Session(db.engine) as session:
@@ -30,7 +30,7 @@ def _configured() -> bool:
 def on_message(_sender: Any, event: TicketSignal) -> None:
     from redis.exceptions import RedisError
 
-    from ..jobs import enqueue
+    from ..jobqueue import enqueue
 
     if not once_per_send("rules_or_assignment_on", _configured):
         return
@@ -51,7 +51,7 @@ def _has_sla_rules() -> bool:
 def on_sla_change(_sender: Any, event: TicketSignal) -> None:
     from redis.exceptions import RedisError
 
-    from ..jobs import enqueue
+    from ..jobqueue import enqueue
 
     if not once_per_send("sla_rules_on", _has_sla_rules):
         return

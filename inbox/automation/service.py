@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
-from ..tickets.actions import ActionError, _set_pending, _set_priority
+from ..tickets.workspace.actions import ActionError, _set_pending, _set_priority
 from ..tickets.models import (
     CannedResponse,
     Message,
@@ -23,7 +23,7 @@ from ..tickets.models import (
     ticket_tags,
 )
 from ..tickets.signals import announce
-from ..tickets.tags import _add_tags, normalize_tag
+from ..tickets.workspace.tags import _add_tags, normalize_tag
 from ..timeutil import utcnow
 from .models import AutomationRule
 from .rules import Facts, Firing, Rule, describe_actions, evaluate
@@ -132,8 +132,8 @@ def _canned(actions: dict[str, Any]) -> dict[int, str]:
 
 def _acknowledge(ticket_id: int, canned_id: int) -> bool:
     """A canned acknowledgement, only where the channel can send and only as the ticket's first reply."""
-    from ..tickets.canned import render_canned
-    from ..tickets.replies import queue_reply
+    from ..tickets.workspace.canned import render_canned
+    from ..tickets.workspace.replies import queue_reply
     from ..voice.surveys.service import channel_can_reply
 
     ticket = db.session.get(Ticket, ticket_id)

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from ..connectors.base import Rejected
 from ..connectors.jsonl import read_messages
 from ..extensions import db
-from ..jobs import enqueue
+from ..jobqueue import enqueue
 from .models import account_by_name, get_or_create_account
 from .poller import BATCH_SIZE
 from .quarantine import quarantine

@@ -30,7 +30,7 @@ from ..connectors.base import (
     connector_class,
 )
 from ..extensions import db
-from ..jobs import enqueue
+from ..jobqueue import enqueue
 from ..timeutil import utcnow
 from .models import ChannelAccount
 from .quarantine import quarantine

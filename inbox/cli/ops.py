@@ -35,7 +35,7 @@ def doctor() -> None:
 @with_app
 def reindex() -> None:
     from ..extensions import db
-    from ..tickets.search_index import rebuild_all
+    from ..tickets.read.search_index import rebuild_all
 
     with db.engine.begin() as connection:  # one transaction: readers see the old documents until it commits
         count = rebuild_all(connection)

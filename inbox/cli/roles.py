@@ -34,7 +34,7 @@ def web(host: str | None, port: int | None, workers: int | None) -> None:
               help="Work only these queues (repeatable; default: all).")
 @click.option("--no-scheduler", is_flag=True, help="Never act as the scheduler (`inbox scheduler` does).")
 def worker(burst: bool, queues: tuple[str, ...], no_scheduler: bool) -> None:
-    from ..jobs import ALL_QUEUES
+    from ..jobqueue import ALL_QUEUES
     from ..jobs.worker import run_worker
 
     run_worker(burst=burst, queues=queues or ALL_QUEUES, with_scheduler=not no_scheduler)

@@ -12,7 +12,7 @@ from .app import with_app
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per ticket.")
 @with_app
 def tickets(as_json: bool) -> None:
-    from ..tickets.export import ticket_rows
+    from ..tickets.read.export import ticket_rows
 
     for row in ticket_rows():
         if as_json:

@@ -23,7 +23,8 @@ from ..extensions import db
 from ..live.publish import ROWS_REPORTED
 from ..tickets.models import Message, Ticket, TicketEvent
 from ..timeutil import utcnow
-from . import enqueue, job_context
+from ..jobqueue import enqueue
+from . import job_context
 
 log = logging.getLogger(__name__)
 

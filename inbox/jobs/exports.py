@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from . import enqueue, job_context
+from ..jobqueue import enqueue
+from . import job_context
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from redis import Redis
 from rq.exceptions import NoSuchJobError
 from rq.registry import FailedJobRegistry
 
-from . import ALL_QUEUES, InboxJob, get_queue
+from ..jobqueue import ALL_QUEUES, InboxJob, get_queue
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.registry import StartedJobRegistry
 
-from . import InboxJob
+from ..jobqueue import InboxJob
 
 log = logging.getLogger(__name__)
 

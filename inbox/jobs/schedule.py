@@ -19,7 +19,7 @@ from redis import Redis
 from rq.job import Job
 from rq.scheduler import RQScheduler
 
-from . import DEFAULT_QUEUE, enqueue
+from ..jobqueue import DEFAULT_QUEUE, enqueue
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from rq.scheduler import RQScheduler
 
 from ..leader import Leadership
 from ..redis_client import get_redis
-from . import ALL_QUEUES
+from ..jobqueue import ALL_QUEUES
 from .exports import workspace_zone
 from .schedule import scheduler_tick
 

@@ -11,7 +11,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import JOBS, job_context
+from ..jobqueue import JOBS
+from . import job_context
 
 log = logging.getLogger(__name__)
 

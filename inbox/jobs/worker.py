@@ -23,7 +23,7 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
 from ..redis_client import get_redis
-from . import ALL_QUEUES, InboxJob, get_queue
+from ..jobqueue import ALL_QUEUES, InboxJob, get_queue
 from .exports import workspace_zone
 from .reaper import Reaper, mark_alive, mark_gone
 from .schedule import scheduler_tick

@@ -33,9 +33,3 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PRESENCE_TTL_SECONDS", 25)
     app.extensions["inbox_live"] = Live(app)
     install_session_hooks()
-
-    from .alerts import browser_alerts
-    from .views import bp
-
-    app.register_blueprint(bp)
-    app.jinja_env.globals["browser_alerts"] = browser_alerts

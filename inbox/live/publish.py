@@ -83,7 +83,7 @@ class Live:
 
             self._subscriber = Redis.from_url(redis_url(self._app), socket_connect_timeout=2, health_check_interval=0)
         from ..redis_client import pubsub_channel
-        from .alerts import NOTIFY_CHANNEL
+        from ..notifications.alerts import NOTIFY_CHANNEL
         from .presence import PRESENCE_CHANNEL
 
         pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)

@@ -17,8 +17,8 @@ from redis.client import PubSub
 from redis.exceptions import RedisError
 
 from ..redis_client import channel_name
-from ..security.sessions import SESSIONS_ENDED_CHANNEL
-from .alerts import NOTIFY_CHANNEL, for_user
+from ..auth.sessions import SESSIONS_ENDED_CHANNEL
+from ..notifications.alerts import NOTIFY_CHANNEL, for_user
 from .presence import PRESENCE_CHANNEL
 
 log = logging.getLogger(__name__)

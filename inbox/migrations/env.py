@@ -92,7 +92,7 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
     if conf_args.get("include_object") is None:
         # the PostgreSQL-only search indexes are not on the models; autogenerate must not drop them
-        from inbox.tickets.search import include_object
+        from inbox.tickets.read.search import include_object
 
         conf_args["include_object"] = include_object
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..tickets.models import Contact, SentimentCorrection, TicketEvent
 from ..timeutil import utcnow
-from ..voice.csvsafe import safe_row
+from ..csvsafe import safe_row
 from ..voice.surveys.models import SurveyInvitation, SurveyResponse
 from .contacts import ContactRows, contact_rows
 

@@ -79,7 +79,7 @@ def split_entries(text: str) -> list[str]:
 def current_allowlist() -> Allowlist:
     """The admin's list (Security settings page) plus INBOX_OUTBOUND_ALLOW."""
     from ..extensions import db
-    from ..tickets.sla.models import AppSetting
+    from ..app_settings import AppSetting
 
     row = db.session.get(AppSetting, ALLOWLIST_SETTING)
     entries = split_entries(row.value if row is not None else "") + split_entries(os.environ.get(ALLOWLIST_ENV, ""))

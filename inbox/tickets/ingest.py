@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from ..channels.models import ChannelAccount
 from ..connectors.base import InboundMessage
-from ..contacts.linking import link_proven
+from .identities import link_proven
 from ..extensions import db
 from ..live.publish import ROWS_REPORTED, note_change
 from ..sentiment import Sentiment
@@ -325,7 +325,7 @@ class _Batch:
         touched ticket's events give (sla.outcomes, the one writer), then the message and event rows in
         bulk, each ticket's counter moved by what the batch added (an atomic increment, so it commutes
         with a reply an agent sends at the same moment), and the search documents once."""
-        from .search_index import defer, run_deferred
+        from .read.search_index import defer, run_deferred
         from .sla.outcomes import refresh
 
         defer(db.session)

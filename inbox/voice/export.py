@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from ..channels import ChannelAccount
 from ..extensions import db
 from ..tickets.models import Message, SentimentCorrection, Ticket, TicketEvent
-from .csvsafe import atomic_csv, safe_cell, safe_row
+from ..csvsafe import atomic_csv, safe_cell, safe_row
 from .pseudonym import pseudonymise
 from .summary import WeekSummary
 from .themes import Embed, NegativeIndex, Theme, ThemeCounter, previous_week_index

@@ -1,5 +1,18 @@
-from flask import Blueprint
+"""The web UI: thin views over the services. Importing the view modules registers their routes."""
+from __future__ import annotations
 
-bp = Blueprint("web", __name__)
+from flask import Flask
 
-from . import admin, api_tokens, attachments, audit, automation, channels, contacts, inbox_list, pipeline, privacy, sla_views, views, webhooks  # noqa: E402,F401,E501
+from ..notifications.alerts import browser_alerts
+from . import (  # noqa: F401  (each module adds its routes to the blueprints)
+    account, admin, api_tokens, attachments, audit, auth, automation, channels, contacts, inbox_list, live, pipeline, privacy,
+    sla_views, surveys, views, voice, webhooks,
+)
+from .blueprint import auth_bp, bp, live_bp, voice_bp
+
+
+def register(app: Flask) -> None:
+    """Called by create_app: the web UI's blueprints."""
+    for blueprint in (auth_bp, bp, voice_bp, live_bp):
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals["browser_alerts"] = browser_alerts

@@ -12,12 +12,10 @@ from ..auth.roles import role_required
 from ..auth.users import UserError, change_role, create_user, list_users, set_active
 from ..extensions import db
 from ..labels import label
-from ..tickets.actions import ActionError
-from ..tickets.canned import (
-    PLACEHOLDERS, all_canned, create_canned, fill_placeholders, set_canned_active, unknown_placeholders, update_canned,
-)
+from ..tickets.workspace.actions import ActionError
+from ..tickets.workspace.canned import PLACEHOLDERS, all_canned, create_canned, fill_placeholders, set_canned_active, unknown_placeholders, update_canned
 from ..tickets.models import CannedResponse
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 
 _EXAMPLE = {"customer_name": "Hana Sato", "agent_name": "Ada"}

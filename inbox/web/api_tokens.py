@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..api.models import TOKEN_SCOPES
 from ..api.tokens import TokenError, create_token, revoke_token, tokens_of
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 
 

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from ..extensions import db
 from ..tickets.attachments import MessageAttachment
-from . import bp
+from .blueprint import bp
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -12,7 +12,7 @@ from ..auth.models import User
 from ..auth.roles import role_required
 from ..extensions import db
 from ..security.params import parse_id
-from . import bp
+from .blueprint import bp
 
 
 @bp.get("/admin/audit")

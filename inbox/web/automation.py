@@ -26,7 +26,7 @@ from ..automation.service import try_rule
 from ..extensions import db
 from ..security.params import parse_bounded_int
 from ..timeutil import utcnow
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 from .next_url import safe_next
 
@@ -180,7 +180,7 @@ def toggle_away():
         flash(_("You are back: automatic assignment includes you again."), "success")
         from redis.exceptions import RedisError
 
-        from ..jobs import enqueue
+        from ..jobqueue import enqueue
         try:
             enqueue("auto_assign")
         except RedisError:

@@ -24,7 +24,7 @@ from ..security.params import parse_bounded_int
 from ..tickets.models import Message
 from ..timeutil import utcnow
 from ..translatable import N_, message_of
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 
 log = logging.getLogger(__name__)

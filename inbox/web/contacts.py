@@ -7,7 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..contacts.merge import MergeError, merge_contacts, undo_merge
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..channels import CHANNEL_TYPES
 from ..extensions import db
-from ..tickets.counts import view_counts
+from ..tickets.read.counts import view_counts
 from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Tag
-from ..tickets.queries import DEFAULT_VIEW, FILTER_VIEWS, VIEWS, ListCursor, TicketFilter, list_tickets
-from . import bp
+from ..tickets.read.queries import DEFAULT_VIEW, FILTER_VIEWS, VIEWS, ListCursor, TicketFilter, list_tickets
+from .blueprint import bp
 
 FRAGMENT_HEADER = "X-Inbox-Fragment"
 MAX_TAG_CHOICES = 200

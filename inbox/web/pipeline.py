@@ -11,7 +11,7 @@ from ..channels.models import ChannelAccount
 from ..channels.quarantine import recent_rejections
 from ..extensions import db
 from ..health import run_checks
-from . import bp
+from .blueprint import bp
 
 JOB_ID_MAX = 200
 

@@ -14,9 +14,9 @@ from ..privacy.archive import contact_archive, summary
 from ..privacy.contacts import contact_rows, find_contacts
 from ..privacy.erase import erase_contact
 from ..security.outbound import ALLOWLIST_ENV
-from ..security.settings import SettingError, allowlist_text, save_allowlist
+from ..auth.security_settings import SettingError, allowlist_text, save_allowlist
 from ..tickets.models import Contact
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 
 ERASE_WORD = "erase"

@@ -14,21 +14,21 @@ from ..audit import record_now
 from ..auth.roles import role_required
 from ..security.params import check_date
 from ..extensions import db
-from ..tickets.actions import ActionError, set_pending
-from ..tickets.assignment import assignable_users
+from ..tickets.workspace.actions import ActionError, set_pending
+from ..tickets.workspace.assignment import assignable_users
 from ..tickets.models import BusinessCalendar, SlaPolicy, Ticket
 from ..tickets.reports.csv_export import day_range, summary_csv, ticket_csv
 from ..tickets.reports.dashboard import queues, user_names
 from ..tickets.sla.ical import IcsError, parse_holidays
-from ..tickets.sla.metrics import report
-from ..tickets.sla.models import Notification
+from ..tickets.reports.metrics import report
+from ..notifications.models import Notification
 from ..tickets.sla.policy_changes import (
     WEEKDAYS, PolicyError, active_policies, change_calendar, change_policy, delete_policy, parse_policy_form, recent_changes,
     set_webhook_url,
 )
 from ..voice.chart import line_chart
 from ..timeutil import utcnow
-from . import bp
+from .blueprint import bp
 from .filters import local_time, number, short_day
 from ..labels import label
 from ..translatable import message_of

@@ -11,21 +11,18 @@ from werkzeug.wrappers import Response
 from ..auth.models import User
 from ..contacts.panel import customer_panel
 from ..extensions import db
-from ..tickets.actions import (
-    ActionError, NotAllowed, correct_sentiment as correct, has_delivered_reply, mark_answered_outside, reopen_ticket, resolve_ticket,
-    set_priority,
-)
-from ..tickets.assignment import assign_ticket, assignable_users, may_assign, take_ticket, unassign_ticket
-from ..tickets.bulk import bulk_apply, parse_ticket_ids, unanswered_among
-from ..tickets.canned import active_canned, render_canned
+from ..tickets.workspace.actions import ActionError, NotAllowed, correct_sentiment as correct, has_delivered_reply, mark_answered_outside, reopen_ticket, resolve_ticket, set_priority
+from ..tickets.workspace.assignment import assign_ticket, assignable_users, may_assign, take_ticket, unassign_ticket
+from ..tickets.workspace.bulk import bulk_apply, parse_ticket_ids, unanswered_among
+from ..tickets.workspace.canned import active_canned, render_canned
 from ..tickets.models import PRIORITIES, Message, Ticket
-from ..tickets.notes import add_note
-from ..tickets.replies import queue_reply, retry_reply
+from ..tickets.workspace.notes import add_note
+from ..tickets.workspace.replies import queue_reply, retry_reply
 from .filters import TARGET_WORDS
-from ..tickets.tags import add_tags, known_tags, remove_tag
-from ..tickets.thread import customer_history, load_ticket, sla_clocks, ticket_thread
+from ..tickets.workspace.tags import add_tags, known_tags, remove_tag
+from ..tickets.read.thread import customer_history, load_ticket, sla_clocks, ticket_thread
 from ..security.params import parse_id
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 from ..labels import label
 from .next_url import safe_next

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..auth.roles import role_required
 from ..extensions import db
-from ..security.settings import allowlist_text
+from ..auth.security_settings import allowlist_text
 from ..tickets.signals import EVENT_TYPES
 from ..webhooks.models import WebhookDelivery, WebhookSubscription
 from ..webhooks.service import (
@@ -19,7 +19,7 @@ from ..webhooks.service import (
     rotate_secret,
     update_subscription,
 )
-from . import bp
+from .blueprint import bp
 from .i18n import error_text
 
 

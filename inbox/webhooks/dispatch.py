@@ -73,7 +73,7 @@ def dispatch(_sender: Any, event: TicketSignal) -> list[int]:
 def queue_delivery(delivery_id: int) -> bool:
     from redis.exceptions import RedisError
 
-    from ..jobs import enqueue
+    from ..jobqueue import enqueue
 
     try:
         enqueue("webhook", delivery_id, job_id=f"webhook-{delivery_id}", description=f"webhook delivery {delivery_id}")

@@ -101,7 +101,7 @@ def test_going_away_releases_open_tickets_when_configured(app):
 
 def test_two_workers_never_double_assign_or_exceed_capacity(app, tmp_path):
     """Concurrent arrivals handed out by two real worker processes racing on the same tickets."""
-    from inbox.jobs import DEFAULT_QUEUE, enqueue, get_queue
+    from inbox.jobqueue import DEFAULT_QUEUE, enqueue, get_queue
     from inbox.redis_client import redis_url
     from rq.registry import StartedJobRegistry
 

@@ -9,7 +9,7 @@ from inbox.automation.rules import Rule
 from inbox.automation.service import try_rule
 from inbox.extensions import db
 from inbox.tickets.models import Ticket, TicketEvent
-from inbox.tickets.thread import describe_event
+from inbox.tickets.read.thread import describe_event
 from tests.helpers import csrf_token
 from tests.workspace import login, open_ticket, user
 
@@ -56,7 +56,7 @@ def test_stop_processing_ends_the_run(app, run_jobs):
 
 
 def test_nothing_is_queued_when_no_rule_or_assignment_is_configured(app):
-    from inbox.jobs import DEFAULT_QUEUE, get_queue
+    from inbox.jobqueue import DEFAULT_QUEUE, get_queue
 
     open_ticket("c1")
     assert not [j for j in get_queue(DEFAULT_QUEUE).get_jobs() if "run_rules" in (j.description or "")]
@@ -88,7 +88,7 @@ def test_the_tester_shows_what_would_happen_and_changes_nothing(app, client):
 
 
 def test_sla_state_rules_run_again_when_the_ticket_breaches(app, run_jobs):
-    from inbox.jobs import enqueue
+    from inbox.jobqueue import enqueue
 
     ticket = open_ticket("late", "still waiting", minutes_ago=10 * 60)
     run_jobs()

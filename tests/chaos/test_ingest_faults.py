@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from inbox.channels import get_or_create_account
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
-from inbox.jobs import INGEST_QUEUE, JOBS, enqueue, get_queue
+from inbox.jobqueue import INGEST_QUEUE, JOBS, enqueue, get_queue
 from inbox.redis_client import get_redis
 from inbox.tickets.models import Contact, ContactIdentity, Ticket
 from tests.chaos.conftest import Tally, TcpProxy, wait_for

@@ -67,7 +67,7 @@ def test_reindex_rebuilds_search_documents_lost_or_written_around_inbox(cli, app
     from sqlalchemy import delete
 
     from inbox.extensions import db
-    from inbox.tickets.search_index import OpenTicketSearch
+    from inbox.tickets.read.search_index import OpenTicketSearch
     from tests.tickets.test_inbox_list import make_ticket, search_in
 
     with app.app_context():

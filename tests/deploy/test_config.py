@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox import create_app
+from inbox.app import create_app
 from inbox.config import ConfigError, deployment_problems
 
 SERVER_DB = "postgresql+psycopg://inbox@db.internal/inbox"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inbox.jobs import get_queue
+from inbox.jobqueue import get_queue
 from inbox.jobs.schedule import SCHEDULE, Every, Weekly, book_due_runs, latest_runs, weekly_export_done
 from inbox.redis_client import get_redis
 
@@ -75,7 +75,7 @@ def test_the_weekly_job_exports_its_week(tokyo, post, run_jobs):
 
 
 def test_the_schedule_names_only_known_jobs():
-    from inbox.jobs import JOBS
+    from inbox.jobqueue import JOBS
 
     assert all(entry.job in JOBS for entry in SCHEDULE)
     assert all(isinstance(entry, (Every, Weekly)) for entry in SCHEDULE)
@@ -83,7 +83,7 @@ def test_the_schedule_names_only_known_jobs():
 
 def test_jobs_queued_by_earlier_releases_still_run(app, run_jobs):
     """Old dotted paths resolve to where the jobs live now (README: upgrading)."""
-    from inbox.jobs import DEFAULT_QUEUE, LEGACY_PATHS
+    from inbox.jobqueue import DEFAULT_QUEUE, LEGACY_PATHS
 
     queue = get_queue(DEFAULT_QUEUE)
     job = queue.enqueue("inbox.sla_jobs.sla_sweep_job")

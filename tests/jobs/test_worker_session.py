@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from inbox.extensions import db
-from inbox.jobs import get_queue
+from inbox.jobqueue import get_queue
 
 
 def lose_the_connection_mid_transaction() -> None:

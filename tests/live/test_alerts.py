@@ -13,14 +13,15 @@ from inbox.auth.users import create_user
 from inbox.channels import get_or_create_account
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
-from inbox.live.alerts import NOTIFY_CHANNEL, browser_alerts, for_user, payloads
+from inbox.notifications.alerts import NOTIFY_CHANNEL, browser_alerts, for_user, payloads
 from inbox.live.stream import ticket_events
 from inbox.redis_client import pubsub_channel
 from inbox.sentiment import Sentiment
-from inbox.tickets.assignment import assign_ticket
+from inbox.tickets.workspace.assignment import assign_ticket
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Ticket
-from inbox.tickets.sla.models import Notification, SlaWarning
+from inbox.notifications.models import Notification
+from inbox.tickets.sla.models import SlaWarning
 from inbox.tickets.sla.sweep import sweep
 from tests.helpers import message
 

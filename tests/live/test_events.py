@@ -10,7 +10,7 @@ from redis import Redis
 from inbox.live import TICKET_CHANNEL
 from inbox.live.publish import SEQUENCE_KEY
 from inbox.redis_client import pubsub_channel
-from inbox.tickets.notes import add_note
+from inbox.tickets.workspace.notes import add_note
 from tests.live.conftest import ingest
 
 

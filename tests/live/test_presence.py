@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from inbox import create_app
+from inbox.app import create_app
 from inbox.auth.users import create_user
 from tests.helpers import csrf_token
 

@@ -10,20 +10,20 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from inbox import create_app
+from inbox.app import create_app
 from inbox.auth.users import create_user
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
-from inbox.jobs import enqueue
+from inbox.jobqueue import enqueue
 from inbox.live import TICKET_CHANNEL
 from inbox.live.publish import SEQUENCE_KEY
 from inbox.redis_client import get_redis
-from inbox.tickets.actions import resolve_ticket
-from inbox.tickets.assignment import take_ticket
+from inbox.tickets.workspace.actions import resolve_ticket
+from inbox.tickets.workspace.assignment import take_ticket
 from inbox.tickets.models import Ticket
-from inbox.tickets.notes import add_note
+from inbox.tickets.workspace.notes import add_note
 from inbox.tickets.sla.sweep import sweep
-from inbox.tickets.tags import add_tags
+from inbox.tickets.workspace.tags import add_tags
 from inbox.timeutil import utcnow
 from tests.helpers import ago, message
 from tests.live.conftest import ingest

@@ -46,9 +46,9 @@ def _ingest(external_id: str, conversation: str, text: str, minutes_ago: float, 
 
 @pytest.fixture
 def customer(app, tmp_path, monkeypatch) -> Customer:
-    from inbox.tickets.actions import correct_sentiment, resolve_ticket
-    from inbox.tickets.notes import add_note
-    from inbox.tickets.replies import queue_reply
+    from inbox.tickets.workspace.actions import correct_sentiment, resolve_ticket
+    from inbox.tickets.workspace.notes import add_note
+    from inbox.tickets.workspace.replies import queue_reply
     from inbox.tickets.sla.sweep import sweep
     from inbox.timeutil import utcnow
     from inbox.voice.export import ExportOptions, write_weekly_export

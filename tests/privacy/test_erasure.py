@@ -10,7 +10,7 @@ from inbox.audit.models import AuditEntry
 from inbox.extensions import db
 from inbox.privacy.erase import TOMBSTONE
 from inbox.tickets.models import ContactIdentity, Message, Ticket, TicketNote
-from inbox.tickets.search_index import OpenTicketSearch
+from inbox.tickets.read.search_index import OpenTicketSearch
 from inbox.tickets.sla.models import SlaBreach
 from inbox.voice.surveys.models import SurveyResponse
 from tests.privacy.conftest import TRACES, rows_mentioning

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.security.headers import CONTENT_SECURITY_POLICY
+from inbox.web.headers import CONTENT_SECURITY_POLICY
 from tests.helpers import csrf_token
 from tests.test_web import ME, ROUTES, _fill, _ids, _walk
 

@@ -219,7 +219,7 @@ def test_the_requests_that_used_to_answer_500(app, admin_client, ticket):
 
 def test_the_tag_filter_folds_like_stored_tags(app, logged_in, agent):
     """Full-width "ＲＥＦＵＮＤ" finds tickets tagged "refund" (NFKC, as tags are stored)."""
-    from inbox.tickets.tags import add_tags
+    from inbox.tickets.workspace.tags import add_tags
     from tests.workspace import open_ticket
 
     tagged = open_ticket("c1")

@@ -16,7 +16,7 @@ from inbox.extensions import db
 from inbox.security.outbound import (
     Allowlist, DeliveryFailed, OutboundRefused, check_url, deliver_json, is_public, post_json,
 )
-from inbox.tickets.sla.models import AppSetting
+from inbox.app_settings import AppSetting
 
 
 class _Listener(BaseHTTPRequestHandler):

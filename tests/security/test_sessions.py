@@ -147,7 +147,7 @@ def test_an_open_event_stream_ends_when_the_user_is_deactivated(app, agent, monk
 
 def test_the_stream_is_refused_when_the_session_ended_in_between(app, agent, monkeypatch):
     """Signed out elsewhere after this request's login check but before its subscription."""
-    import inbox.live.views as live_views
+    import inbox.web.live as live_views
 
     browser = Browser(app)
     browser.sign_in(agent.email)

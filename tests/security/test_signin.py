@@ -36,7 +36,7 @@ class FakeClock:
 def clock(monkeypatch) -> FakeClock:
     import limits.storage.redis
 
-    from inbox.security import throttle
+    from inbox.auth import throttle
 
     fake = FakeClock()
     monkeypatch.setattr(limits.storage.redis, "time", fake)

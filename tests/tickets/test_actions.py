@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from inbox.extensions import db
-from inbox.tickets.actions import ActionError, NotAllowed, reopen_ticket, resolve_ticket, set_pending, set_priority
-from inbox.tickets.assignment import assign_ticket, take_ticket, unassign_ticket
+from inbox.tickets.workspace.actions import ActionError, NotAllowed, reopen_ticket, resolve_ticket, set_pending, set_priority
+from inbox.tickets.workspace.assignment import assign_ticket, take_ticket, unassign_ticket
 from inbox.tickets.models import SlaPolicy, Tag, TicketEvent, TicketNote
-from inbox.tickets.notes import MAX_NOTE_CHARS, add_note
-from inbox.tickets.tags import MAX_TAG_CHARS, add_tags, normalize_tag, parse_tags, remove_tag
+from inbox.tickets.workspace.notes import MAX_NOTE_CHARS, add_note
+from inbox.tickets.workspace.tags import MAX_TAG_CHARS, add_tags, normalize_tag, parse_tags, remove_tag
 from tests.workspace import open_ticket, user
 
 

@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import select
 
 from inbox.extensions import db
-from inbox.tickets.actions import ActionError, NotAllowed, resolve_ticket
-from inbox.tickets.assignment import take_ticket
-from inbox.tickets.bulk import MAX_BULK_TICKETS, BulkResult, bulk_apply, parse_ticket_ids
+from inbox.tickets.workspace.actions import ActionError, NotAllowed, resolve_ticket
+from inbox.tickets.workspace.assignment import take_ticket
+from inbox.tickets.workspace.bulk import MAX_BULK_TICKETS, BulkResult, bulk_apply, parse_ticket_ids
 from inbox.tickets.models import Ticket, TicketEvent
-from inbox.tickets.tags import add_tags
+from inbox.tickets.workspace.tags import add_tags
 from tests.workspace import open_ticket, user
 
 

@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.tickets.actions import ActionError
-from inbox.tickets.canned import (
-    DEMO_CANNED, active_canned, all_canned, create_canned, fill_placeholders, render_canned, seed_demo_canned,
-    set_canned_active, unknown_placeholders, update_canned,
-)
+from inbox.tickets.workspace.actions import ActionError
+from inbox.tickets.workspace.canned import DEMO_CANNED, active_canned, all_canned, create_canned, fill_placeholders, render_canned, seed_demo_canned, set_canned_active, unknown_placeholders, update_canned
 from tests.workspace import open_ticket, user
 
 VALUES = {"customer_name": "Hana Sato", "agent_name": "Ada"}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from inbox.channels import get_or_create_account
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
-from inbox.tickets.actions import resolve_ticket
+from inbox.tickets.workspace.actions import resolve_ticket
 from inbox.tickets.rules.placement import Placement, TicketSnapshot, place_message
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Ticket, TicketEvent

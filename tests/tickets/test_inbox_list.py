@@ -14,9 +14,9 @@ from sqlalchemy import update
 from inbox.auth.users import create_user
 from inbox.channels import get_or_create_account
 from inbox.extensions import db
-from inbox.tickets.counts import view_counts
+from inbox.tickets.read.counts import view_counts
 from inbox.tickets.models import Contact, ContactIdentity, Message, Tag, Ticket
-from inbox.tickets.queries import VIEWS, ListCursor, TicketFilter, list_tickets
+from inbox.tickets.read.queries import VIEWS, ListCursor, TicketFilter, list_tickets
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 _serial = itertools.count(1)
@@ -164,7 +164,7 @@ def test_counts_are_served_from_redis_until_a_ticket_changes(board, agent):
 
 @pytest.mark.parametrize("tag_cap", [2000, 0], ids=["tag-lookup", "tag-walk"])
 def test_each_filter_narrows_the_view(app, agent, agent2, tag_cap, monkeypatch):
-    from inbox.tickets import queries
+    from inbox.tickets.read import queries
 
     monkeypatch.setattr(queries, "TAG_CAP", tag_cap)
     a = make_ticket(due=NOW + timedelta(minutes=1), channel="email", priority="urgent", sentiment="negative", tags=("refund", "vip"), assignee=agent)
@@ -205,7 +205,7 @@ def search_path(request, monkeypatch):
     Returns the view to search in."""
     view, how = request.param.split("/")
     if how == "walk":
-        from inbox.tickets import search as search_module
+        from inbox.tickets.read import search as search_module
 
         for cap in ("DOCUMENT_CAP", "CANDIDATE_CAP", "CONTACT_CAP"):
             monkeypatch.setattr(search_module, cap, 0)
@@ -241,7 +241,7 @@ def test_search_in_english_japanese_and_handles(app, search_path):
 
 
 def test_a_term_in_more_messages_than_the_lookup_takes_is_walked(app, monkeypatch):
-    from inbox.tickets import search as search_module
+    from inbox.tickets.read import search as search_module
 
     monkeypatch.setattr(search_module, "CANDIDATE_CAP", 2)
     chatty = make_ticket(due=NOW, texts=("zebra one", "zebra two", "zebra three"))
@@ -327,7 +327,7 @@ def test_views_read_their_own_index_on_postgresql(app, agent):
     assert db.engine.dialect.name == "postgresql"
     from sqlalchemy import event, text
 
-    from inbox.tickets.queries import _keyset_page, view_conditions
+    from inbox.tickets.read.queries import _keyset_page, view_conditions
 
     for i in range(30):
         make_ticket(due=NOW + timedelta(minutes=i) if i % 5 else None, assignee=agent if i % 2 else None, commit=False)
@@ -361,7 +361,7 @@ def test_views_read_their_own_index_on_postgresql(app, agent):
         event.remove(db.engine, "before_cursor_execute", capture)
 
 def test_a_large_resolved_count_is_kept_for_a_minute_across_changes(board, agent, monkeypatch):
-    from inbox.tickets import counts as counts_module
+    from inbox.tickets.read import counts as counts_module
 
     monkeypatch.setattr(counts_module, "RESOLVED_EXACT_BELOW", 3)  # this board's 3 count as "large"
     assert view_counts(agent.id, NOW)["resolved"] == 3
@@ -375,7 +375,7 @@ def test_a_large_resolved_count_is_kept_for_a_minute_across_changes(board, agent
 
 
 def test_open_ticket_documents_follow_messages_status_and_handles(app):
-    from inbox.tickets.search_index import OpenTicketSearch, rebuild_all
+    from inbox.tickets.read.search_index import OpenTicketSearch, rebuild_all
 
     def document(ticket_id: int) -> str | None:
         found = db.session.get(OpenTicketSearch, ticket_id)

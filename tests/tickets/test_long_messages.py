@@ -10,10 +10,10 @@ from inbox.channels import get_or_create_account
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.sentiment import Sentiment
-from inbox.tickets.actions import reopen_ticket, resolve_ticket, set_pending
+from inbox.tickets.workspace.actions import reopen_ticket, resolve_ticket, set_pending
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Ticket
-from inbox.tickets.search_index import DOCUMENT_MAX_CHARS, OpenTicketSearch
+from inbox.tickets.read.search_index import DOCUMENT_MAX_CHARS, OpenTicketSearch
 from tests.helpers import ago, message
 from tests.tickets.test_inbox_list import search_in
 

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from inbox.cli import main
 from inbox.extensions import db
-from inbox.tickets.actions import correct_sentiment, resolve_ticket
-from inbox.voice.csvsafe import read_csv
+from inbox.tickets.workspace.actions import correct_sentiment, resolve_ticket
+from inbox.csvsafe import read_csv
 from inbox.voice.export import ExportOptions, write_weekly_export
 from inbox.voice.weeks import IsoWeek
 
@@ -210,7 +210,7 @@ def test_exports_never_outlive_the_personal_data_retention():
 
 
 def test_the_daily_purge_job_deletes_files_past_retention(app, tmp_path, run_jobs):
-    from inbox.jobs import enqueue
+    from inbox.jobqueue import enqueue
     from inbox.voice.files import StoredExport, list_exports, store_files
 
     for week in ("2025-W01", "2026-W47"):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from inbox.extensions import db
-from inbox.tickets.actions import reopen_ticket, resolve_ticket
+from inbox.tickets.workspace.actions import reopen_ticket, resolve_ticket
 from inbox.voice.surveys.models import SurveyInvitation, SurveyResponse, SurveySetting
 from inbox.voice.surveys.scores import ScoreTally, survey_scores
 from inbox.voice.surveys.service import answer_survey, survey_token
@@ -117,7 +117,7 @@ def test_survey_scores_for_dashboards_and_weekly_summary(surveyed, tmp_path):
     assert survey_scores(NOW - timedelta(days=1), NOW + timedelta(days=1), channel="sms").csat.responses == 0
     from zoneinfo import ZoneInfo
 
-    from inbox.voice.csvsafe import read_csv
+    from inbox.csvsafe import read_csv
     from inbox.voice.export import ExportOptions, write_weekly_export
     from inbox.voice.weeks import IsoWeek
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from inbox.tickets.actions import correct_sentiment
+from inbox.tickets.workspace.actions import correct_sentiment
 from inbox.voice.chart import line_chart
 from tests.helpers import csrf_token
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from werkzeug.exceptions import InternalServerError
 
-from inbox.security import _server_error_page
+from inbox.web.hardening import _server_error_page
 
 
 def test_403_404_and_500_are_styled_pages(app, client, agent):

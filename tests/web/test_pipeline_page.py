@@ -8,7 +8,7 @@ from inbox.channels import get_or_create_account
 from inbox.channels.quarantine import quarantine
 from inbox.connectors.base import Rejected
 from inbox.extensions import db
-from inbox.jobs import DEFAULT_QUEUE, get_queue
+from inbox.jobqueue import DEFAULT_QUEUE, get_queue
 from tests.chaos.conftest import spare_port
 from tests.workspace import login, token, user
 

@@ -51,6 +51,6 @@ def quick_retries(monkeypatch):
     """The real policy waits minutes between attempts; here the same job is retried at once."""
     from dataclasses import replace
 
-    from inbox import jobs
+    from inbox import jobqueue as jobs
 
     monkeypatch.setitem(jobs.JOBS, "webhook", replace(jobs.JOBS["webhook"], retry=(0, 0, 0, 0)))

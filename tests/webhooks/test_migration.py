@@ -5,7 +5,8 @@ import json
 
 from sqlalchemy import create_engine, text
 
-from inbox import MIGRATIONS_DIR, create_app
+from inbox.app import create_app
+from inbox.config import MIGRATIONS_DIR
 from inbox.extensions import db
 
 

@@ -40,7 +40,7 @@ def test_events_are_delivered_signed_and_verify_with_the_documented_snippet(app,
     subscription = create_subscription("CRM", receiver.url, ["ticket.created", "message.received", "ticket.assigned"], None)
     ticket = open_ticket("c1", "my parcel never arrived")
     agent = user("agent")
-    from inbox.tickets.assignment import take_ticket
+    from inbox.tickets.workspace.assignment import take_ticket
 
     take_ticket(ticket, agent)
     run_jobs()
@@ -100,7 +100,7 @@ def test_a_receiver_that_never_answers_2xx_ends_failed(app, receiver, run_jobs, 
 def test_the_real_retry_schedule_backs_off_for_about_a_day(app, receiver, run_jobs):
     from rq.registry import ScheduledJobRegistry
 
-    from inbox.jobs import DELIVERY_QUEUE, JOBS, get_queue
+    from inbox.jobqueue import DELIVERY_QUEUE, JOBS, get_queue
     from inbox.timeutil import utcnow
 
     waits = JOBS["webhook"].retry
@@ -160,7 +160,7 @@ def test_admin_pages_log_and_redeliver(app, client, receiver, run_jobs):
 
 
 def test_sla_events_from_the_sweep_and_the_breach_webhook_field(app, client, receiver, run_jobs, monkeypatch):
-    from inbox.jobs import enqueue
+    from inbox.jobqueue import enqueue
 
     user("admin")
     login(client, "admin@example.com")
@@ -185,7 +185,7 @@ def test_sla_events_from_the_sweep_and_the_breach_webhook_field(app, client, rec
 
 
 def test_nothing_is_sent_for_a_rolled_back_change(app, receiver, run_jobs):
-    from inbox.tickets.actions import _set_pending
+    from inbox.tickets.workspace.actions import _set_pending
 
     create_subscription("status", receiver.url, ["ticket.status_changed"], None)
     ticket = open_ticket("c1")

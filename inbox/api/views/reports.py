@@ -14,7 +14,7 @@ from ...security.params import MAX_DATE, MIN_DATE
 from ...tickets.reports.csv_export import day_range, ticket_csv
 from ...tickets.reports.dashboard import queues
 from ...tickets.sla.clock import explain
-from ...tickets.sla.metrics import Aggregate, report
+from ...tickets.reports.metrics import Aggregate, report
 from ...tickets.sla.models import SlaOutcome
 from ...tickets.sla.outcomes import replay_ticket
 from ...timeutil import utcnow

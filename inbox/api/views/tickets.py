@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...tickets.actions import ActionError, NotAllowed
+from ...tickets.workspace.actions import ActionError, NotAllowed
 from ...tickets.models import Contact, Message, Ticket
-from ...tickets.notes import add_note
-from ...tickets.queries import ListCursor, TicketFilter, list_tickets
-from ...tickets.replies import queue_reply
+from ...tickets.workspace.notes import add_note
+from ...tickets.read.queries import ListCursor, TicketFilter, list_tickets
+from ...tickets.workspace.replies import queue_reply
 from ...timeutil import utcnow
 from .. import bp, schemas, serialize
 from ..auth import Caller

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...voice.csvsafe import safe_row
+from ...csvsafe import safe_row
 from ..models import Contact, Ticket
-from ..sla.metrics import Aggregate, report
+from .metrics import Aggregate, report
 from ..sla.models import SlaBreach, SlaOutcome
 
 BOM = "\ufeff"

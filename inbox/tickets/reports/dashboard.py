@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ...auth.models import User
 from ...extensions import db
 from ..models import Ticket
-from ..queries import view_conditions
+from ..read.queries import view_conditions
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Recorded SLA facts: per-ticket outcomes, breaches and at-risk warnings (once per ticket, target and
-deadline), notifications, policy changes."""
+deadline) and policy changes."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -76,24 +76,6 @@ class SlaOutcome(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class Notification(db.Model):
-    """An in-app notice for one user (the bell in the top bar)."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    # plain ids, no foreign keys: the sweep inserts thousands at once and the per-row key checks
-    # were most of its time; a notification only links to a page
-    ticket_id: Mapped[int | None] = mapped_column(nullable=True)
-    breach_id: Mapped[int | None] = mapped_column(nullable=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-
 class SlaPolicyChange(db.Model):
     """Who replaced which policy version with which, and what changed; policy rows are never edited."""
 
@@ -108,12 +90,3 @@ class SlaPolicyChange(db.Model):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     changed_by = relationship("User")
-
-
-class AppSetting(db.Model):
-    """Installation-wide settings an admin edits in the UI (the SLA webhook URL)."""
-
-    __tablename__ = "app_settings"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text, default="")

@@ -19,11 +19,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ...auth.models import User
 from ...extensions import db
-from ...live.alerts import last_notification_id, publish_notifications
+from ...notifications.alerts import last_notification_id, publish_notifications
 from ...timeutil import UtcDateTime, utcnow
 from ..models import OPEN_STATUSES, Ticket, TicketEvent
 from ..signals import TicketSignal
-from .models import Notification, SlaBreach, SlaWarning
+from ...notifications.models import Notification
+from .models import SlaBreach, SlaWarning
 from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES
 
 log = logging.getLogger(__name__)

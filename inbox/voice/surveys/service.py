@@ -121,8 +121,8 @@ def _send_as_reply(invitation: SurveyInvitation, ticket: Ticket, by: Any) -> Non
     if url is None or not channel_can_reply(ticket):
         return
     try:
-        from ...tickets.actions import ActionError
-        from ...tickets.replies import queue_reply
+        from ...tickets.workspace.actions import ActionError
+        from ...tickets.workspace.replies import queue_reply
     except ImportError:
         return
     try:

@@ -13,7 +13,7 @@ from inbox.channels.settings import add_account
 from inbox.connectors.base import available_kinds
 from inbox.extensions import db
 from inbox.tickets.models import Message, Ticket
-from inbox.tickets.replies import queue_reply
+from inbox.tickets.workspace.replies import queue_reply
 from tests.helpers import ago
 
 from .pds import BRAND_DID, BRAND_HANDLE, Pds, basic, brand_post_ref, brand_profile, notification, post_record, profiles

@@ -14,7 +14,7 @@ from inbox.channels.settings import add_account
 from inbox.extensions import db
 from inbox.tickets.attachments import MessageAttachment
 from inbox.tickets.models import Message, Ticket
-from inbox.tickets.replies import queue_reply
+from inbox.tickets.workspace.replies import queue_reply
 from tests.helpers import ago
 from .conftest import fixture
 

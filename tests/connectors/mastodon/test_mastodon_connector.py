@@ -16,7 +16,7 @@ from inbox.connectors.mastodon import MastodonConnector
 from inbox.extensions import db
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Message, Ticket
-from inbox.tickets.replies import queue_reply
+from inbox.tickets.workspace.replies import queue_reply
 from zoneinfo import ZoneInfo
 
 from .replay import ADMIN_ID, HALCY_ID, LOCAL, SOCIAL, TEST_USER_ID, body, cassette, edited, recorded

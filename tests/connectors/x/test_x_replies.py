@@ -76,7 +76,7 @@ def test_a_reply_counts_as_the_first_response_only_once_x_accepted_it(mentions, 
 
 def test_a_reply_that_failed_answers_nobody_until_it_is_retried_and_sent(mentions, logged_in, agent, run_jobs):
     from inbox.jobs.delivery import deliver_reply as deliver
-    from inbox.tickets.replies import retry_reply
+    from inbox.tickets.workspace.replies import retry_reply
 
     thread = next(t for t in mentions.values() if t.status == "new")  # nobody has answered this customer yet
     send_reply(logged_in, thread.id, "We're on it.")

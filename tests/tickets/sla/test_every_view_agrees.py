@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from inbox.extensions import db
 from inbox.tickets.models import SlaPolicy, Ticket, TicketEvent
-from inbox.tickets.queries import view_conditions
+from inbox.tickets.read.queries import view_conditions
 from inbox.tickets.reports.csv_export import outcome_word, ticket_rows
-from inbox.tickets.sla.metrics import report
+from inbox.tickets.reports.metrics import report
 from inbox.tickets.sla.models import SlaBreach
 from inbox.tickets.sla.clock import ClockEvent, replay
 from inbox.tickets.sla.outcomes import policy_terms, replay_ticket

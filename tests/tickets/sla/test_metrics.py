@@ -8,7 +8,7 @@ import pytest
 
 from inbox.auth.users import create_user
 from inbox.tickets.reports.csv_export import ticket_rows
-from inbox.tickets.sla.metrics import report
+from inbox.tickets.reports.metrics import report
 from tests.tickets.sla.fixtures import MON, UTC, H, e, history_ticket
 
 NOW = datetime(2026, 12, 31, tzinfo=UTC)

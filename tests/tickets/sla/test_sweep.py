@@ -14,11 +14,12 @@ from inbox.channels import get_or_create_account
 from inbox.connectors.jsonl import message_from_record
 from inbox.extensions import db
 from inbox.sentiment import Sentiment
-from inbox.tickets.actions import set_pending
+from inbox.tickets.workspace.actions import set_pending
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Ticket, TicketEvent
-from inbox.tickets.queries import view_conditions
-from inbox.tickets.sla.models import Notification, SlaBreach, SlaWarning
+from inbox.tickets.read.queries import view_conditions
+from inbox.notifications.models import Notification
+from inbox.tickets.sla.models import SlaBreach, SlaWarning
 from inbox.tickets.sla.sweep import sweep
 from tests.helpers import message
 
@@ -138,7 +139,7 @@ def hook_server(monkeypatch):
 
 
 def test_sweep_job_posts_breaches_to_the_webhook(app, run_jobs, hook_server):
-    from inbox.jobs import enqueue
+    from inbox.jobqueue import enqueue
     from inbox.webhooks.service import create_subscription
 
     create_subscription("breaches", f"http://127.0.0.1:{hook_server.server_port}/hooks/sla", ["sla.breached"], None)
@@ -157,7 +158,7 @@ def test_sweep_job_posts_breaches_to_the_webhook(app, run_jobs, hook_server):
 def test_failed_webhook_delivery_is_retried_by_rq(app, run_jobs, hook_server):
     from rq.registry import ScheduledJobRegistry
 
-    from inbox.jobs import DELIVERY_QUEUE, enqueue, get_queue
+    from inbox.jobqueue import DELIVERY_QUEUE, enqueue, get_queue
     from inbox.webhooks.service import create_subscription
 
     create_subscription("breaches", f"http://127.0.0.1:{hook_server.server_port}/", ["sla.breached"], None)

@@ -5,8 +5,8 @@ from typing import Any, Iterator
 
 from sqlalchemy import select
 
-from ..extensions import db
-from .models import ContactIdentity, Ticket
+from ...extensions import db
+from ..models import ContactIdentity, Ticket
 
 
 def _iso(value: Any) -> str | None:

@@ -14,15 +14,15 @@ from flask_babel import lazy_gettext
 from sqlalchemy import ColumnElement, bindparam, exists, false, literal, select, true, tuple_
 from sqlalchemy.orm import selectinload
 
-from ..channels import CHANNEL_TYPES
-from ..extensions import db
-from ..security.params import parse_id
-from ..timeutil import utcnow
-from ..translatable import N_, message_of
-from .actions import ActionError
-from .models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
+from ...channels import CHANNEL_TYPES
+from ...extensions import db
+from ...security.params import parse_id
+from ...timeutil import utcnow
+from ...translatable import N_, message_of
+from ..workspace.actions import ActionError
+from ..models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
 from .search import SearchError, normalise_query, one_of, search_conditions
-from .tags import normalize_tag
+from ..workspace.tags import normalize_tag
 
 # The tabs, in order: key -> title.
 VIEWS: dict[str, Any] = {  # titles in the reader's language (lazy: rendered per request)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..connectors.base import InboundMessage
 from ..extensions import db
-from ..tickets.models import Contact, ContactIdentity
+from .models import Contact, ContactIdentity
 
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,255}\.[^@\s<>()\[\],;:\"]{2,63}$")
 

@@ -9,13 +9,13 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..auth.models import User
-from ..extensions import db
-from ..security.params import parse_id
-from ..timeutil import utcnow
+from ...auth.models import User
+from ...extensions import db
+from ...security.params import parse_id
+from ...timeutil import utcnow
 from .actions import ActionError, NotAllowed, _resolve, after_resolution
 from .assignment import _assign, announce_assignments
-from .models import SlaPolicy, Ticket
+from ..models import SlaPolicy, Ticket
 from .tags import _add_tags, parse_tags
 
 MAX_BULK_TICKETS = 500
@@ -132,7 +132,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
 def unanswered_among(ticket_ids: Sequence[int]) -> list[int]:
     """The open tickets of a selection whose customer got no reply (resolving them records a miss)."""
     from .actions import has_delivered_reply
-    from .models import OPEN_STATUSES
+    from ..models import OPEN_STATUSES
 
     tickets = db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES))
                                  .options(selectinload(Ticket.events)))

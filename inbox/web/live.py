@@ -4,26 +4,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 
 from ..extensions import db
 from ..redis_client import pubsub_channel
-from ..security.sessions import SESSIONS_ENDED_CHANNEL, session_still_valid
+from ..auth.sessions import SESSIONS_ENDED_CHANNEL, session_still_valid
 from ..tickets.models import Ticket
-from .presence import (
-    LEAVING,
-    PRESENCE_STATES,
-    announce,
-    clear_presence,
-    others_present,
-    set_presence,
-)
-from .publish import Live
-from .stream import parse_event_id, ticket_events
+from ..live.presence import LEAVING, PRESENCE_STATES, announce, clear_presence, others_present, set_presence
+from ..live.publish import Live
+from ..live.stream import parse_event_id, ticket_events
+from .blueprint import live_bp as bp
 
-bp = Blueprint("live", __name__)
 
 MAX_PRESENCE_BODY = 1024
 

@@ -44,13 +44,13 @@ def set_browser_alerts(user: User, kinds: Iterable[str]) -> None:
 
 
 def last_notification_id() -> int:
-    from ..tickets.sla.models import Notification
+    from .models import Notification
 
     return db.session.scalar(select(func.max(Notification.id))) or 0
 
 
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
-    from ..tickets.sla.models import Notification
+    from .models import Notification
 
     ids = sorted(set(user_ids))
     if not ids:
@@ -79,7 +79,7 @@ def payloads(rows: Iterable[tuple[int, int, int | None, str, str]], counts: dict
 def publish_notifications(*, after_id: int | None = None, ids: Iterable[int] = ()) -> int:
     """After a commit: tell each recipient's open pages of the rows with id > after_id (or these ids).
     Best effort like every live message: the bell is right again at the next page load."""
-    from ..tickets.sla.models import Notification
+    from .models import Notification
 
     if not has_app_context():
         return 0

@@ -6,12 +6,12 @@ from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import login_manager
-from ..security.sessions import load_session_user
-from . import bp
-from .forms import LoginForm
-from .models import User
-from .preferences import LANGUAGES, preference_problems, save_preferences, time_zones
-from .signin import sign_in, sign_out_everywhere
+from ..auth.sessions import load_session_user
+from .blueprint import auth_bp as bp
+from .login_form import LoginForm
+from ..auth.models import User
+from ..auth.preferences import LANGUAGES, preference_problems, save_preferences, time_zones
+from ..auth.signin import sign_in, sign_out_everywhere
 
 
 @login_manager.user_loader
@@ -29,7 +29,7 @@ def login():
     if form.validate_on_submit():
         outcome = sign_in(form.email.data, form.password.data, request.remote_addr or "")
         if outcome.user is not None:
-            from ..web.next_url import safe_next  # not at the top: inbox.web imports this package
+            from .next_url import safe_next  # not at the top: inbox.web imports this package
 
             login_user(outcome.user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("web.inbox")))

@@ -11,12 +11,12 @@ import unicodedata
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.models import User
-from ..extensions import db
-from ..timeutil import utcnow
-from ..translatable import N_
+from ...auth.models import User
+from ...extensions import db
+from ...timeutil import utcnow
+from ...translatable import N_
 from .actions import ActionError
-from .models import CannedResponse, Ticket
+from ..models import CannedResponse, Ticket
 from .notes import clean_text
 from .replies import MAX_REPLY_CHARS
 

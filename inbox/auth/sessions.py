@@ -12,9 +12,9 @@ import logging
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from ..auth.models import User
+from .models import User
 from ..extensions import db
-from .params import MAX_ID
+from ..security.params import MAX_ID
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,13 @@ from babel import Locale
 from flask_babel import force_locale, get_locale, gettext as _
 from sqlalchemy import select
 
-from ...auth.roles import role_required
-from ...extensions import db
-from ...web.i18n import error_text
-from ..web import bp
-from .models import SurveyInvitation, SurveyResponse
-from .scores import SCALES
-from .service import (AlreadyAnswered, SurveyError, answer_survey, invitation_for_token, save_survey_settings,
-                      invitation_language, survey_settings, survey_url, team_name)
+from ..auth.roles import role_required
+from ..extensions import db
+from .i18n import error_text
+from .blueprint import voice_bp as bp
+from ..voice.surveys.models import SurveyInvitation, SurveyResponse
+from ..voice.surveys.scores import SCALES
+from ..voice.surveys.service import AlreadyAnswered, SurveyError, answer_survey, invitation_for_token, save_survey_settings, invitation_language, survey_settings, survey_url, team_name
 
 _NO_INDEX = {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 

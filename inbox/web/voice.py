@@ -5,7 +5,7 @@ import io
 from datetime import timedelta
 
 from redis.exceptions import RedisError
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,15 +13,15 @@ from ..audit import record_now
 from ..auth.roles import role_required
 from ..security.params import check_date
 from ..timeutil import utcnow
-from ..web.filters import short_day
-from ..web.i18n import error_text
-from .chart import line_chart
-from .files import list_exports, stored_export
+from .blueprint import voice_bp as bp
+from .filters import short_day
+from .i18n import error_text
+from ..voice.chart import line_chart
+from ..voice.files import list_exports, stored_export
 from ..jobs.exports import enqueue_export, workspace_zone
-from .trend import corrections_between, daily_sentiment, latest_week_with_messages, net_series, week_themes
-from .weeks import IsoWeek, previous_week, week_bounds, week_containing
+from ..voice.trend import corrections_between, daily_sentiment, latest_week_with_messages, net_series, week_themes
+from ..voice.weeks import IsoWeek, previous_week, week_bounds, week_containing
 
-bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 TREND_WEEKS = 12
 
@@ -60,7 +60,7 @@ def trend():
 
 def _weekly_table(cells, days):
     """Week × channel totals: the chart's numbers, readable without the chart."""
-    from .summary import DayChannel
+    from ..voice.summary import DayChannel
 
     table: dict[tuple[str, str], DayChannel] = {}
     for (day, channel), cell in cells.items():
@@ -76,7 +76,7 @@ def _weekly_table(cells, days):
 
 def _scores(start, end):
     try:
-        from .surveys.scores import survey_scores
+        from ..voice.surveys.scores import survey_scores
     except ImportError:
         return None
     return survey_scores(start, end)
@@ -97,7 +97,7 @@ def _say_export_progress() -> int | None:
     from flask import session
 
     from ..redis_client import get_redis
-    from .export_progress import progress
+    from ..voice.export_progress import progress
 
     try:
         states = progress(session, get_redis())
@@ -123,7 +123,7 @@ def export_now():
         return redirect(url_for("voice.exports"))
     from flask import session
 
-    from .export_progress import remember
+    from ..voice.export_progress import remember
 
     remember(session, job_id, str(week))
     return redirect(url_for("voice.exports", week=str(week)))
@@ -142,4 +142,3 @@ def download(filename: str):
     return response
 
 
-from .surveys import views as _survey_views  # noqa: E402,F401  (registers the survey routes on this blueprint)

@@ -10,13 +10,13 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.models import User
-from ..extensions import db
-from ..timeutil import utcnow
+from ...auth.models import User
+from ...extensions import db
+from ...timeutil import utcnow
 from .actions import ActionError, NotAllowed, _event
-from ..live.alerts import publish_notifications
-from .models import Ticket
-from .sla.models import Notification
+from ...notifications.alerts import publish_notifications
+from ..models import Ticket
+from ...notifications.models import Notification
 
 
 def may_assign(by: User, ticket: Ticket, assignee: User | None) -> bool:

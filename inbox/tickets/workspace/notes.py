@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..auth.models import User
-from ..extensions import db
-from ..timeutil import utcnow
+from ...auth.models import User
+from ...extensions import db
+from ...timeutil import utcnow
 from .actions import ActionError, _event
-from .models import Ticket, TicketNote
+from ..models import Ticket, TicketNote
 
 MAX_NOTE_CHARS = 10_000
 

@@ -23,8 +23,8 @@ from sqlalchemy import ForeignKey, Text, delete, event, func, insert, inspect, s
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..extensions import db
-from .models import OPEN_STATUSES, ContactIdentity, Message, Ticket
+from ...extensions import db
+from ..models import OPEN_STATUSES, ContactIdentity, Message, Ticket
 
 _CHUNK = 500
 # a 50 000-character message fits whole; a ticket of several such messages is searched in its first 200 000

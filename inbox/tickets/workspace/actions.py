@@ -10,11 +10,11 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from ..auth.models import User
-from ..extensions import db
-from ..labels import label as value_label
-from ..timeutil import utcnow
-from .models import PRIORITIES, Message, Ticket, TicketEvent
+from ...auth.models import User
+from ...extensions import db
+from ...labels import label as value_label
+from ...timeutil import utcnow
+from ..models import PRIORITIES, Message, Ticket, TicketEvent
 
 
 class ActionError(ValueError):
@@ -53,7 +53,7 @@ def resolve_ticket(ticket: Ticket, by: User) -> None:
 
 def after_resolution(ticket: Ticket, by: User) -> None:
     """Post-commit work of a resolution: the satisfaction survey, where the channel asks for one."""
-    from ..voice.surveys.service import invite_after_resolution
+    from ...voice.surveys.service import invite_after_resolution
 
     invite_after_resolution(ticket, by)
 
@@ -93,7 +93,7 @@ def reopen_ticket(ticket: Ticket, by: User) -> None:
 
 
 def _set_priority(ticket: Ticket, priority: str, by: User, now: datetime) -> None:
-    from .sla.policies import apply_priority_policy
+    from ..sla.policies import apply_priority_policy
 
     if priority not in PRIORITIES:
         raise ActionError(_("priority must be one of %(choices)s", choices=", ".join(value_label("priority", p) for p in PRIORITIES)),
@@ -116,7 +116,7 @@ def set_priority(ticket: Ticket, priority: str, by: User) -> None:
 
 def correct_sentiment(message: "Message", label: str, by: User) -> None:
     """Store an agent's label for a customer message; the model's own label stays for comparison."""
-    from .models import SENTIMENT_LABELS, SentimentCorrection
+    from ..models import SENTIMENT_LABELS, SentimentCorrection
 
     if label not in SENTIMENT_LABELS:
         raise ActionError(_("sentiment must be one of %(choices)s", choices=", ".join(value_label("sentiment", s) for s in SENTIMENT_LABELS)))

@@ -18,10 +18,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from ..extensions import db
-from ..redis_client import get_redis
-from ..timeutil import utcnow
-from .models import Ticket
+from ...extensions import db
+from ...redis_client import get_redis
+from ...timeutil import utcnow
+from ..models import Ticket
 from .queries import VIEWS, view_conditions
 
 log = logging.getLogger(__name__)

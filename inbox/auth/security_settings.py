@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from ..audit import record
-from ..auth.models import User
+from .models import User
 from ..extensions import db
-from ..tickets.sla.models import AppSetting
+from ..app_settings import AppSetting
 from ..translatable import N_, message_of
-from .outbound import ALLOWLIST_SETTING, Allowlist, split_entries
+from ..security.outbound import ALLOWLIST_SETTING, Allowlist, split_entries
 
 MAX_ENTRIES = 100
 

@@ -13,14 +13,14 @@ from typing import Any
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
-from ..auth.models import User
-from ..channels import ChannelAccount
-from ..connectors.base import connector_class
-from ..extensions import db
-from ..timeutil import utcnow
-from ..translatable import N_
+from ...auth.models import User
+from ...channels import ChannelAccount
+from ...connectors.base import connector_class
+from ...extensions import db
+from ...timeutil import utcnow
+from ...translatable import N_
 from .actions import ActionError
-from .models import Message, Ticket, TicketEvent
+from ..models import Message, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def reply_problem(ticket: Ticket, text: str) -> str | None:
         return N_("the reply contains a NUL character")
     if ticket.channel == "x" and ticket.kind != "dm":
         # the network's rule, whichever connector brings the account in (an export, a file): what the page counts
-        from ..connectors.x.text import length_problem
+        from ...connectors.x.text import length_problem
 
         problem = length_problem(text)
         if problem:
@@ -74,7 +74,7 @@ def queue_reply(ticket: Ticket, user: User, text: str, purpose: str = "reply") -
 
     `purpose` "survey" marks a satisfaction-survey invitation: delivered like a reply, it never counts
     as answering the customer."""
-    from ..jobs.delivery import enqueue_delivery
+    from ...jobs.delivery import enqueue_delivery
 
     text = text.replace("\r\n", "\n").strip()
     problem = reply_problem(ticket, text)
@@ -122,7 +122,7 @@ def queue_reply(ticket: Ticket, user: User, text: str, purpose: str = "reply") -
 
 def retry_reply(message: Message, by: User) -> None:
     """Send a failed reply again (a fresh delivery job; the failed attempts stay in the history)."""
-    from ..jobs.delivery import enqueue_delivery
+    from ...jobs.delivery import enqueue_delivery
 
     if message.direction != "outbound" or message.delivery_state != "failed":
         raise ActionError(_("only a reply that failed can be sent again"))

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.models import User
-from ..extensions import db
-from ..timeutil import utcnow
+from ...auth.models import User
+from ...extensions import db
+from ...timeutil import utcnow
 from .actions import ActionError, _event
-from .models import Tag, Ticket
+from ..models import Tag, Ticket
 
 MAX_TAG_CHARS = 64
 MAX_TAGS_PER_TICKET = 50

@@ -19,11 +19,11 @@ from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
+
+
 log = logging.getLogger(__name__)
 
 # growing delays, then a lock of up to an hour; an office behind one address gets more room
-DEFAULT_ACCOUNT_LIMITS = "5/minute;10/15 minutes;20/hour"
-DEFAULT_ADDRESS_LIMITS = "20/minute;100/hour"
 _EXTENSION = "inbox_signin_throttle"
 
 

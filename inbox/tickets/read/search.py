@@ -23,9 +23,9 @@ from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, exists, false, func, literal, or_, select, text
 
-from ..extensions import db
-from ..translatable import N_
-from .models import ContactIdentity, Message, Ticket
+from ...extensions import db
+from ...translatable import N_
+from ..models import ContactIdentity, Message, Ticket
 from .search_index import OpenTicketSearch
 
 MAX_QUERY_CHARS = 200

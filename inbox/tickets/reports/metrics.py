@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import db
 from ...timeutil import UtcDateTime
-from .models import SlaOutcome
+from ..sla.models import SlaOutcome
 
 GROUPS = ("channel", "assignee", "week", "day")
 
