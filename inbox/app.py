@@ -11,23 +11,20 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import models  # noqa: F401  (registers every table with the metadata)
+from . import automation, jobs, live, models, notifications, tickets, voice, webhooks
 from .api import init_app as init_api
 from .assignment.presence import init_app as init_presence
-from .automation.listen import connect as connect_rules
 from .config import MIGRATIONS_DIR, PROJECT_ROOT, ConfigError, deployment_problems, instance_path, load_config
 from .extensions import csrf, db, login_manager, migrate
-from .live import init_app as init_live
-from .tickets.read import counts, search_index  # noqa: F401  (their flush/commit hooks: search documents, tab counts)
-from .tickets.signals import install as install_signals
-from .tickets.sla.outcomes import install as install_sla_writer
+from .tickets import read as ticket_reads
 from .web import register as register_web
 from .web.filters import register_filters
 from .web.hardening import init_app as init_security
 from .web.hardening import install_converters
 from .web.i18n import init_app as init_i18n
 from .web.outages import register as register_outage_pages
-from .webhooks.dispatch import connect as connect_webhooks
+
+assert models  # every table is registered with the metadata
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -56,21 +53,23 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to continue.")
 
-    # every flush that records a ticket event refreshes that ticket's SLA columns and outcome row
-    install_sla_writer()
-    # ticket signals are sent after commit; webhooks (and automation rules) listen
-    install_signals()
-    connect_webhooks()
-    connect_rules()
     _configure_sqlite(app)
+    # The one set of session hooks (SLA writer in the flush, signals after the commit), then everything that
+    # listens to the signals, each package installing its own receivers. Web, worker and CLI all build this.
+    tickets.install(app)
+    ticket_reads.install(app)  # search documents, tab counts
+    live.install(app)  # committed changes published to open pages
+    notifications.install(app)  # assigned to you, at risk, breached
+    voice.install(app)  # the survey after a resolution
+    jobs.install(app)  # a queued reply's delivery job
+    webhooks.install(app)
+    automation.install(app)  # rules and automatic assignment for arriving messages
 
     install_converters(app)  # before the blueprints: their <int:…> routes take ids of ours only
     init_security(app)
     register_web(app)
     init_api(app)
     init_presence(app)
-    # every process that builds the app (web, RQ worker, CLI) publishes committed ticket changes
-    init_live(app)
     init_i18n(app)
     register_filters(app)
     register_outage_pages(app)

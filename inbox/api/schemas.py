@@ -8,17 +8,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..channels.models import CHANNEL_TYPES
-from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES
+from ..tickets.models import SENTIMENT_LABELS
 from ..tickets.read.queries import FILTER_VIEWS, VIEWS
+from ..tickets.read.representation import ContactRef, Message, Priority, SlaState, Status, Ticket  # noqa: F401  (part of the API's shapes)
 
 # a query string with NUL is refused before any route (inbox.security): the document says so
 NO_NUL = r"^[^\x00]*$"
 Channel = Literal[CHANNEL_TYPES]  # type: ignore[valid-type]
-Status = Literal[TICKET_STATUSES]  # type: ignore[valid-type]
-Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 Sentiment = Literal[SENTIMENT_LABELS]  # type: ignore[valid-type]
 View = Literal[tuple(VIEWS) + tuple(FILTER_VIEWS)]  # type: ignore[valid-type]
-SlaState = Literal["none", "on_track", "at_risk", "breached"]
 ClockState = Literal["none", "running", "paused", "met", "missed"]
 
 
@@ -48,38 +46,6 @@ class TicketListQuery(Query):
     limit: int = Field(50, ge=1, le=200)
 
 
-class ContactRef(BaseModel):
-    id: int
-    display_name: str
-    handles: list[str]
-
-
-class Ticket(BaseModel):
-    id: int
-    status: Status
-    priority: Priority
-    channel: str
-    kind: str
-    account_id: int
-    subject: str
-    contact: ContactRef
-    assignee_id: int | None
-    tags: list[str]
-    message_count: int
-    first_sentiment: str | None
-    last_sentiment: str | None
-    sla_state: SlaState
-    due_at: datetime | None
-    due_target: str | None
-    first_response_due_at: datetime | None
-    first_response_at: datetime | None
-    next_response_due_at: datetime | None
-    resolution_due_at: datetime | None
-    opened_at: datetime
-    resolved_at: datetime | None
-    updated_at: datetime
-
-
 class TicketPage(BaseModel):
     items: list[Ticket]
     next: str | None = Field(description="Cursor for the next page (pass it as `after`); null on the last page.")
@@ -101,22 +67,6 @@ class TicketUpdate(Body):
 
 
 # -- messages and notes --------------------------------------------------------------------------
-
-class Message(BaseModel):
-    id: int
-    direction: Literal["inbound", "outbound"]
-    kind: str
-    author_handle: str
-    author_name: str
-    text: str
-    sent_at: datetime
-    lang: str | None
-    url: str | None
-    sentiment: str | None
-    delivery_state: str | None = Field(description="Replies written in Inbox: sending, posting, sent or failed.")
-    delivery_error: str | None
-    sent_by_id: int | None
-
 
 class MessageList(BaseModel):
     items: list[Message]

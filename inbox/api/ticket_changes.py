@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..auth.models import User
 from ..extensions import db
-from ..tickets.workspace.actions import ActionError, NotAllowed, _reopen, _resolve, _set_pending, _set_priority, after_resolution, has_delivered_reply
+from ..tickets.workspace.actions import ActionError, NotAllowed, _reopen, _resolve, _set_pending, _set_priority, has_delivered_reply
 from ..tickets.workspace.assignment import _assign, may_assign
 from ..tickets.models import Ticket
 from ..tickets.workspace.tags import _add_tags, _remove_tags, normalize_tag
@@ -65,5 +65,3 @@ def apply_ticket_update(ticket: Ticket, by: User, change: TicketUpdate) -> None:
     except BaseException:
         db.session.rollback()
         raise
-    if change.status == "resolved":
-        after_resolution(ticket, by)

@@ -2,33 +2,14 @@
 `enqueue` live in `inbox.jobqueue`, so that services below this floor can queue work by name."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from flask import Flask
 
-from flask import Flask, current_app, has_app_context
-
-_app: Flask | None = None
-
-
-@contextmanager
-def job_context() -> Iterator[Flask]:
-    """The worker pushes an app context for its lifetime; a bare RQ worker gets one created once."""
-    global _app
-    if has_app_context():
-        yield current_app._get_current_object()  # type: ignore[attr-defined]
-        return
-    if _app is None:
-        from ..app import create_app  # upward: deferred: a bare `rq worker` process has no application until its first job builds one
-
-        _app = create_app()
-    with _app.app_context():
-        yield _app
+from . import listeners
+from .context import job_context  # noqa: F401  (where jobs found it before)
+from .ingest import ingest_batch  # noqa: F401  (`inbox.jobs.ingest_batch`: the job path before jobs became a package)
 
 
-def __getattr__(name: str) -> Any:
-    # `inbox.jobs.ingest_batch` was the job path before jobs became a package
-    if name == "ingest_batch":
-        from .ingest import ingest_batch
+def install(app: Flask) -> None:
+    """Called by create_app: jobs queued because something was committed."""
+    listeners.install()
 
-        return ingest_batch
-    raise AttributeError(name)

@@ -1,7 +1,7 @@
 """Automatic assignment as a job: after tickets arrive, when an agent comes back, and every minute."""
 from __future__ import annotations
 
-from . import job_context
+from .context import job_context
 
 
 def auto_assign() -> int:

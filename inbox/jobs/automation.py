@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import job_context
+from .context import job_context
 
 
 def run_rules(account_id: int, external_id: str) -> dict[str, Any]:

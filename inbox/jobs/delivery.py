@@ -9,9 +9,8 @@ post went out (the worker died mid-call), so it marks it failed instead of posti
 from __future__ import annotations
 
 import logging
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 import requests
 from rq import get_current_job
@@ -20,11 +19,12 @@ from sqlalchemy import select, update
 from ..channels.models import ChannelAccount
 from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_class
 from ..extensions import db
-from ..live.publish import ROWS_REPORTED
+from ..tickets.events import EventType
+from ..tickets.hooks import ROWS_REPORTED
 from ..tickets.models import Message, Ticket, TicketEvent
 from ..timeutil import utcnow
 from ..jobqueue import enqueue
-from . import job_context
+from .context import job_context
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,8 @@ def _record(message: Message, outcome: str, at: Any, **data: Any) -> None:
     if message.ticket_id is None:
         return
     purpose = _delivery(message).get("purpose", "reply")
-    kind = {"delivered": "survey_delivered" if purpose == "survey" else "reply_delivered", "failed": "reply_failed"}[outcome]
+    kind = {"delivered": EventType.SURVEY_DELIVERED if purpose == "survey" else EventType.REPLY_DELIVERED,
+            "failed": EventType.REPLY_FAILED}[outcome]
     db.session.add(TicketEvent(ticket_id=message.ticket_id, type=kind, at=at, actor_id=message.sent_by_id,
                                data={"message_id": message.id, "purpose": purpose, **data}))
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from ..jobqueue import enqueue
-from . import job_context
+from .context import job_context
 
 log = logging.getLogger(__name__)
 

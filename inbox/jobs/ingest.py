@@ -20,7 +20,7 @@ from ..channels.models import ChannelAccount
 from ..channels.quarantine import quarantine
 from ..connectors.base import InboundMessage, InvalidMessage, Rejected
 from ..extensions import db
-from . import job_context
+from .context import job_context
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..jobqueue import JOBS
-from . import job_context
+from ..tickets.signals import send, sla_breached
+from ..tickets.sla.sweep import swept_signals
+from .context import job_context
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +94,7 @@ def requeue_webhooks() -> int:
 def deliver_breach_webhook(swept_at: str) -> int:
     """A job queued before webhooks became subscriptions: that sweep's breaches go to the subscriptions
     of "sla.breached" like any new breach."""
-    from ..tickets.signals import send_now
-    from ..tickets.sla.sweep import swept_signals
-
     with job_context():
-        signals = [s for s in swept_signals(datetime.fromisoformat(swept_at).astimezone(UTC)) if s.type == "sla.breached"]
-        send_now(signals)
+        signals = [s for s in swept_signals(datetime.fromisoformat(swept_at).astimezone(UTC)) if s.type == sla_breached.name]
+        send(signals)
         return len(signals)

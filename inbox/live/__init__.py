@@ -5,9 +5,10 @@ import os
 
 from flask import Flask
 
-from .publish import TICKET_CHANNEL, Live, install_session_hooks
+from ..tickets.signals import tickets_changed
+from .publish import TICKET_CHANNEL, Live, publish_changes
 
-__all__ = ["TICKET_CHANNEL", "Live", "init_app"]
+__all__ = ["TICKET_CHANNEL", "Live", "install"]
 
 
 def _env_number(name: str, default: float) -> float:
@@ -23,8 +24,8 @@ def _env_number(name: str, default: float) -> float:
     return value
 
 
-def init_app(app: Flask) -> None:
-    """Called by create_app: the publish-on-commit hook, the live routes, their settings."""
+def install(app: Flask) -> None:
+    """Called by create_app: the live settings, and committed ticket changes published to open pages."""
     app.config.setdefault("LIVE_STREAM_SECONDS", _env_number("INBOX_LIVE_STREAM_SECONDS", 60))
     app.config.setdefault("LIVE_HEARTBEAT_SECONDS", 15)
     # longer than gunicorn's 2 s keep-alive: a reconnect never races the server closing the idle connection
@@ -32,4 +33,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("LIVE_SINGLE_THREAD_RETRY_MS", 30000)
     app.config.setdefault("PRESENCE_TTL_SECONDS", 25)
     app.extensions["inbox_live"] = Live(app)
-    install_session_hooks()
+    tickets_changed.connect(publish_changes)

@@ -12,6 +12,8 @@ from typing import Any
 
 from redis import Redis
 
+from ..redis_client import pubsub_channel
+
 PRESENCE_STATES = ("viewing", "replying")
 PRESENCE_CHANNEL = "inbox:presence"
 LEAVING = "left"
@@ -49,8 +51,6 @@ def clear_presence(redis: Redis, ticket_id: int, user_id: int) -> bool:
 
 def announce(redis: Redis, ticket_id: int) -> None:
     """Open ticket pages ask for the presence again at once instead of at their next heartbeat."""
-    from ..redis_client import pubsub_channel
-
     redis.publish(pubsub_channel(redis, PRESENCE_CHANNEL), json.dumps({"ticket_id": ticket_id}))
 
 

@@ -1,9 +1,9 @@
 """Alerts for one person: the bell's unread count and the browser notifications it may raise.
 
-Notifications are rows (inbox.tickets.sla.models.Notification) written in the writer's transaction:
-"assigned to you" by the assignment service, "at risk" and "breached" by the SLA sweep (once per
-deadline, see sla.sweep). Once committed, each recipient's open pages hear of their new rows on the
-Redis channel `inbox:notifications`; the stream (live.stream) passes on only the signed-in user's.
+Notifications are rows (notifications.models) written by this package's listeners once the change is
+committed: "assigned to you" when someone else assigns you a ticket, "at risk" and "breached" after
+each SLA sweep (once per deadline, see tickets.sla.sweep). Each recipient's open pages then hear of
+their new rows on the Redis channel `inbox:notifications`; the stream (live.stream) passes on only the signed-in user's.
 Which kinds raise a browser notification is the user's setting; the bell counts every one.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from ..auth.models import User
 from ..extensions import db
 from ..redis_client import pubsub_channel
+from .models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,10 @@ def set_browser_alerts(user: User, kinds: Iterable[str]) -> None:
 
 
 def last_notification_id() -> int:
-    from .models import Notification
-
     return db.session.scalar(select(func.max(Notification.id))) or 0
 
 
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
-    from .models import Notification
-
     ids = sorted(set(user_ids))
     if not ids:
         return {}
@@ -79,8 +76,6 @@ def payloads(rows: Iterable[tuple[int, int, int | None, str, str]], counts: dict
 def publish_notifications(*, after_id: int | None = None, ids: Iterable[int] = ()) -> int:
     """After a commit: tell each recipient's open pages of the rows with id > after_id (or these ids).
     Best effort like every live message: the bell is right again at the next page load."""
-    from .models import Notification
-
     if not has_app_context():
         return 0
     live = current_app.extensions.get("inbox_live")

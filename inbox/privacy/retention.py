@@ -65,7 +65,7 @@ def retention_days() -> int | None:
 
 def retention_job() -> dict[str, int | None]:
     """The daily scheduled job (the lead's schedule table books it): a no-op while retention is off."""
-    from ..jobs import job_context
+    from ..jobs.context import job_context
 
     with job_context():
         days = retention_days()

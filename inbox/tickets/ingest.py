@@ -18,24 +18,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Sequence
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import selectinload
 
 from ..channels.models import ChannelAccount
 from ..connectors.base import InboundMessage
-from .identities import link_proven
 from ..extensions import db
-from ..live.publish import ROWS_REPORTED, note_change
 from ..sentiment import Sentiment
 from ..timeutil import utcnow
 from .attachments import split_attachments
+from .events import EventType
+from .hooks import ROWS_REPORTED, defer_flushed, note_change, send_flushed
+from .identities import link_proven
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
 from .rules.priority import initial_priority, raise_priority
-from .signals import announce
+from .rules.status import Change, history_entry, next_status
+from .signals import announce, message_received, status_changed, ticket_created
+from .sla.outcomes import expect
 from .sla.policies import PolicyBook, apply_priority_policy
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,8 @@ class _Batch:
             events=[],
         )
         db.session.add(ticket)
-        self.event(ticket, "created", message.created_at, {"priority": priority, "sla_policy": policy.id if policy is not None else None})
+        self.event(ticket, EventType.CREATED, message.created_at,
+                   {"priority": priority, "sla_policy": policy.id if policy is not None else None})
         for earlier in self.unattached.pop(message.conversation, []):
             self.attach(earlier, ticket)
         self.latest[message.conversation] = ticket
@@ -229,31 +231,38 @@ class _Batch:
     def not_before_last_status(self, ticket: Ticket, at: datetime) -> datetime:
         """A message fetched late must not reopen (or un-pend) the ticket before the change it reverses:
         the clocks are replayed in time order."""
-        kinds = ("status", "reopened", "created")
+        kinds = (EventType.STATUS, EventType.REOPENED, EventType.CREATED)
         changes = [e.at for e in ticket.events if e.type in kinds] + [e.at for e in self.events[id(ticket)] if e.type in kinds]
         return max([at, *changes])
 
+    def change_status(self, ticket: Ticket, change: Change, at: datetime) -> None:
+        """Through the one transition table (tickets.rules.status), recorded as the batch's own rows."""
+        previous = ticket.status
+        new = next_status(previous, change)
+        if new is None:
+            return
+        ticket.status = new.value
+        if previous == "resolved":
+            ticket.resolved_at = None
+        entry = history_entry(previous, new, change)
+        if entry is not None:
+            self.event(ticket, entry[0], self.not_before_last_status(ticket, at), entry[1])
+
     def reopen(self, ticket: Ticket, message: InboundMessage) -> None:
-        ticket.status = "open"
-        ticket.resolved_at = None
-        self.event(ticket, "reopened", self.not_before_last_status(ticket, message.created_at), {"by": "customer"})
+        self.change_status(ticket, Change.CUSTOMER_WROTE, message.created_at)
 
     def customer_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
         ticket.last_customer_message_at = max(ticket.last_customer_message_at or message.created_at, message.created_at)
-        if ticket.status == "pending":
-            ticket.status = "open"
-            self.event(ticket, "status", self.not_before_last_status(ticket, message.created_at),
-                       {"from": "pending", "to": "open", "by": "customer"})
+        self.change_status(ticket, Change.CUSTOMER_WROTE, message.created_at)
         # the SLA clocks are replayed from events (sla.clock): a customer message may start a next-response clock
-        self.event(ticket, "customer_message", message.created_at, {"external_id": message.external_id})
+        self.event(ticket, EventType.CUSTOMER_MESSAGE, message.created_at, {"external_id": message.external_id})
 
     def brand_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
         """A reply sent from the network itself (not through Inbox) still answers the customer."""
         if message.created_at < ticket.opened_at:
             return
-        self.event(ticket, "reply", message.created_at, {"external_id": message.external_id, "source": "network"})
-        if ticket.status == "new":
-            ticket.status = "open"
+        self.event(ticket, EventType.NETWORK_REPLY, message.created_at, {"external_id": message.external_id, "source": "network"})
+        self.change_status(ticket, Change.ANSWERED, message.created_at)
 
     def add(self, message: InboundMessage, sentiment: Sentiment | None) -> None:
         inbound = message.direction == "inbound"
@@ -321,18 +330,14 @@ class _Batch:
             self.brand_wrote(ticket, message)
 
     def finish(self) -> None:
-        """Write the batch: the ORM objects (contacts, identities, tickets) in one flush, the SLA state each
-        touched ticket's events give (sla.outcomes, the one writer), then the message and event rows in
-        bulk, each ticket's counter moved by what the batch added (an atomic increment, so it commutes
-        with a reply an agent sends at the same moment), and the search documents once."""
-        from .read.search_index import defer, run_deferred
-        from .sla.outcomes import refresh
-
-        defer(db.session)
-        now, zone = utcnow(), ZoneInfo(current_app.config["INBOX_TIMEZONE"])
-        with db.session.no_autoflush:  # new tickets get their SLA columns and outcome row before their INSERT
-            for key, ticket in self.touched.items():
-                refresh(ticket, now, self.policies, zone, pending=self.events.get(key, ()))
+        """Write the batch: the ORM objects (contacts, identities, tickets) in one flush, in which the SLA
+        writer (sla.outcomes) replays each touched ticket with the events the batch writes for it; then the
+        message and event rows in bulk, each ticket's counter moved by what the batch added (an atomic
+        increment, so it commutes with a reply an agent sends at the same moment), and the search
+        documents once."""
+        defer_flushed(db.session)
+        for key, ticket in self.touched.items():
+            expect(db.session, ticket, self.events.get(key, ()), self.policies)
         db.session.flush()
         rows = [{**m.values, "ticket_id": m.ticket.id if m.ticket is not None else None,
                  "identity_id": m.identity.id if m.identity is not None else None} for m in self.messages]
@@ -359,7 +364,7 @@ class _Batch:
             db.session.expire(ticket, ["message_count", "events", "messages"])
             if ticket.id not in created:
                 note_change(db.session, ticket.id, "message")
-        run_deferred(db.session, [t.id for t in self.touched.values()])
+        send_flushed(db.session, [t.id for t in self.touched.values()])
         ids = sorted({t.id for t in self.touched.values()})
         self.result.tickets_created = sorted(created)
         self.result.tickets_updated = [i for i in ids if i not in created]
@@ -367,21 +372,21 @@ class _Batch:
     def announce(self, events: list[dict[str, Any]], created: set[int]) -> None:
         """Rows written in bulk pass no flush hook: say what happened (tickets.signals), sent after the commit."""
         for row in events:
-            if row["type"] == "created":
-                announce(db.session, "ticket.created", row["ticket_id"], {}, row["at"])
-            elif row["type"] in ("status", "reopened"):
+            if row["type"] == EventType.CREATED:
+                announce(db.session, ticket_created, row["ticket_id"], {}, row["at"])
+            elif row["type"] in (EventType.STATUS, EventType.REOPENED):
                 data = row["data"] or {}
                 change = {"from": data.get("from", "resolved"), "to": data.get("to", "open"), "actor_id": None, "by": "customer"}
-                announce(db.session, "ticket.status_changed", row["ticket_id"], change, row["at"])
+                announce(db.session, status_changed, row["ticket_id"], change, row["at"])
         for message in self.messages:
             values = message.values
             if values["direction"] == "inbound" and message.ticket is not None:
-                announce(db.session, "message.received", message.ticket.id,
+                announce(db.session, message_received, message.ticket.id,
                          {"account_id": values["account_id"], "external_id": values["external_id"],
                           "new_ticket": message.ticket.id in created}, values["sent_at"])
         for row in self.orm_messages:
             if row.direction == "inbound" and row.ticket_id is not None:
-                announce(db.session, "message.received", row.ticket_id, {"account_id": row.account_id, "external_id": row.external_id,
+                announce(db.session, message_received, row.ticket_id, {"account_id": row.account_id, "external_id": row.external_id,
                                                                         "new_ticket": row.ticket_id in created}, row.sent_at)
 
     @property

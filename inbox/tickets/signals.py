@@ -1,147 +1,167 @@
 """What happened to tickets, as blinker signals sent once the change is committed.
 
-One signal per event type (`SIGNALS`); a receiver gets `event=TicketSignal(...)`. The facts come from
-where they are recorded: a session hook sees the ORM rows a flush writes (TicketEvent rows of status,
-reopen, assignment and delivered replies; survey answers) and writers that insert in bulk say what
-they wrote with `announce` (ingest: tickets created, customer messages received) or `send_now` after
-their own commit (the SLA sweep: at-risk warnings and breaches). Nothing is sent for a transaction
-that rolls back. Listeners connect in create_app (inbox.webhooks.dispatch, inbox.automation).
+Every signal of the system is declared here. Services never call the packages that react to a change:
+they commit, and the one after-commit hook (`tickets.hooks`) sends what the transaction did:
+- the history rows it wrote (`TicketEvent`, seen at flush; see `_FROM_EVENT` for which becomes which),
+- what writers that insert in bulk `announce` (ingest: tickets created, customer messages received;
+  the SLA sweep: at-risk warnings and breaches; surveys: answers; rules: what fired),
+- `tickets_changed`, once per commit: which tickets changed and how (for live views and tab counts).
+Nothing is sent for a transaction that rolls back. Receivers are connected by the `install` of their
+own package, which `create_app` calls; each is called in an application context of its own (its
+`db.session` is a fresh session), and one that fails is logged without touching the others.
+
+`tickets_flushed` is the one signal sent inside the transaction (after each flush): receivers that keep
+derived rows in step with the tickets (the search documents) write there, in the same transaction.
 """
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
-from blinker import Namespace
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from blinker import NamedSignal, Namespace
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
 
 from ..timeutil import utcnow
+from .events import EventType
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPES: dict[str, str] = {
-    "ticket.created": "Ticket created",
-    "message.received": "Customer message received",
-    "ticket.replied": "Reply delivered to the customer",
-    "ticket.status_changed": "Status changed (pending, resolved, reopened)",
-    "ticket.assigned": "Assigned or unassigned",
-    "sla.at_risk": "SLA target at risk",
-    "sla.breached": "SLA target breached",
-    "survey.answered": "Satisfaction survey answered",
-    "rule.fired": "An automation rule with the webhook action fired",
-}
 _namespace = Namespace()
-SIGNALS = {name: _namespace.signal(name) for name in EVENT_TYPES}
+
+# the events webhooks carry, named as the webhook API names them
+ticket_created = _namespace.signal("ticket.created")
+message_received = _namespace.signal("message.received")
+reply_delivered = _namespace.signal("ticket.replied")
+status_changed = _namespace.signal("ticket.status_changed")
+assigned = _namespace.signal("ticket.assigned")
+sla_at_risk = _namespace.signal("sla.at_risk")
+sla_breached = _namespace.signal("sla.breached")
+survey_answered = _namespace.signal("survey.answered")
+rule_fired = _namespace.signal("rule.fired")
+# internal
+reply_queued = _namespace.signal("reply.queued")
+reply_failed = _namespace.signal("reply.failed")
+sla_swept = _namespace.signal("sla.swept")
+tickets_changed = _namespace.signal("tickets.changed")
+tickets_flushed = _namespace.signal("tickets.flushed")
+
+# the signals a webhook subscription may ask for
+PUBLIC_SIGNALS: dict[str, NamedSignal] = {s.name: s for s in (
+    ticket_created, message_received, reply_delivered, status_changed, assigned, sla_at_risk, sla_breached,
+    survey_answered, rule_fired)}
+_BY_NAME: dict[str, NamedSignal] = {**PUBLIC_SIGNALS, **{s.name: s for s in (reply_queued, reply_failed, sla_swept)}}
+
 _PENDING = "inbox_ticket_signals"
 _T = TypeVar("_T")
 # what listeners looked up while one commit's signals are being sent (see `once_per_send`)
 _send_memo: ContextVar[dict[str, Any] | None] = ContextVar("inbox_signal_memo", default=None)
-_install_lock = threading.Lock()
-_installed = False
 
 
 @dataclass(frozen=True)
 class TicketSignal:
-    type: str
-    ticket_id: int
+    type: str  # the signal's name
+    ticket_id: int | None  # None for what concerns no one ticket (a sweep)
     data: dict[str, Any] = field(default_factory=dict)
     occurred_at: datetime = field(default_factory=utcnow)
     # one id per event, the same on every delivery and redelivery of it
     id: str = field(default_factory=lambda: f"evt_{uuid.uuid4().hex}")
 
 
-def announce(session: Session, type_: str, ticket_id: int, data: dict[str, Any] | None = None,
+@dataclass(frozen=True)
+class TicketChanges:
+    """What one commit changed: ticket id → the most telling kind of change (created, message, note,
+    updated, event); `bulk` when a set-based statement changed tickets it does not name."""
+
+    tickets: dict[int, str]
+    bulk: bool = False
+
+
+def announce(session: Session, signal: NamedSignal, ticket_id: int | None, data: dict[str, Any] | None = None,
              occurred_at: datetime | None = None) -> None:
-    """Send `type_` for this ticket after the session's transaction commits (never if it rolls back)."""
-    if type_ not in SIGNALS:
-        raise ValueError(f"unknown event type {type_!r}")
-    session.info.setdefault(_PENDING, []).append(TicketSignal(type_, ticket_id, data or {}, occurred_at or utcnow()))
+    """Send `signal` for this ticket after the session's transaction commits (never if it rolls back)."""
+    if signal.name not in _BY_NAME:
+        raise ValueError(f"{signal.name!r} is not a ticket signal")
+    pending(session).append(TicketSignal(signal.name, ticket_id, data or {}, occurred_at or utcnow()))
 
 
-def send_now(signals: list[TicketSignal]) -> None:
-    """For writers that already committed (the sweep): deliver to the listeners now."""
+def pending(session: Session) -> list[TicketSignal]:
+    return session.info.setdefault(_PENDING, [])
+
+
+def take_pending(session: Session) -> list[TicketSignal]:
+    return session.info.pop(_PENDING, None) or []
+
+
+def signal_of_event(type_: str, ticket_id: int, data: dict[str, Any] | None, actor_id: int | None,
+                    at: datetime) -> TicketSignal | None:
+    """The signal a recorded history row stands for, if any."""
+    data = data or {}
+    if type_ == EventType.STATUS:
+        return TicketSignal(status_changed.name, ticket_id, {"from": data.get("from"), "to": data.get("to"), "actor_id": actor_id,
+                                                            **({"by": data["by"]} if "by" in data else {})}, at)
+    if type_ == EventType.REOPENED:
+        return TicketSignal(status_changed.name, ticket_id, {"from": "resolved", "to": "open", "actor_id": actor_id,
+                                                            **({"by": data["by"]} if "by" in data else {})}, at)
+    if type_ == EventType.ASSIGNMENT:
+        return TicketSignal(assigned.name, ticket_id, {"from": data.get("from"), "to": data.get("to"), "how": data.get("how"),
+                                                      "actor_id": actor_id}, at)
+    if type_ == EventType.REPLY_DELIVERED:
+        return TicketSignal(reply_delivered.name, ticket_id, {"message_id": data.get("message_id"), "actor_id": actor_id}, at)
+    if type_ == EventType.REPLY_QUEUED:
+        return TicketSignal(reply_queued.name, ticket_id, {"message_id": data.get("message_id"), "attempt": data.get("attempt", 0),
+                                                          "actor_id": actor_id}, at)
+    if type_ == EventType.REPLY_FAILED:
+        return TicketSignal(reply_failed.name, ticket_id, {"message_id": data.get("message_id"), "actor_id": actor_id}, at)
+    if type_ == EventType.CREATED:
+        return TicketSignal(ticket_created.name, ticket_id, {}, at)
+    return None
+
+
+def send(signals: Iterable[TicketSignal], changes: TicketChanges | None = None) -> None:
+    """Deliver committed signals to their receivers, each in an application context of its own."""
+    items = sorted(signals, key=lambda s: s.occurred_at)
+    if not items and changes is None:
+        return
+    if not has_app_context():
+        _send(items, changes)
+        return
+    # a fresh context is a fresh db.session: receivers read and write in their own transactions, never
+    # in the committing session, which can no longer talk to the database at this point
+    with current_app.app_context():
+        _send(items, changes)
+
+
+def _send(items: list[TicketSignal], changes: TicketChanges | None) -> None:
     token = _send_memo.set({})
     try:
-        for item in signals:
-            try:
-                SIGNALS[item.type].send(None, event=item)
-            except Exception:  # a listener's failure must not undo or fail the committed change
-                log.exception("listener of %s failed for ticket %s", item.type, item.ticket_id)
+        for item in items:
+            _robust(_BY_NAME[item.type], item)
+        if changes is not None:
+            _robust(tickets_changed, changes)
     finally:
         _send_memo.reset(token)
 
 
+def _robust(signal: NamedSignal, event: Any) -> None:
+    for receiver in signal.receivers_for(None):
+        try:
+            receiver(None, event=event)
+        except Exception:  # one receiver's failure must not undo the committed change or starve the others
+            log.exception("receiver %s of %s failed", getattr(receiver, "__qualname__", receiver), signal.name)
+
+
 def once_per_send(key: str, lookup: Callable[[], _T]) -> _T:
     """`lookup()` once for all the signals of one commit (an ingest batch sends hundreds): what a
-    listener checks before acting — the active webhook subscriptions, whether any rule is on —
-    cannot change between them. Outside `send_now` it is simply called."""
+    receiver checks before acting — the active webhook subscriptions, whether any rule is on —
+    cannot change between them. Outside a send it is simply called."""
     memo = _send_memo.get()
     if memo is None:
         return lookup()
     if key not in memo:
         memo[key] = lookup()
     return memo[key]
-
-
-def _from_event(row: Any) -> TicketSignal | None:
-    data = row.data or {}
-    if row.type == "status":
-        return TicketSignal("ticket.status_changed", row.ticket_id, {"from": data.get("from"), "to": data.get("to"),
-                                                                     "actor_id": row.actor_id}, row.at)
-    if row.type == "reopened":
-        return TicketSignal("ticket.status_changed", row.ticket_id, {"from": "resolved", "to": "open", "actor_id": row.actor_id}, row.at)
-    if row.type == "assignment":
-        return TicketSignal("ticket.assigned", row.ticket_id, {"from": data.get("from"), "to": data.get("to"),
-                                                               "how": data.get("how"), "actor_id": row.actor_id}, row.at)
-    if row.type == "reply_delivered":
-        return TicketSignal("ticket.replied", row.ticket_id, {"message_id": data.get("message_id"), "actor_id": row.actor_id}, row.at)
-    return None
-
-
-def _after_flush(session: Session, _flush: UOWTransaction) -> None:
-    from ..voice.surveys.models import SurveyResponse
-    from .models import TicketEvent
-
-    pending: list[TicketSignal] | None = None
-    for obj in session.new:
-        found = None
-        if isinstance(obj, TicketEvent) and obj.ticket_id is not None:
-            found = _from_event(obj)
-        elif isinstance(obj, SurveyResponse):
-            found = TicketSignal("survey.answered", obj.ticket_id, {"response_id": obj.id, "csat": obj.csat,
-                                                                    "extra_question": obj.extra_question or None,
-                                                                    "extra_score": obj.extra_score}, obj.answered_at or utcnow())
-        if found is not None:
-            pending = pending if pending is not None else session.info.setdefault(_PENDING, [])
-            pending.append(found)
-
-
-def _after_commit(session: Session) -> None:
-    signals = session.info.pop(_PENDING, None)
-    if signals:
-        send_now(sorted(signals, key=lambda s: s.occurred_at))
-
-
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-def install() -> None:
-    """Once per process, on the Flask-SQLAlchemy session class (create_app calls it)."""
-    global _installed
-    from ..extensions import db
-
-    with _install_lock:
-        if _installed:
-            return
-        event.listen(db.session, "after_flush", _after_flush)
-        event.listen(db.session, "after_commit", _after_commit)
-        event.listen(db.session, "after_transaction_end", _after_transaction_end)
-        _installed = True

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..auth.roles import role_required
 from ..extensions import db
 from ..auth.security_settings import allowlist_text
-from ..tickets.signals import EVENT_TYPES
+from ..webhooks.events import EVENT_TYPES
 from ..webhooks.models import WebhookDelivery, WebhookSubscription
 from ..webhooks.service import (
     WebhookError,

@@ -1,20 +1,24 @@
 """Turn committed ticket events into webhook deliveries: one row per subscription that wants the event,
 with the payload fixed now, and a delivery job per row.
 
-It runs in the committing session's after-commit hook (tickets.signals), where that session can no
-longer talk to the database, so it works in a session of its own. A delivery whose job could not be
-queued (Redis away) stays "pending" and is queued by `requeue_pending` once Redis answers."""
+It receives the signals of each commit (tickets.signals.send), in an application context of its own: its
+db.session is not the committing one. A delivery whose job could not be queued (Redis away) stays
+"pending" and is queued by `requeue_pending` once Redis answers."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..tickets.signals import SIGNALS, TicketSignal, once_per_send
+from ..jobqueue import enqueue
+from ..links import external_url
+from ..tickets.models import Message, Ticket
+from ..tickets.read.representation import message_view, ticket_view
+from ..tickets.signals import PUBLIC_SIGNALS, TicketSignal, once_per_send
 from ..timeutil import utcnow
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -23,16 +27,13 @@ log = logging.getLogger(__name__)
 REQUEUE_AFTER = timedelta(minutes=2)
 
 
-def payload_for(session: Session, event: TicketSignal, now: datetime) -> dict[str, Any]:
+def payload_for(event: TicketSignal, now: datetime) -> dict[str, Any]:
     """What a receiver gets: the event, the ticket as GET /api/v1/tickets/{id} shows it, and the message
     for message and reply events."""
-    from ..api import serialize
-    from ..links import external_url
-    from ..tickets.models import Message, Ticket
-
+    session = db.session
     data: dict[str, Any] = {k: v for k, v in event.data.items() if k not in ("account_id", "message_id")}
     ticket = session.get(Ticket, event.ticket_id)
-    data["ticket"] = serialize.ticket(ticket, now).model_dump(mode="json") if ticket is not None else None
+    data["ticket"] = ticket_view(ticket, now).model_dump(mode="json") if ticket is not None else None
     # on INBOX_PUBLIC_URL: a receiver (and the person it notifies) opens the ticket from any host
     data["ticket_url"] = external_url("web.ticket", ticket_id=event.ticket_id) if ticket is not None else None
     message = None
@@ -42,14 +43,13 @@ def payload_for(session: Session, event: TicketSignal, now: datetime) -> dict[st
     elif event.type == "ticket.replied" and event.data.get("message_id"):
         message = session.get(Message, event.data["message_id"])
     if message is not None:
-        data["message"] = serialize.message(message).model_dump(mode="json")
+        data["message"] = message_view(message).model_dump(mode="json")
     return {"id": event.id, "type": event.type, "occurred_at": event.occurred_at.isoformat(), "data": data}
 
 
 def _active_subscriptions() -> list[tuple[int, frozenset[str]]]:
-    with Session(db.engine) as session:
-        return [(s.id, frozenset(s.events or ())) for s in
-                session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
+    return [(s.id, frozenset(s.events or ())) for s in
+            db.session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
 
 
 def dispatch(_sender: Any, event: TicketSignal) -> list[int]:
@@ -58,23 +58,18 @@ def dispatch(_sender: Any, event: TicketSignal) -> list[int]:
     if not wanted:
         return []
     now = utcnow()
-    with Session(db.engine) as session:
-        payload = payload_for(session, event, now)
-        rows = [WebhookDelivery(subscription_id=sid, event_id=event.id, event_type=event.type, ticket_id=event.ticket_id, payload=payload,
-                                state="pending", attempts=0, created_at=now, history=[]) for sid in wanted]
-        session.add_all(rows)
-        session.commit()
-        ids = [r.id for r in rows]
+    payload = payload_for(event, now)
+    rows = [WebhookDelivery(subscription_id=sid, event_id=event.id, event_type=event.type, ticket_id=event.ticket_id, payload=payload,
+                            state="pending", attempts=0, created_at=now, history=[]) for sid in wanted]
+    db.session.add_all(rows)
+    db.session.commit()
+    ids = [r.id for r in rows]
     for delivery_id in ids:
         queue_delivery(delivery_id)
     return ids
 
 
 def queue_delivery(delivery_id: int) -> bool:
-    from redis.exceptions import RedisError
-
-    from ..jobqueue import enqueue
-
     try:
         enqueue("webhook", delivery_id, job_id=f"webhook-{delivery_id}", description=f"webhook delivery {delivery_id}")
         return True
@@ -92,9 +87,9 @@ def requeue_pending(now: datetime | None = None) -> int:
     return sum(queue_delivery(i) for i in ids)
 
 
-def connect() -> None:
-    """Called by create_app: listen to every ticket signal (weakly held is fine: a module function)."""
-    for signal in SIGNALS.values():
+def install() -> None:
+    """Called by create_app (through webhooks.install): every public ticket signal may be wanted."""
+    for signal in PUBLIC_SIGNALS.values():
         signal.connect(dispatch)
 
 

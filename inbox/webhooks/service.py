@@ -9,7 +9,7 @@ from ..audit import record
 from ..auth.models import User
 from ..extensions import db
 from ..security.outbound import OutboundRefused, check_url, current_allowlist
-from ..tickets.signals import EVENT_TYPES
+from .events import EVENT_TYPES
 from ..timeutil import utcnow
 from ..translatable import N_
 from .models import WebhookDelivery, WebhookSubscription

@@ -27,13 +27,17 @@ def test_importing_connects_nothing_and_the_hook_comes_with_create_app(tmp_path)
     """No side effects at import time: the session hook is installed by create_app (web and worker alike)."""
     script = """
 import sqlalchemy.event as event
-import inbox, inbox.live, inbox.live.publish as publish, inbox.jobs, inbox.jobs.worker, inbox.jobs.delivery, inbox.cli, inbox.redis_client
+import inbox, inbox.app, inbox.live, inbox.live.publish as publish, inbox.jobs, inbox.jobs.worker, inbox.jobs.delivery, inbox.cli
+import inbox.redis_client, inbox.tickets.hooks as hooks, inbox.tickets.signals as signals
 from inbox.extensions import db
-assert not event.contains(db.session, "after_commit", publish._after_commit)
+assert not event.contains(db.session, "after_commit", hooks._after_commit)
+assert not signals.tickets_changed.receivers, "a receiver was connected on import"
 assert not inbox.redis_client._embedded, "an embedded Redis was started on import"
-app = inbox.create_app({"REDIS_URL": "redis://127.0.0.1:9/0"})
-assert event.contains(db.session, "after_flush", publish._after_flush)
-assert event.contains(db.session, "after_commit", publish._after_commit)
+app = inbox.app.create_app({"REDIS_URL": "redis://127.0.0.1:9/0"})
+assert event.contains(db.session, "after_flush", hooks._after_flush)
+assert event.contains(db.session, "after_commit", hooks._after_commit)
+assert signals.tickets_changed.has_receivers_for(None)
+assert publish.publish_changes in [r() if callable(r) and not hasattr(r, "__code__") else r for r in signals.tickets_changed.receivers.values()]
 assert app.extensions["inbox_live"]._client is None  # no Redis client until something is published
 print("ok")
 """

@@ -34,7 +34,7 @@ def _refusals(app, client, admin, language: str) -> str:
     """Six refusals by five services, every one through the web UI; their pages, one after another."""
     from inbox.extensions import db
     from inbox.tickets.models import SlaPolicy
-    from inbox.tickets.signals import EVENT_TYPES
+    from inbox.webhooks.events import EVENT_TYPES
 
     policy = db.session.scalars(
         select(SlaPolicy).where(SlaPolicy.channel == "x", SlaPolicy.active.is_(True))).one()

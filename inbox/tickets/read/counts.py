@@ -13,15 +13,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import has_app_context
 from redis.exceptions import RedisError
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...redis_client import get_redis
 from ...timeutil import utcnow
 from ..models import Ticket
+from ..signals import TicketChanges
 from .queries import VIEWS, view_conditions
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,6 @@ RESOLVED_EXACT_BELOW = 10_000
 GENERATION_KEY = "inbox:view-counts:gen"
 RESOLVED_KEY = "inbox:view-counts:resolved"
 _OPEN_VIEWS = tuple(v for v in VIEWS if v not in ("mine", "resolved"))
-_STALE = "inbox_view_counts_stale"
 
 
 def count_views(views: tuple[str, ...], user_id: int | None, now: datetime) -> dict[str, int]:
@@ -98,29 +96,12 @@ def invalidate_view_counts() -> None:
     get_redis().incr(GENERATION_KEY)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_ticket_changes(session: Session, _context: Any) -> None:
-    if any(isinstance(obj, Ticket) for objects in (session.new, session.dirty, session.deleted) for obj in objects):
-        session.info[_STALE] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_ticket_statements(state: ORMExecuteState) -> None:
-    """Set-based changes (the SLA sweep's UPDATE tickets ...) never pass through the flush."""
-    table = getattr(state.statement, "table", None)  # an annotated copy of the Table for ORM statements
-    if (state.is_update or state.is_delete or state.is_insert) and getattr(table, "name", None) == Ticket.__tablename__:
-        state.session.info[_STALE] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _drop_stale_counts(session: Session) -> None:
-    if session.info.pop(_STALE, False) and has_app_context():
-        try:
-            invalidate_view_counts()
-        except RedisError as exc:  # the commit stands; the counts catch up within COUNT_TTL_SECONDS
-            log.warning("view counts not invalidated: %s", exc)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_STALE, None)
+def drop_stale_counts(_sender: Any, event: TicketChanges) -> None:
+    """Receiver of `tickets_changed` (connected by tickets.read.install): any committed change to a
+    ticket — a row the ORM flushed, or a set-based statement — starts a new generation of counts."""
+    if not event.tickets and not event.bulk:
+        return
+    try:
+        invalidate_view_counts()
+    except RedisError as exc:  # the commit stands; the counts catch up within COUNT_TTL_SECONDS
+        log.warning("view counts not invalidated: %s", exc)

@@ -10,8 +10,8 @@ trigram index (terms of 3+ characters) and a bigram index (2-character terms, i.
 words, which trigrams cannot serve).
 
 The documents are rebuilt, not patched: after each flush that adds a message, opens, closes or
-reassigns a ticket to a contact, or changes a customer's handle, the affected tickets' documents
-are recomputed from their rows, in the same transaction. Resolved tickets have none. A document
+reassigns a ticket to a contact, or changes a customer's handle (`tickets_flushed`, sent by
+tickets.hooks), the affected tickets' documents are recomputed from their rows, in the same transaction. Resolved tickets have none. A document
 holds at most DOCUMENT_MAX_CHARS of a ticket's text (its earliest messages first), so the cost of
 keeping it — and of its indexes — is bounded however long the messages are.
 """
@@ -19,19 +19,17 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlalchemy import ForeignKey, Text, delete, event, func, insert, inspect, select
+from sqlalchemy import ForeignKey, Text, delete, func, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
+from ..hooks import Flushed
 from ..models import OPEN_STATUSES, ContactIdentity, Message, Ticket
 
 _CHUNK = 500
 # a 50 000-character message fits whole; a ticket of several such messages is searched in its first 200 000
 DOCUMENT_MAX_CHARS = 200_000
-_TICKETS = "inbox_search_tickets"
-_CONTACTS = "inbox_search_contacts"
-_DEFERRED = "inbox_search_deferred"
 
 
 class OpenTicketSearch(db.Model):
@@ -88,67 +86,6 @@ def rebuild_all(connection: Connection) -> int:
     return len(ids)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    for key in (_TICKETS, _CONTACTS, _DEFERRED):
-        session.info.pop(key, None)
-
-
-@event.listens_for(Session, "after_flush")
-def _collect(session: Session, _context: Any) -> None:
-    tickets: set[int] = session.info.setdefault(_TICKETS, set())
-    contacts: set[int] = session.info.setdefault(_CONTACTS, set())
-    for obj in session.new:
-        if isinstance(obj, Ticket):
-            tickets.add(obj.id)
-        elif isinstance(obj, Message) and obj.ticket_id is not None:
-            tickets.add(obj.ticket_id)
-        elif isinstance(obj, ContactIdentity):
-            contacts.add(obj.contact_id)
-    for obj in session.dirty:
-        if isinstance(obj, Ticket) and (_changed(obj, "contact_id") or _crossed_open(obj)):
-            tickets.add(obj.id)
-        elif isinstance(obj, Message) and _changed(obj, "ticket_id", "text") and obj.ticket_id is not None:
-            tickets.add(obj.ticket_id)
-        elif isinstance(obj, ContactIdentity) and _changed(obj, "handle", "contact_id"):
-            contacts.add(obj.contact_id)
-
-
-def defer(session: Session) -> None:
-    """A service that writes messages in bulk (ingest) refreshes the documents once, at its end."""
-    session.info[_DEFERRED] = True
-
-
-def run_deferred(session: Session, ticket_ids: Iterable[int] = ()) -> None:
-    session.info.pop(_DEFERRED, None)
-    tickets = session.info.pop(_TICKETS, set()) | set(ticket_ids)
-    contacts = session.info.pop(_CONTACTS, set())
-    if tickets or contacts:
-        refresh_documents(session.connection(), tickets, contacts)
-
-
-@event.listens_for(Session, "after_flush_postexec")
-def _refresh(session: Session, _context: Any) -> None:
-    if session.info.get(_DEFERRED):
-        return
-    tickets = session.info.pop(_TICKETS, set())
-    contacts = session.info.pop(_CONTACTS, set())
-    if tickets or contacts:
-        refresh_documents(session.connection(), tickets, contacts)
-
-
-def _crossed_open(ticket: Ticket) -> bool:
-    """Open ↔ pending keeps the document; only opening or closing the ticket changes whether it has one."""
-    history = inspect(ticket).attrs["status"].history
-    if not history.has_changes():
-        return False
-    before = [value for value in history.deleted if value is not None]
-    after = [value for value in history.added if value is not None]
-    was_open = before[0] in OPEN_STATUSES if before else None
-    is_open = after[-1] in OPEN_STATUSES if after else None
-    return was_open is None or is_open is None or was_open != is_open
-
-
-def _changed(obj: Any, *names: str) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
+def refresh_flushed(_sender: Any, event: Flushed) -> None:
+    """Receiver of `tickets_flushed` (connected by tickets.read.install), inside the flushing transaction."""
+    refresh_documents(event.session.connection(), event.tickets, event.contacts)

@@ -3,8 +3,9 @@
 `refresh(ticket)` is the only code that computes due times and states. It writes the ticket's SLA
 columns (a cache the inbox list, its indexes and the sweep read) and the ticket's `sla_outcomes`
 row (what the dashboard and the CSV aggregate). It runs for every ticket that changed, inside the
-flush that saves the change (the hook is installed by create_app through `install`), so the cache
-is never behind the events it is computed from. The sweep only records what the clocks already say.
+flush that saves the change (`refresh_touched`, called by the one set of session hooks in tickets.hooks,
+for rows added one by one and for rows a bulk writer announced with `expect`), so the cache is never
+behind the events it is computed from. The sweep only records what the clocks already say.
 """
 from __future__ import annotations
 
@@ -13,18 +14,23 @@ from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, selectinload
 
+from ...extensions import db
 from ...timeutil import utcnow
-from ..models import Ticket, TicketEvent
+from ..models import SlaPolicy, Ticket, TicketEvent
 from .calendar import business_time_between
 from .clock import ClockEvent, PolicyTerms, Replay, replay
 from .models import SlaOutcome
+from .policies import PolicyBook, calendar_of
 from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 
 # ticket columns whose change is copied into the outcome row (the dashboard groups by them)
 _COPIED = ("assignee_id", "channel")
+# session.info keys: history rows bulk writers announced per ticket, and the policy book they read them with
+_EXPECTED = "inbox_sla_expected"
+_BOOK = "inbox_sla_book"
 
 
 def _history(ticket: Ticket, pending: Sequence[Any] = ()) -> list[Any]:
@@ -35,8 +41,6 @@ def _history(ticket: Ticket, pending: Sequence[Any] = ()) -> list[Any]:
 
 def policy_terms(ticket: Ticket, book: Any = None, pending: Sequence[Any] = ()) -> tuple[dict[int | None, PolicyTerms], int | None]:
     """Every policy version the ticket's history names, and the one it was opened under."""
-    from .policies import PolicyBook
-
     book = book or PolicyBook()
     ids: set[int] = set()
     initial: int | None = None
@@ -101,8 +105,6 @@ def _write_outcome(ticket: Ticket, result: Replay, book: Any, zone: ZoneInfo) ->
         ticket.sla_outcome = row
     cal = None
     if ticket.sla_policy is not None:
-        from .policies import calendar_of
-
         cal = calendar_of(ticket.sla_policy.calendar)
     opened = ticket.opened_at
     local = opened.astimezone(zone)
@@ -169,38 +171,41 @@ def _touched(session: Session) -> tuple[dict[int, Ticket], dict[int, Ticket]]:
     return replayed, copied
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+def expect(session: Session, ticket: Ticket, events: Sequence[Any], book: Any = None) -> None:
+    """History rows a bulk writer inserts for `ticket` after the next flush (not ORM objects): the writer
+    replays them with the ticket's recorded events at that flush, as it does rows added one by one."""
+    expected: dict[int, tuple[Ticket, list[Any]]] = session.info.setdefault(_EXPECTED, {})
+    _ticket, events_so_far = expected.setdefault(id(ticket), (ticket, []))
+    events_so_far.extend(events)
+    if book is not None:
+        session.info[_BOOK] = book
+
+
+def refresh_touched(session: Session) -> None:
+    """Before each flush (tickets.hooks): every ticket with new history rows — added to the session, or
+    announced by `expect` — gets its SLA state replayed and written in that flush; a ticket whose assignee
+    or channel moved has them copied to its outcome row."""
+    expected: dict[int, tuple[Ticket, list[Any]]] = session.info.pop(_EXPECTED, {})
+    book = session.info.pop(_BOOK, None)
     replayed, copied = _touched(session)
+    for key, (ticket, _events) in expected.items():
+        replayed.setdefault(key, ticket)
+        copied.pop(key, None)
     if not replayed and not copied:
         return
-    from .policies import PolicyBook
-
-    now, book = utcnow(), PolicyBook()
+    now, book = utcnow(), book or PolicyBook()
     zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
     with session.no_autoflush:
-        for ticket in replayed.values():
-            refresh(ticket, now, book, zone)
+        for key, ticket in replayed.items():
+            refresh(ticket, now, book, zone, pending=expected[key][1] if key in expected else ())
         for ticket in copied.values():
             row = ticket.sla_outcome
             if row is not None:
                 row.assignee_id, row.channel = ticket.assignee_id, ticket.channel
 
 
-def install() -> None:
-    """Called by create_app: every flush that records a ticket event, or moves what the outcome row
-    copies (assignee, channel), refreshes that ticket's SLA state in the same transaction."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
-
-
 def rebuild(session: Session, ticket_ids: list[int] | None = None, chunk: int = 500) -> int:
     """Recompute the outcome rows and columns of these tickets (all when None), for migrations and repairs."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
-    from ..models import SlaPolicy
-    from .policies import PolicyBook
-
     ids = ticket_ids if ticket_ids is not None else list(session.scalars(select(Ticket.id).order_by(Ticket.id)))
     book, now = PolicyBook(), utcnow()
     zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
@@ -221,10 +226,6 @@ def rebuild(session: Session, ticket_ids: list[int] | None = None, chunk: int = 
 def backfill(chunk: int = 2000) -> int:
     """Outcome rows (and fresh SLA columns) for every ticket that has none yet: after the migration that
     introduced them, or after tickets were loaded behind the application's back."""
-    from sqlalchemy import select
-
-    from ...extensions import db
-
     total, after = 0, 0
     while True:
         missing = list(db.session.scalars(
@@ -238,4 +239,4 @@ def backfill(chunk: int = 2000) -> int:
         after = missing[-1]
 
 
-__all__ = ["backfill", "install", "policy_terms", "rebuild", "refresh", "replay_ticket"]
+__all__ = ["backfill", "expect", "policy_terms", "rebuild", "refresh", "refresh_touched", "replay_ticket"]

@@ -14,7 +14,10 @@ from ...auth.models import User
 from ...extensions import db
 from ...labels import label as value_label
 from ...timeutil import utcnow
-from ..models import PRIORITIES, Message, Ticket, TicketEvent
+from ..events import ANSWERS, EventType
+from ..models import PRIORITIES, SENTIMENT_LABELS, Message, SentimentCorrection, Ticket, TicketEvent
+from ..rules.status import Change, Status, StatusRefused, history_entry, next_status
+from ..sla.policies import apply_priority_policy
 
 
 class ActionError(ValueError):
@@ -29,61 +32,66 @@ class NotAllowed(ActionError):
     """The user's role does not allow this action (a 403 in the web UI)."""
 
 
-def _event(ticket: Ticket, type_: str, by: User | None, at: datetime, data: dict) -> TicketEvent:
+def _event(ticket: Ticket, type_: EventType, by: User | None, at: datetime, data: dict) -> TicketEvent:
     event = TicketEvent(ticket=ticket, type=type_, actor_id=by.id if by is not None else None, at=at, data=data)
     db.session.add(event)
     return event
 
 
-def _resolve(ticket: Ticket, by: User, now: datetime) -> None:
-    if ticket.status in ("resolved", "closed"):
-        raise ActionError(_("ticket #%(id)s is already %(status)s", id=ticket.id, status=value_label("status", ticket.status)),
-                          _("already %(status)s", status=value_label("status", ticket.status)))
+_REFUSED = {
+    Change.RESOLVE: lambda ticket, status: (
+        _("ticket #%(id)s is already %(status)s", id=ticket.id, status=status), _("already %(status)s", status=status)),
+    Change.SET_PENDING: lambda ticket, status: (
+        _("only new or open tickets can be set pending (#%(id)s is %(status)s)", id=ticket.id, status=status),
+        _("is %(status)s", status=status)),
+    Change.REOPEN: lambda ticket, status: (
+        _("only resolved or pending tickets can be reopened (#%(id)s is %(status)s)", id=ticket.id, status=status),
+        _("is %(status)s", status=status)),
+}
+
+
+def change_status(ticket: Ticket, change: Change, by: User | None, now: datetime) -> TicketEvent | None:
+    """Apply one status change through the transition table (tickets.rules.status), recording it; no commit.
+    A change the table refuses raises ActionError with the reason in the reader's words."""
     previous = ticket.status
-    ticket.status = "resolved"
-    ticket.resolved_at = now
-    _event(ticket, "status", by, now, {"from": previous, "to": "resolved"})
+    try:
+        new = next_status(previous, change)
+    except StatusRefused:
+        message, reason = _REFUSED[change](ticket, value_label("status", previous))
+        raise ActionError(message, reason) from None
+    if new is None:
+        return None
+    ticket.status = new.value
+    if new == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif previous == Status.RESOLVED:
+        ticket.resolved_at = None
+    entry = history_entry(previous, new, change)
+    return _event(ticket, entry[0], by, now, entry[1]) if entry is not None else None
+
+
+def _resolve(ticket: Ticket, by: User, now: datetime) -> None:
+    change_status(ticket, Change.RESOLVE, by, now)
 
 
 def resolve_ticket(ticket: Ticket, by: User) -> None:
+    """Resolved: the clocks stop; the channel's satisfaction survey follows (voice.surveys listens)."""
     _resolve(ticket, by, utcnow())
     db.session.commit()
-    after_resolution(ticket, by)
-
-
-def after_resolution(ticket: Ticket, by: User) -> None:
-    """Post-commit work of a resolution: the satisfaction survey, where the channel asks for one."""
-    from ...voice.surveys.service import invite_after_resolution
-
-    invite_after_resolution(ticket, by)
 
 
 def _set_pending(ticket: Ticket, by: User | None, now: datetime) -> None:
-    if ticket.status not in ("new", "open"):
-        raise ActionError(_("only new or open tickets can be set pending (#%(id)s is %(status)s)", id=ticket.id,
-                            status=value_label("status", ticket.status)), _("is %(status)s", status=value_label("status", ticket.status)))
-    previous = ticket.status
-    ticket.status = "pending"
-    _event(ticket, "status", by, now, {"from": previous, "to": "pending"})
+    change_status(ticket, Change.SET_PENDING, by, now)
 
 
 def set_pending(ticket: Ticket, by: User) -> None:
-    """Waiting on the customer: pauses the next-response and resolution clocks until they write back."""
+    """Waiting on the customer: pauses the clocks until they write back."""
     _set_pending(ticket, by, utcnow())
     db.session.commit()
 
 
 def _reopen(ticket: Ticket, by: User, now: datetime) -> None:
-    if ticket.status == "pending":
-        ticket.status = "open"
-        _event(ticket, "status", by, now, {"from": "pending", "to": "open"})
-    elif ticket.status == "resolved":
-        ticket.status = "open"
-        ticket.resolved_at = None
-        _event(ticket, "reopened", by, now, {"by": "agent"})
-    else:
-        raise ActionError(_("only resolved or pending tickets can be reopened (#%(id)s is %(status)s)", id=ticket.id,
-                            status=value_label("status", ticket.status)), _("is %(status)s", status=value_label("status", ticket.status)))
+    change_status(ticket, Change.REOPEN, by, now)
 
 
 def reopen_ticket(ticket: Ticket, by: User) -> None:
@@ -93,8 +101,6 @@ def reopen_ticket(ticket: Ticket, by: User) -> None:
 
 
 def _set_priority(ticket: Ticket, priority: str, by: User, now: datetime) -> None:
-    from ..sla.policies import apply_priority_policy
-
     if priority not in PRIORITIES:
         raise ActionError(_("priority must be one of %(choices)s", choices=", ".join(value_label("priority", p) for p in PRIORITIES)),
                           _("unknown priority"))
@@ -103,7 +109,7 @@ def _set_priority(ticket: Ticket, priority: str, by: User, now: datetime) -> Non
                           _("already %(priority)s", priority=value_label("priority", priority)))
     data: dict = {"from": ticket.priority, "to": priority}
     ticket.priority = priority
-    _event(ticket, "priority", by, now, data)
+    _event(ticket, EventType.PRIORITY, by, now, data)
     # a policy written for this priority (say, urgent X tickets answered within 30 minutes) takes over
     # from now on: the running clocks are re-targeted, the time already used counts against them
     apply_priority_policy(ticket, priority, now, by, reason="priority changed by an agent")
@@ -116,8 +122,6 @@ def set_priority(ticket: Ticket, priority: str, by: User) -> None:
 
 def correct_sentiment(message: "Message", label: str, by: User) -> None:
     """Store an agent's label for a customer message; the model's own label stays for comparison."""
-    from ..models import SENTIMENT_LABELS, SentimentCorrection
-
     if label not in SENTIMENT_LABELS:
         raise ActionError(_("sentiment must be one of %(choices)s", choices=", ".join(value_label("sentiment", s) for s in SENTIMENT_LABELS)))
     if message.direction != "inbound" or message.ticket is None:
@@ -126,7 +130,7 @@ def correct_sentiment(message: "Message", label: str, by: User) -> None:
     previous = message.effective_sentiment
     db.session.add(SentimentCorrection(message=message, label=label, corrected_by_id=by.id, created_at=now))
     ticket = message.ticket
-    _event(ticket, "sentiment_corrected", by, now,
+    _event(ticket, EventType.SENTIMENT_CORRECTED, by, now,
            {"message_id": message.id, "from": previous, "to": label, "model": message.sentiment_model})
     latest_inbound = max((m for m in ticket.messages if m.direction == "inbound"), key=lambda m: (m.sent_at, m.id), default=None)
     if latest_inbound is message:
@@ -139,8 +143,8 @@ def correct_sentiment(message: "Message", label: str, by: User) -> None:
 
 def has_delivered_reply(ticket: Ticket) -> bool:
     """Whether the customer got any answer: a delivered reply, the brand's own post, or one given outside Inbox."""
-    return any(e.type in ("reply_delivered", "answered_outside", "first_response") or
-               (e.type == "reply" and (e.data or {}).get("source") == "network") for e in ticket.events)
+    return any(e.type in ANSWERS or (e.type == EventType.NETWORK_REPLY and (e.data or {}).get("source") == "network")
+               for e in ticket.events)
 
 
 def mark_answered_outside(ticket: Ticket, by: User, at: datetime, how: str) -> None:
@@ -156,7 +160,6 @@ def mark_answered_outside(ticket: Ticket, by: User, at: datetime, how: str) -> N
         raise ActionError(_("that time is in the future"))
     if at < ticket.opened_at:
         raise ActionError(_("that time is before the ticket was opened"))
-    _event(ticket, "answered_outside", by, at, {"how": how, "recorded_at": now.isoformat()})
-    if ticket.status == "new":
-        ticket.status = "open"
+    _event(ticket, EventType.ANSWERED_OUTSIDE, by, at, {"how": how, "recorded_at": now.isoformat()})
+    change_status(ticket, Change.ANSWERED, by, now)
     db.session.commit()

@@ -13,10 +13,9 @@ from sqlalchemy import select
 from ...auth.models import User
 from ...extensions import db
 from ...timeutil import utcnow
+from ..events import EventType
 from .actions import ActionError, NotAllowed, _event
-from ...notifications.alerts import publish_notifications
 from ..models import Ticket
-from ...notifications.models import Notification
 
 
 def may_assign(by: User, ticket: Ticket, assignee: User | None) -> bool:
@@ -28,8 +27,8 @@ def may_assign(by: User, ticket: Ticket, assignee: User | None) -> bool:
     return assignee.id == by.id and ticket.assignee_id in (None, by.id)
 
 
-def _assign(ticket: Ticket, assignee: User | None, by: User, now: datetime) -> Notification | None:
-    """Move the ticket; returns the "assigned to you" notice added for an assignee other than `by`."""
+def _assign(ticket: Ticket, assignee: User | None, by: User, now: datetime) -> None:
+    """Move the ticket and record who did it (the assignee hears of it: inbox.notifications listens)."""
     if assignee is not None and not assignee.active:
         raise ActionError(_("%(name)s is deactivated and cannot be assigned tickets", name=assignee.name), _("assignee deactivated"))
     if ticket.status == "closed":
@@ -48,26 +47,12 @@ def _assign(ticket: Ticket, assignee: User | None, by: User, now: datetime) -> N
     previous = ticket.assignee_id
     ticket.assignee_id = new_id
     how = "take" if new_id == by.id else ("unassign" if new_id is None else "assign")
-    _event(ticket, "assignment", by, now, {"from": previous, "to": new_id, "how": how})
-    if assignee is None or assignee.id == by.id:
-        return None
-    notice = Notification(user_id=assignee.id, ticket_id=ticket.id, kind="assigned", created_at=now,
-                          text=f"Ticket #{ticket.id}: assigned to you by {by.name}")
-    db.session.add(notice)
-    return notice
-
-
-def announce_assignments(notices: list[Notification | None]) -> None:
-    """After the commit: the assignees' open pages update their bell and may raise a browser notification."""
-    ids = [n.id for n in notices if n is not None]
-    if ids:
-        publish_notifications(ids=ids)
+    _event(ticket, EventType.ASSIGNMENT, by, now, {"from": previous, "to": new_id, "how": how})
 
 
 def assign_ticket(ticket: Ticket, assignee: User | None, by: User) -> None:
-    notice = _assign(ticket, assignee, by, utcnow())
+    _assign(ticket, assignee, by, utcnow())
     db.session.commit()
-    announce_assignments([notice])
 
 
 def take_ticket(ticket: Ticket, by: User) -> None:

@@ -13,8 +13,9 @@ from ...auth.models import User
 from ...extensions import db
 from ...security.params import parse_id
 from ...timeutil import utcnow
-from .actions import ActionError, NotAllowed, _resolve, after_resolution
-from .assignment import _assign, announce_assignments
+from ..models import OPEN_STATUSES
+from .actions import ActionError, NotAllowed, _resolve, has_delivered_reply
+from .assignment import _assign
 from ..models import SlaPolicy, Ticket
 from .tags import _add_tags, parse_tags
 
@@ -104,7 +105,6 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
     found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids))).options(*options))}
     result = BulkResult(action)
     now = utcnow()
-    notices = []
     for ticket_id in ticket_ids:
         ticket = found.get(ticket_id)
         if ticket is None:
@@ -112,7 +112,7 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
             continue
         try:
             if action == "assign":
-                notices.append(_assign(ticket, assignee, by, now))
+                _assign(ticket, assignee, by, now)
             elif action == "tag":
                 _add_tags(ticket, names, by, now)
             else:
@@ -122,18 +122,11 @@ def bulk_apply(action: str, ticket_ids: Sequence[int], by: User, *, assignee_id:
         else:
             result.done.append(ticket_id)
     db.session.commit()
-    announce_assignments(notices)
-    if action == "resolve":
-        for ticket_id in result.done:
-            after_resolution(found[ticket_id], by)
     return result
 
 
 def unanswered_among(ticket_ids: Sequence[int]) -> list[int]:
     """The open tickets of a selection whose customer got no reply (resolving them records a miss)."""
-    from .actions import has_delivered_reply
-    from ..models import OPEN_STATUSES
-
     tickets = db.session.scalars(select(Ticket).where(Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES))
                                  .options(selectinload(Ticket.events)))
     return sorted(t.id for t in tickets if not has_delivered_reply(t))

@@ -1,4 +1,5 @@
-"""An agent's reply: recorded on the ticket at once (state "sending"), sent by the delivery job.
+"""An agent's reply: recorded on the ticket at once (state "sending"), sent by the delivery job, which
+the "reply queued" signal queues once the reply is committed (inbox.jobs.listeners).
 
 Queueing a reply answers nobody yet: the SLA clocks stop only when the delivery job records that the
 network accepted it ("reply_delivered", at the moment it was sent). A reply that fails counts for
@@ -6,23 +7,22 @@ nothing; the agent can retry it or say the customer was answered outside Inbox.
 """
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
 from flask_babel import gettext as _
-from redis.exceptions import RedisError
 
 from ...auth.models import User
 from ...channels import ChannelAccount
 from ...connectors.base import connector_class
+from ...connectors.x.text import length_problem
 from ...extensions import db
 from ...timeutil import utcnow
 from ...translatable import N_
-from .actions import ActionError
+from ..events import EventType
 from ..models import Message, Ticket, TicketEvent
-
-log = logging.getLogger(__name__)
+from ..rules.status import Change
+from .actions import ActionError, change_status
 
 MAX_REPLY_CHARS = 10_000
 PLACEHOLDER_PREFIX = "inbox-reply:"
@@ -56,8 +56,6 @@ def reply_problem(ticket: Ticket, text: str) -> str | None:
         return N_("the reply contains a NUL character")
     if ticket.channel == "x" and ticket.kind != "dm":
         # the network's rule, whichever connector brings the account in (an export, a file): what the page counts
-        from ...connectors.x.text import length_problem
-
         problem = length_problem(text)
         if problem:
             return problem
@@ -74,8 +72,6 @@ def queue_reply(ticket: Ticket, user: User, text: str, purpose: str = "reply") -
 
     `purpose` "survey" marks a satisfaction-survey invitation: delivered like a reply, it never counts
     as answering the customer."""
-    from ...jobs.delivery import enqueue_delivery
-
     text = text.replace("\r\n", "\n").strip()
     problem = reply_problem(ticket, text)
     if problem:
@@ -104,37 +100,22 @@ def queue_reply(ticket: Ticket, user: User, text: str, purpose: str = "reply") -
     )
     db.session.add(message)
     ticket.message_count = Ticket.message_count + 1  # atomic: ingest may add to the same ticket now
-    if ticket.status == "new":
-        ticket.status = "open"
+    change_status(ticket, Change.ANSWERED, user, now)
     db.session.flush()
-    db.session.add(TicketEvent(ticket=ticket, type="reply_queued", actor_id=user.id, at=now,
-                               data={"message_id": message.id, "purpose": purpose}))
+    db.session.add(TicketEvent(ticket=ticket, type=EventType.REPLY_QUEUED, actor_id=user.id, at=now,
+                               data={"message_id": message.id, "purpose": purpose, "attempt": 0}))
     db.session.commit()
-    try:
-        enqueue_delivery(message.id)
-    except RedisError as exc:
-        # the reply is safe in the database; the delivery job is queued once Redis is back (requeue_replies)
-        log.warning("delivery of message %s waits for Redis: %s", message.id, exc)
-        message.delivery_error = "waiting to be sent: the job queue is unavailable; it goes out when the queue is back"
-        db.session.commit()
     return message
 
 
 def retry_reply(message: Message, by: User) -> None:
     """Send a failed reply again (a fresh delivery job; the failed attempts stay in the history)."""
-    from ...jobs.delivery import enqueue_delivery
-
     if message.direction != "outbound" or message.delivery_state != "failed":
         raise ActionError(_("only a reply that failed can be sent again"))
     delivery = dict((message.raw or {}).get("delivery") or {})
     attempt = int(delivery.get("retry_attempt") or 0) + 1
     message.raw = {**(message.raw or {}), "delivery": {**delivery, "retry_attempt": attempt, "posted_id": None}}
     message.delivery_state, message.delivery_error = "sending", None
-    db.session.add(TicketEvent(ticket_id=message.ticket_id, type="reply_queued", actor_id=by.id, at=utcnow(),
-                               data={"message_id": message.id, "retry": True}))
+    db.session.add(TicketEvent(ticket_id=message.ticket_id, type=EventType.REPLY_QUEUED, actor_id=by.id, at=utcnow(),
+                               data={"message_id": message.id, "retry": True, "attempt": attempt}))
     db.session.commit()
-    try:
-        enqueue_delivery(message.id, attempt=attempt)
-    except RedisError:
-        message.delivery_error = "waiting to be sent: the job queue is unavailable; it goes out when the queue is back"
-        db.session.commit()

@@ -15,6 +15,10 @@ from ...contacts.language import customer_language
 from ...extensions import db
 from ...links import external_url
 from ...tickets.models import Ticket
+from ...tickets.signals import announce, survey_answered
+from ...tickets.workspace.actions import ActionError
+from ...tickets.workspace.replies import queue_reply
+from ...timeutil import utcnow
 from ...translatable import N_
 from .models import EXTRA_QUESTIONS, SurveyInvitation, SurveyResponse, SurveySetting
 from .scores import SCALES
@@ -121,11 +125,6 @@ def _send_as_reply(invitation: SurveyInvitation, ticket: Ticket, by: Any) -> Non
     if url is None or not channel_can_reply(ticket):
         return
     try:
-        from ...tickets.workspace.actions import ActionError
-        from ...tickets.workspace.replies import queue_reply
-    except ImportError:
-        return
-    try:
         text = invitation_text(url, ticket_language(ticket), team_name())
         message = queue_reply(ticket, by, text, purpose="survey")
     except ActionError as exc:  # the network cannot take it (length, channel without replies): link only
@@ -168,6 +167,10 @@ def answer_survey(invitation: SurveyInvitation, csat: Any, extra: Any = None) ->
                               extra_score=extra_score)
     db.session.add(response)
     try:
+        db.session.flush()
+        announce(db.session, survey_answered, response.ticket_id, {
+            "response_id": response.id, "csat": response.csat, "extra_question": response.extra_question or None,
+            "extra_score": response.extra_score}, response.answered_at or utcnow())
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -6,32 +6,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..tickets.signals import SIGNALS, TicketSignal, once_per_send
+from ..app_settings import setting_value
+from ..assignment.engine import MODE_SETTING
+from ..jobqueue import enqueue
+from ..tickets.signals import TicketSignal, message_received, once_per_send, sla_at_risk, sla_breached
+from .models import AutomationRule
 
 log = logging.getLogger(__name__)
 
 
 def _configured() -> bool:
-    from ..assignment.engine import MODE_SETTING
-    from ..app_settings import AppSetting
-    from .models import AutomationRule
-
-    with Session(db.engine) as session:
-        if session.scalar(select(AutomationRule.id).where(AutomationRule.active.is_(True)).limit(1)) is not None:
-            return True
-        mode = session.get(AppSetting, MODE_SETTING)
-        return mode is not None and mode.value not in ("", "off")
+    if db.session.scalar(select(AutomationRule.id).where(AutomationRule.active.is_(True)).limit(1)) is not None:
+        return True
+    return setting_value(MODE_SETTING, "off") not in ("", "off")
 
 
 def on_message(_sender: Any, event: TicketSignal) -> None:
-    from redis.exceptions import RedisError
-
-    from ..jobqueue import enqueue
-
     if not once_per_send("rules_or_assignment_on", _configured):
         return
     try:
@@ -41,18 +35,11 @@ def on_message(_sender: Any, event: TicketSignal) -> None:
 
 
 def _has_sla_rules() -> bool:
-    from .models import AutomationRule
-
-    with Session(db.engine) as session:
-        active = session.scalars(select(AutomationRule.conditions).where(AutomationRule.active.is_(True)))
-        return any((conditions or {}).get("sla_states") for conditions in active)
+    active = db.session.scalars(select(AutomationRule.conditions).where(AutomationRule.active.is_(True)))
+    return any((conditions or {}).get("sla_states") for conditions in active)
 
 
 def on_sla_change(_sender: Any, event: TicketSignal) -> None:
-    from redis.exceptions import RedisError
-
-    from ..jobqueue import enqueue
-
     if not once_per_send("sla_rules_on", _has_sla_rules):
         return
     try:
@@ -61,7 +48,7 @@ def on_sla_change(_sender: Any, event: TicketSignal) -> None:
         log.warning("SLA rules for ticket %s not queued: %s", event.ticket_id, exc)
 
 
-def connect() -> None:
-    SIGNALS["message.received"].connect(on_message)
-    SIGNALS["sla.at_risk"].connect(on_sla_change)
-    SIGNALS["sla.breached"].connect(on_sla_change)
+def install() -> None:
+    message_received.connect(on_message)
+    sla_at_risk.connect(on_sla_change)
+    sla_breached.connect(on_sla_change)
