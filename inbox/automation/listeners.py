@@ -13,7 +13,8 @@ from ..extensions import db
 from ..app_settings import setting_value
 from ..assignment.engine import MODE_SETTING
 from ..jobqueue import enqueue
-from ..tickets.signals import TicketSignal, message_received, once_per_send, sla_at_risk, sla_breached
+from ..tickets.signals import TicketSignal, message_received, sla_at_risk, sla_breached
+from ..tickets.hooks import once_per_send
 from .models import AutomationRule
 
 log = logging.getLogger(__name__)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import listeners
+from ..tickets.signals import reply_queued
+from .delivery import queue_delivery
 from .context import job_context  # noqa: F401  (where jobs found it before)
 from .ingest import ingest_batch  # noqa: F401  (`inbox.jobs.ingest_batch`: the job path before jobs became a package)
 
 
 def install(app: Flask) -> None:
-    """Called by create_app: jobs queued because something was committed."""
-    listeners.install()
+    """Called by create_app: jobs queued because something was committed (a reply's delivery)."""
+    reply_queued.connect(queue_delivery)
 

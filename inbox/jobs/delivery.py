@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import select, update
 
@@ -22,6 +23,7 @@ from ..extensions import db
 from ..tickets.events import EventType
 from ..tickets.hooks import ROWS_REPORTED
 from ..tickets.models import Message, Ticket, TicketEvent
+from ..tickets.signals import TicketSignal
 from ..timeutil import utcnow
 from ..jobqueue import enqueue
 from .context import job_context
@@ -42,6 +44,25 @@ def enqueue_delivery(message_id: int, attempt: int = 0) -> str | None:
     job = enqueue("deliver_reply", message_id, job_id=delivery_job_id(message_id, attempt),
                   description=f"deliver_reply(message={message_id})")
     return job.id if job is not None else None
+
+
+WAITING_FOR_QUEUE = "waiting to be sent: the job queue is unavailable; it goes out when the queue is back"
+
+
+def queue_delivery(_sender: Any, event: TicketSignal) -> None:
+    """Receiver of `reply_queued`: one delivery job per attempt (asking twice changes nothing)."""
+    message_id = event.data.get("message_id")
+    if not isinstance(message_id, int):
+        return
+    try:
+        enqueue_delivery(message_id, attempt=int(event.data.get("attempt") or 0))
+    except RedisError as exc:
+        # the reply is safe in the database; the delivery job is queued once Redis is back (requeue_replies)
+        log.warning("delivery of message %s waits for Redis: %s", message_id, exc)
+        message = db.session.get(Message, message_id)
+        if message is not None and message.delivery_state == "sending":
+            message.delivery_error = WAITING_FOR_QUEUE
+            db.session.commit()
 
 
 def requeue_stalled_replies() -> int:

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..jobqueue import JOBS
-from ..tickets.signals import send, sla_breached
+from ..tickets.signals import sla_breached
+from ..tickets.hooks import send
 from ..tickets.sla.sweep import swept_signals
 from .context import job_context
 

@@ -12,16 +12,37 @@ A rollback forgets all of it.
 """
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Any, Iterable
+from contextvars import ContextVar
+from typing import Any, Callable, Iterable, TypeVar
 
+from blinker import NamedSignal
+from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 from sqlalchemy.orm.session import ORMExecuteState
 
 from ..extensions import db
-from .models import OPEN_STATUSES, ContactIdentity, Message, Ticket, TicketEvent, TicketNote, ticket_tags
-from .signals import TicketChanges, pending, send, signal_of_event, take_pending, tickets_flushed
+from .models import (
+    OPEN_STATUSES,
+    ContactIdentity,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketNote,
+    ticket_tags,
+)
+from .signals import (
+    BY_NAME,
+    TicketChanges,
+    TicketSignal,
+    pending,
+    signal_of_event,
+    take_pending,
+    tickets_changed,
+    tickets_flushed,
+)
 from .sla.outcomes import refresh_touched
 
 # execution option of a statement whose tickets the writer reports itself (note_change): not "bulk"
@@ -35,6 +56,10 @@ _BULK_TABLES = frozenset({"tickets", "ticket_events", "ticket_notes", ticket_tag
 # a commit that touches a ticket in several ways is reported by the most telling kind
 _KIND_RANK = {"created": 0, "message": 1, "note": 2, "updated": 3, "event": 4}
 
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+# what receivers looked up while one commit's signals are being sent (see `once_per_send`)
+_send_memo: ContextVar[dict[str, Any] | None] = ContextVar("inbox_signal_memo", default=None)
 _install_lock = threading.Lock()
 _installed = False
 
@@ -202,3 +227,48 @@ def _crossed_open(ticket: Ticket) -> bool:
 def _changed(obj: Any, *names: str) -> bool:
     state = inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def send(signals: Iterable[TicketSignal], changes: TicketChanges | None = None) -> None:
+    """Deliver committed signals to their receivers, each in an application context of its own."""
+    items = sorted(signals, key=lambda s: s.occurred_at)
+    if not items and changes is None:
+        return
+    if not has_app_context():
+        _send(items, changes)
+        return
+    # a fresh context is a fresh db.session: receivers read and write in their own transactions, never
+    # in the committing session, which can no longer talk to the database at this point
+    with current_app.app_context():
+        _send(items, changes)
+
+
+def _send(items: list[TicketSignal], changes: TicketChanges | None) -> None:
+    token = _send_memo.set({})
+    try:
+        for item in items:
+            _robust(BY_NAME[item.type], item)
+        if changes is not None:
+            _robust(tickets_changed, changes)
+    finally:
+        _send_memo.reset(token)
+
+
+def _robust(signal: NamedSignal, event: Any) -> None:
+    for receiver in signal.receivers_for(None):
+        try:
+            receiver(None, event=event)
+        except Exception:  # one receiver's failure must not undo the committed change or starve the others
+            log.exception("receiver %s of %s failed", getattr(receiver, "__qualname__", receiver), signal.name)
+
+
+def once_per_send(key: str, lookup: Callable[[], _T]) -> _T:
+    """`lookup()` once for all the signals of one commit (an ingest batch sends hundreds): what a
+    receiver checks before acting — the active webhook subscriptions, whether any rule is on —
+    cannot change between them. Outside a send it is simply called."""
+    memo = _send_memo.get()
+    if memo is None:
+        return lookup()
+    if key not in memo:
+        memo[key] = lookup()
+    return memo[key]

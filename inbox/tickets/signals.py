@@ -1,7 +1,8 @@
 """What happened to tickets, as blinker signals sent once the change is committed.
 
 Every signal of the system is declared here. Services never call the packages that react to a change:
-they commit, and the one after-commit hook (`tickets.hooks`) sends what the transaction did:
+they commit, and the one after-commit hook (`tickets.hooks`, which also holds `send`) sends what the
+transaction did:
 - the history rows it wrote (`TicketEvent`, seen at flush; see `_FROM_EVENT` for which becomes which),
 - what writers that insert in bulk `announce` (ingest: tickets created, customer messages received;
   the SLA sweep: at-risk warnings and breaches; surveys: answers; rules: what fired),
@@ -17,13 +18,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any
 
 from blinker import NamedSignal, Namespace
-from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from ..timeutil import utcnow
@@ -54,12 +53,9 @@ tickets_flushed = _namespace.signal("tickets.flushed")
 PUBLIC_SIGNALS: dict[str, NamedSignal] = {s.name: s for s in (
     ticket_created, message_received, reply_delivered, status_changed, assigned, sla_at_risk, sla_breached,
     survey_answered, rule_fired)}
-_BY_NAME: dict[str, NamedSignal] = {**PUBLIC_SIGNALS, **{s.name: s for s in (reply_queued, reply_failed, sla_swept)}}
+BY_NAME: dict[str, NamedSignal] = {**PUBLIC_SIGNALS, **{s.name: s for s in (reply_queued, reply_failed, sla_swept)}}
 
 _PENDING = "inbox_ticket_signals"
-_T = TypeVar("_T")
-# what listeners looked up while one commit's signals are being sent (see `once_per_send`)
-_send_memo: ContextVar[dict[str, Any] | None] = ContextVar("inbox_signal_memo", default=None)
 
 
 @dataclass(frozen=True)
@@ -84,7 +80,7 @@ class TicketChanges:
 def announce(session: Session, signal: NamedSignal, ticket_id: int | None, data: dict[str, Any] | None = None,
              occurred_at: datetime | None = None) -> None:
     """Send `signal` for this ticket after the session's transaction commits (never if it rolls back)."""
-    if signal.name not in _BY_NAME:
+    if signal.name not in BY_NAME:
         raise ValueError(f"{signal.name!r} is not a ticket signal")
     pending(session).append(TicketSignal(signal.name, ticket_id, data or {}, occurred_at or utcnow()))
 
@@ -120,48 +116,3 @@ def signal_of_event(type_: str, ticket_id: int, data: dict[str, Any] | None, act
     if type_ == EventType.CREATED:
         return TicketSignal(ticket_created.name, ticket_id, {}, at)
     return None
-
-
-def send(signals: Iterable[TicketSignal], changes: TicketChanges | None = None) -> None:
-    """Deliver committed signals to their receivers, each in an application context of its own."""
-    items = sorted(signals, key=lambda s: s.occurred_at)
-    if not items and changes is None:
-        return
-    if not has_app_context():
-        _send(items, changes)
-        return
-    # a fresh context is a fresh db.session: receivers read and write in their own transactions, never
-    # in the committing session, which can no longer talk to the database at this point
-    with current_app.app_context():
-        _send(items, changes)
-
-
-def _send(items: list[TicketSignal], changes: TicketChanges | None) -> None:
-    token = _send_memo.set({})
-    try:
-        for item in items:
-            _robust(_BY_NAME[item.type], item)
-        if changes is not None:
-            _robust(tickets_changed, changes)
-    finally:
-        _send_memo.reset(token)
-
-
-def _robust(signal: NamedSignal, event: Any) -> None:
-    for receiver in signal.receivers_for(None):
-        try:
-            receiver(None, event=event)
-        except Exception:  # one receiver's failure must not undo the committed change or starve the others
-            log.exception("receiver %s of %s failed", getattr(receiver, "__qualname__", receiver), signal.name)
-
-
-def once_per_send(key: str, lookup: Callable[[], _T]) -> _T:
-    """`lookup()` once for all the signals of one commit (an ingest batch sends hundreds): what a
-    receiver checks before acting — the active webhook subscriptions, whether any rule is on —
-    cannot change between them. Outside a send it is simply called."""
-    memo = _send_memo.get()
-    if memo is None:
-        return lookup()
-    if key not in memo:
-        memo[key] = lookup()
-    return memo[key]

@@ -18,7 +18,8 @@ from ..jobqueue import enqueue
 from ..links import external_url
 from ..tickets.models import Message, Ticket
 from ..tickets.read.representation import message_view, ticket_view
-from ..tickets.signals import PUBLIC_SIGNALS, TicketSignal, once_per_send
+from ..tickets.signals import PUBLIC_SIGNALS, TicketSignal
+from ..tickets.hooks import once_per_send
 from ..timeutil import utcnow
 from .models import WebhookDelivery, WebhookSubscription
 
