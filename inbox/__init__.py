@@ -10,8 +10,8 @@ __all__ = ["MIGRATIONS_DIR", "create_app"]
 
 def __getattr__(name: str) -> Any:
     if name == "create_app":
-        # deferred: `from inbox import create_app` (scripts of earlier releases) without every module of
-        # the application being imported whenever any one of them is
+        # `from inbox import create_app` (scripts of earlier releases), without every module of the
+        # deferred: application being imported whenever any one of them is
         from .app import create_app
 
         return create_app

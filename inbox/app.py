@@ -14,7 +14,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import automation, jobs, live, models, notifications, tickets, voice, webhooks
 from .api import init_app as init_api
 from .assignment.presence import init_app as init_presence
-from .config import MIGRATIONS_DIR, PROJECT_ROOT, ConfigError, deployment_problems, instance_path, load_config
+from .config import (
+    MIGRATIONS_DIR,
+    PROJECT_ROOT,
+    ConfigError,
+    deployment_problems,
+    instance_path,
+    load_config,
+)
 from .extensions import csrf, db, login_manager, migrate
 from .tickets import read as ticket_reads
 from .web import register as register_web

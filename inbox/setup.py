@@ -4,21 +4,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app
+from flask_migrate import upgrade
 from sqlalchemy import select
 
 from .channels import ChannelAccount, get_or_create_account
+from .config import MIGRATIONS_DIR
+from .demo import generate_demo
 from .extensions import db
+from .tickets.sla.outcomes import backfill
+from .tickets.sla.policies import seed_default_policies
+from .tickets.workspace.canned import seed_demo_canned
 
 
 def upgrade_database() -> None:
-    from flask_migrate import upgrade
-
-    from .config import MIGRATIONS_DIR
-    from .tickets.sla.policies import seed_default_policies
-
     upgrade(directory=MIGRATIONS_DIR)
     seed_default_policies()
-    from .tickets.sla.outcomes import backfill
 
     backfilled = backfill()
     if backfilled:
@@ -31,8 +31,6 @@ def demo_dir() -> Path:
 
 def seed_demo_channels(force: bool = False) -> list[tuple[str, Path]]:
     """Write demo JSONL data and one polled account per demo channel, unless channels exist."""
-    from .demo import generate_demo
-
     if not force and db.session.scalar(select(ChannelAccount.id).limit(1)) is not None:
         return []
     created = []
@@ -41,7 +39,6 @@ def seed_demo_channels(force: bool = False) -> list[tuple[str, Path]]:
         account.config = {"path": str(demo.path)}
         created.append((demo.name, demo.path))
     db.session.commit()
-    from .tickets.workspace.canned import seed_demo_canned
 
     seed_demo_canned()
     return created

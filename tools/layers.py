@@ -28,7 +28,7 @@ DEFERRED_MARK = "# deferred:"
 FLOORS: list[tuple[str, list[str]]] = [
     ("base", ["inbox.config", "inbox.extensions", "inbox.timeutil", "inbox.labels", "inbox.translatable",
               "inbox.redis_client", "inbox.leader", "inbox.links", "inbox.security.outbound", "inbox.security.params",
-              "inbox.security.links", "inbox.settings"]),
+              "inbox.security.links", "inbox.jobqueue", "inbox.app_settings", "inbox.csvsafe"]),
     ("connectors", ["inbox.connectors"]),
     ("sentiment", ["inbox.sentiment"]),
     ("domain", ["inbox.auth", "inbox.audit", "inbox.channels", "inbox.tickets"]),
@@ -36,7 +36,7 @@ FLOORS: list[tuple[str, list[str]]] = [
                   "inbox.contacts", "inbox.privacy", "inbox.notifications"]),
     ("jobs", ["inbox.jobs", "inbox.health"]),
     ("web", ["inbox.web", "inbox.api", "inbox.security"]),
-    ("entry", ["inbox.cli", "inbox.demo", "inbox.setup", "inbox.models", "inbox.__main__", "inbox"]),
+    ("entry", ["inbox.cli", "inbox.demo", "inbox.setup", "inbox.models", "inbox.app", "inbox.__main__", "inbox"]),
 ]
 FLOOR_OF_PREFIX = {prefix: number for number, (_, prefixes) in enumerate(FLOORS) for prefix in prefixes}
 
@@ -50,10 +50,7 @@ class Import:
     in_function: bool
     type_only: bool
     comment: str  # the import's own line, and the line above for in-function imports
-
-    @property
-    def where(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+    where: str  # path:line, from the root of the tree
 
 
 def floor_of(module: str) -> int:
@@ -139,10 +136,11 @@ def imports(root: Path = ROOT) -> tuple[list[Import], list[Import]]:
             above = lines[node.lineno - 2] if node.lineno >= 2 else ""
             comment = own + ("\n" + above if above.strip().startswith("#") else "")
             targets = _targets(node, package, known)
+            where = f"{path.relative_to(root)}:{node.lineno}"
             for target in targets:
-                internal.append(Import(module, target, path, node.lineno, in_function, type_only, comment))
+                internal.append(Import(module, target, path, node.lineno, in_function, type_only, comment, where))
             if in_function:
-                deferred.append(Import(module, targets[0] if targets else "", path, node.lineno, True, type_only, comment))
+                deferred.append(Import(module, targets[0] if targets else "", path, node.lineno, True, type_only, comment, where))
     return internal, deferred
 
 

@@ -58,7 +58,7 @@ def prepare() -> tuple[Any, int]:
         seeded = seed_demo_channels()
         outcomes = poll_once()
         print(f"demo channels {[name for name, _ in seeded]}; polled {sum(o.fetched for o in outcomes)} message(s)")
-    run_worker(burst=True)  # the real worker: default sentiment model, SimpleWorker, burst
+    run_worker(app, burst=True)  # the real worker: default sentiment model, SimpleWorker, burst
     with app.app_context():
         negative = db.session.scalars(
             select(Ticket).where(Ticket.first_sentiment == "negative", Ticket.status.in_(("new", "open")))

@@ -3,16 +3,21 @@ from the Pydantic models the views validate with (spec.py). See docs/api.md."""
 from __future__ import annotations
 
 import logging
+import os
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..auth.throttle import parse_limits
+from ..extensions import csrf, db
+from .auth import DEFAULT_RATE_LIMITS
+from .blueprint import PREFIX, bp
 from .problems import ApiProblem, from_http_exception, problem
+from .spec import AnyDigits, openapi_document
+from .views import people, reports, tickets  # noqa: F401  (their operations register on the blueprint)
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/api/v1"
-bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
 
 @bp.errorhandler(ApiProblem)
@@ -28,7 +33,6 @@ def _http_problem(exc: HTTPException) -> Response:
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     log.exception("API request %s %s failed", request.method, request.path)
-    from ..extensions import db
 
     db.session.rollback()
     return problem(500, "Something went wrong on our side; it has been logged.")
@@ -37,8 +41,6 @@ def _unexpected(exc: Exception) -> Response:
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
     """Public, like any API's description: it names operations and shapes, never data."""
-    from .spec import openapi_document
-
     return jsonify(openapi_document(PREFIX))
 
 
@@ -48,20 +50,12 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     """Called by create_app: the routes, CSRF exemption (checked again for session requests in auth.py)."""
-    import os
-
-    from ..extensions import csrf
-    from ..auth.throttle import parse_limits
-    from .auth import DEFAULT_RATE_LIMITS
-    from .views import people, reports, tickets  # noqa: F401  (register the operations)
-
     spec = os.environ.get("INBOX_API_RATE_LIMITS") or DEFAULT_RATE_LIMITS
     try:
         parse_limits(spec)
     except ValueError as exc:
         raise ValueError(f"INBOX_API_RATE_LIMITS must look like '120/minute;5000/hour', got {spec!r}") from exc
     app.config.setdefault("API_RATE_LIMITS", spec)
-    from .spec import AnyDigits
 
     app.url_map.converters["api_id"] = AnyDigits
     csrf.exempt(bp)

@@ -19,6 +19,8 @@ from limits.strategies import MovingWindowRateLimiter
 
 from ..auth.models import User
 from ..auth.throttle import parse_limits
+from ..extensions import csrf
+from ..redis_client import get_redis
 from .models import ApiToken
 from .problems import ApiProblem
 from .tokens import find_token, touch
@@ -53,8 +55,6 @@ class _Limiter:
 def _limiter(app: Flask) -> _Limiter:
     found = app.extensions.get(_EXTENSION)
     if found is None:
-        from ..redis_client import get_redis
-
         storage = RedisStorage("redis://", connection_pool=get_redis(app).connection_pool, key_prefix="inbox:api-rate")
         found = _Limiter(storage, parse_limits(app.config["API_RATE_LIMITS"]))
         app.extensions[_EXTENSION] = found
@@ -89,8 +89,6 @@ def authenticate(method: str, role: str) -> Caller:
         if not current_user.is_authenticated:
             raise ApiProblem(401, "Sign in, or send a personal API token as “Authorization: Bearer <token>”.", headers=_CHALLENGE)
         if method not in ("GET", "HEAD", "OPTIONS"):
-            from ..extensions import csrf
-
             try:
                 csrf.protect()
             except CSRFError as exc:

@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..channels.models import CHANNEL_TYPES
 from ..tickets.models import SENTIMENT_LABELS
 from ..tickets.read.queries import FILTER_VIEWS, VIEWS
-from ..tickets.read.representation import ContactRef, Message, Priority, SlaState, Status, Ticket  # noqa: F401  (part of the API's shapes)
+from ..tickets.read.representation import (  # noqa: F401  (part of the API's shapes)
+    ContactRef,
+    Message,
+    Priority,
+    SlaState,
+    Status,
+    Ticket,
+)
 
 # a query string with NUL is refused before any route (inbox.security): the document says so
 NO_NUL = r"^[^\x00]*$"

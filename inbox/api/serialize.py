@@ -1,10 +1,10 @@
 """Rows to API shapes: one function per resource, used by every operation that returns it."""
 from __future__ import annotations
 
-
 from ..auth.models import User as UserRow
 from ..tickets.models import Contact as ContactRow
 from ..tickets.models import TicketNote
+
 # the API's ticket and message are what webhooks carry too: one shape, in tickets.read.representation
 from ..tickets.read.representation import message_view as message  # noqa: F401
 from ..tickets.read.representation import sla_state  # noqa: F401

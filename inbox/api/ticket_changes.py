@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from ..auth.models import User
 from ..extensions import db
-from ..tickets.workspace.actions import ActionError, NotAllowed, _reopen, _resolve, _set_pending, _set_priority, has_delivered_reply
-from ..tickets.workspace.assignment import _assign, may_assign
 from ..tickets.models import Ticket
+from ..tickets.workspace.actions import (
+    ActionError,
+    NotAllowed,
+    _reopen,
+    _resolve,
+    _set_pending,
+    _set_priority,
+    has_delivered_reply,
+)
+from ..tickets.workspace.assignment import _assign, may_assign
 from ..tickets.workspace.tags import _add_tags, _remove_tags, normalize_tag
 from ..timeutil import utcnow
 from .problems import ApiProblem

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from ..app_settings import AppSetting
 from ..auth.models import User
 from ..extensions import db
 from ..tickets.models import OPEN_STATUSES, Ticket, TicketEvent
-from ..app_settings import AppSetting
 from ..timeutil import utcnow
 from .choose import MODES, Agent, available, ranked, ticket_order
 

@@ -6,6 +6,8 @@ import logging
 
 from sqlalchemy import select
 
+from ..channels.models import ChannelAccount
+from ..connectors.base import ConnectorError, connector_class
 from ..extensions import db
 from ..translatable import N_
 
@@ -14,9 +16,6 @@ log = logging.getLogger(__name__)
 
 def outgoing_mailbox():  # type: ignore[no-untyped-def]
     """The email connector that can send, or None."""
-    from ..channels.models import ChannelAccount
-    from ..connectors.base import connector_class
-
     accounts = db.session.scalars(select(ChannelAccount).where(
         ChannelAccount.connector == "email", ChannelAccount.enabled.is_(True), ChannelAccount.status != "removed")
         .order_by(ChannelAccount.id))
@@ -31,8 +30,6 @@ def outgoing_mailbox():  # type: ignore[no-untyped-def]
 
 def send_to_teammate(recipient: str, subject: str, text: str) -> str | None:
     """Send it; returns None when sent, else why not (no outgoing server, or the server's refusal)."""
-    from ..connectors.base import ConnectorError
-
     mailbox = outgoing_mailbox()
     if mailbox is None:
         return N_("no email account with an outgoing (SMTP) server is connected")

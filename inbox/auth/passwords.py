@@ -17,8 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..audit import record
 from ..extensions import db
 from ..security.params import MAX_ID
-from .sessions import announce_sessions_ended, end_sessions
 from .models import User
+from .sessions import announce_sessions_ended, end_sessions
 from .users import MIN_PASSWORD_CHARS
 
 RESET_SALT = "inbox-password-reset"

@@ -1,12 +1,12 @@
 """The admin's security settings: the outbound allow-list."""
 from __future__ import annotations
 
-from ..audit import record
-from .models import User
-from ..extensions import db
 from ..app_settings import AppSetting
-from ..translatable import N_, message_of
+from ..audit import record
+from ..extensions import db
 from ..security.outbound import ALLOWLIST_SETTING, Allowlist, split_entries
+from ..translatable import N_, message_of
+from .models import User
 
 MAX_ENTRIES = 100
 

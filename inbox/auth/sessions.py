@@ -12,9 +12,10 @@ import logging
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from .models import User
 from ..extensions import db
+from ..redis_client import pubsub_channel
 from ..security.params import MAX_ID
+from .models import User
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def announce_sessions_ended(user_id: int) -> None:
     if live is None:
         return
     try:
-        from ..redis_client import pubsub_channel
-
         live.redis.publish(pubsub_channel(live.redis, SESSIONS_ENDED_CHANNEL), str(user_id))
     except Exception as exc:  # committed is committed; the next request is refused anyway
         log.warning("could not announce the end of user %s's sessions: %s", user_id, exc)

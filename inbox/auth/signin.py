@@ -11,9 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record
 from ..extensions import db
+from .models import User
 from .sessions import end_sessions_now
 from .throttle import Refusal, throttle
-from .models import User
 
 log = logging.getLogger(__name__)
 

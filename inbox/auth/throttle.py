@@ -19,7 +19,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-
+from ..redis_client import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,6 @@ def throttle(app: Flask | None = None) -> SignInThrottle:
     app = app or current_app
     found = app.extensions.get(_EXTENSION)
     if found is None:
-        from ..redis_client import get_redis
-
         storage = RedisStorage("redis://", connection_pool=get_redis(app).connection_pool, key_prefix="inbox:signin")
         found = SignInThrottle(storage, parse_limits(app.config["SIGNIN_ACCOUNT_LIMITS"]),
                                parse_limits(app.config["SIGNIN_ADDRESS_LIMITS"]))

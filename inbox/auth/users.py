@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from ..audit import record
 from ..extensions import db
-from .sessions import announce_sessions_ended, end_sessions
-from ..translatable import Label, N_
+from ..translatable import N_, Label
 from .models import ROLES, User
+from .sessions import announce_sessions_ended, end_sessions
 
 log = logging.getLogger(__name__)
 

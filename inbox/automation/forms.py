@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import select
 
 from ..auth.models import User
-from ..channels.models import CHANNEL_TYPES
+from ..channels.models import CHANNEL_TYPES, ChannelAccount
 from ..extensions import db
 from ..security.params import parse_bounded_int, parse_id
-from ..tickets.workspace.actions import ActionError
 from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, CannedResponse
+from ..tickets.workspace.actions import ActionError
 from ..tickets.workspace.tags import parse_tags
 from ..translatable import N_, message_of
 
@@ -135,8 +135,6 @@ def form_values(conditions: Mapping[str, Any], actions: Mapping[str, Any]) -> di
 
 
 def choices() -> dict[str, Any]:
-    from ..channels.models import ChannelAccount
-
     return {"channels": CHANNEL_TYPES, "kinds": KINDS, "sentiments": SENTIMENT_LABELS, "sla_states": SLA_STATES,
             "priorities": PRIORITIES,
             "accounts": list(db.session.execute(select(ChannelAccount.id, ChannelAccount.name).order_by(ChannelAccount.name))),

@@ -9,12 +9,12 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from ..extensions import db
 from ..app_settings import setting_value
 from ..assignment.engine import MODE_SETTING
+from ..extensions import db
 from ..jobqueue import enqueue
-from ..tickets.signals import TicketSignal, message_received, sla_at_risk, sla_breached
 from ..tickets.hooks import once_per_send
+from ..tickets.signals import TicketSignal, message_received, sla_at_risk, sla_breached
 from .models import AutomationRule
 
 log = logging.getLogger(__name__)

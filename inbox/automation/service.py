@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..tickets.read.representation import sla_state
+from ..assignment.engine import try_assign
 from ..auth.models import User
 from ..extensions import db
-from ..tickets.workspace.actions import ActionError, _set_pending, _set_priority
 from ..tickets.models import (
     CannedResponse,
     Message,
@@ -23,8 +24,14 @@ from ..tickets.models import (
     ticket_tags,
 )
 from ..tickets.signals import announce
+from ..tickets.sla.calendar import open_intervals
+from ..tickets.sla.policies import calendar_of
+from ..tickets.workspace.actions import ActionError, _set_pending, _set_priority
+from ..tickets.workspace.canned import render_canned
+from ..tickets.workspace.replies import queue_reply
 from ..tickets.workspace.tags import _add_tags, normalize_tag
 from ..timeutil import utcnow
+from ..voice.surveys.service import channel_can_reply
 from .models import AutomationRule
 from .rules import Facts, Firing, Rule, describe_actions, evaluate
 
@@ -40,9 +47,6 @@ def active_rules() -> list[Rule]:
 
 
 def _in_business_hours(ticket: Ticket, at: datetime) -> bool:
-    from ..tickets.sla.calendar import open_intervals
-    from ..tickets.sla.policies import calendar_of
-
     calendar = calendar_of(ticket.sla_policy.calendar if ticket.sla_policy is not None else None)
     for start, end in open_intervals(at, calendar):
         return start <= at < end
@@ -50,8 +54,6 @@ def _in_business_hours(ticket: Ticket, at: datetime) -> bool:
 
 
 def _sla_state(ticket: Ticket, now: datetime) -> str:
-    from ..api.serialize import sla_state
-
     return sla_state(ticket, now)
 
 
@@ -82,8 +84,6 @@ def _mark(ticket: Ticket, rule: Rule, before: set[int]) -> None:
 
 def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
     """The actions of one firing (those that apply now); ActionError of one action skips just that one."""
-    from ..assignment.engine import try_assign
-
     actions, done = firing.actions, []
     before = {id(e) for e in ticket.events}
     steps: list[tuple[str, Any]] = []
@@ -132,10 +132,6 @@ def _canned(actions: dict[str, Any]) -> dict[int, str]:
 
 def _acknowledge(ticket_id: int, canned_id: int) -> bool:
     """A canned acknowledgement, only where the channel can send and only as the ticket's first reply."""
-    from ..tickets.workspace.canned import render_canned
-    from ..tickets.workspace.replies import queue_reply
-    from ..voice.surveys.service import channel_can_reply
-
     ticket = db.session.get(Ticket, ticket_id)
     canned = db.session.get(CannedResponse, canned_id)
     if ticket is None or canned is None or not canned.active or not channel_can_reply(ticket):

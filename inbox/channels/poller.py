@@ -12,7 +12,7 @@ import signal
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Callable, Iterable
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -31,13 +31,12 @@ from ..connectors.base import (
 )
 from ..extensions import db
 from ..jobqueue import enqueue
+from ..leader import Leadership
+from ..redis_client import get_redis
 from ..timeutil import utcnow
 from .models import ChannelAccount
 from .quarantine import quarantine
 from .undelivered import mark_undelivered
-
-if TYPE_CHECKING:
-    from ..leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -203,9 +202,6 @@ def run_poller(tick_seconds: float = 5.0) -> None:
     (two pollers would fetch the same pages and race on the cursors); the others stand by and one
     of them takes over within LEASE_SECONDS of the active one's death.
     """
-    from ..leader import Leadership
-    from ..redis_client import get_redis
-
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:

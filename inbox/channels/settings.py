@@ -5,16 +5,14 @@ output, admin pages) goes through `masked_config`, which keeps the last four cha
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from ..audit import record
+from ..auth.models import User
 from ..connectors.base import connector_class
 from ..extensions import db
 from ..translatable import N_
 from .models import ChannelAccount, account_by_name
-
-if TYPE_CHECKING:
-    from ..auth.models import User
 
 SECRET_WORDS = ("token", "secret", "key", "password")
 # X's read endpoints allow a few requests per 15-minute window on the smaller plans; see docs/x.md

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ..config import ConfigError
 from . import channels, exports, ops, roles, run, sentiment, tickets, users
 
 
@@ -10,8 +11,6 @@ class InboxGroup(click.Group):
     """Says what configuration is missing in one message instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from ..config import ConfigError
-
         try:
             return super().invoke(ctx)
         except ConfigError as exc:

@@ -7,6 +7,9 @@ from typing import Any, Callable
 
 import click
 
+from ..app import create_app
+from ..health import schema_problem
+
 
 def with_app(fn: Callable[..., Any] | None = None, *, check_schema: bool = True) -> Callable[..., Any]:
     """Run the command inside an application context (and, unless told otherwise, on a migrated database)."""
@@ -14,13 +17,9 @@ def with_app(fn: Callable[..., Any] | None = None, *, check_schema: bool = True)
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from .. import create_app
-
             app = create_app()
             with app.app_context():
                 if check_schema:
-                    from ..health import schema_problem
-
                     problem = schema_problem()
                     if problem:
                         raise click.ClickException(problem)

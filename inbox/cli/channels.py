@@ -8,7 +8,24 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
+from redis.exceptions import RedisError
+from sqlalchemy import select
 
+from ..channels.importer import ImportError_, import_jsonl
+from ..channels.mail_import import DEFAULT_ACCOUNT, import_mailbox
+from ..channels.models import ChannelAccount, account_by_name
+from ..channels.poller import QueueUnavailable, poll_once, run_poller
+from ..channels.settings import (
+    SettingsError,
+    add_account,
+    apply_settings,
+    masked_config,
+)
+from ..connectors.email.mailbox import is_mailbox
+from ..connectors.fields import fields_for
+from ..extensions import db
+from ..leader import Leadership
+from ..redis_client import get_redis
 from .app import with_app
 
 X_OPTIONS = (
@@ -45,8 +62,6 @@ def _settings(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(account: Any) -> dict[str, Any]:
-    from ..channels.settings import masked_config
-
     return {
         "name": account.name,
         "connector": account.connector,
@@ -77,8 +92,6 @@ def add() -> None:
 @_start_from_now
 @with_app
 def add_x(name: str, poll_interval: int | None, start_from_now: bool, **options: Any) -> None:
-    from ..channels.settings import SettingsError, add_account
-
     try:
         account = add_account(name, "x", {**_settings(options), "start_from_now": start_from_now}, poll_interval)
     except SettingsError as exc:
@@ -89,8 +102,6 @@ def add_x(name: str, poll_interval: int | None, start_from_now: bool, **options:
 
 def _field_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """One option per field of the connector's settings form; secrets may come from INBOX_<KIND>_<FIELD>."""
-    from ..connectors.fields import fields_for
-
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         for field in reversed(fields_for(kind)):
             flag = f"--{field.key.replace('_', '-')}"
@@ -111,8 +122,6 @@ def _add_command(kind: str, title: str) -> None:
     @_field_options(kind)
     @with_app
     def add_kind(name: str, poll_interval: int | None, **options: Any) -> None:
-        from ..channels.settings import SettingsError, add_account
-
         try:
             account = add_account(name, kind, {k: v for k, v in options.items() if v is not None}, poll_interval)
         except SettingsError as exc:
@@ -130,9 +139,6 @@ for _kind, _title in (("email", "email (IMAP/SMTP)"), ("mastodon", "Mastodon"), 
 @click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="A setting (see the account's docs page).")
 @with_app
 def set_settings(name: str, pairs: tuple[str, ...]) -> None:
-    from ..channels.models import account_by_name
-    from ..channels.settings import SettingsError, apply_settings
-
     account = account_by_name(name)
     if account is None:
         raise click.ClickException(f"no account named {name!r}")
@@ -154,9 +160,6 @@ def set_settings(name: str, pairs: tuple[str, ...]) -> None:
 @x_options
 @with_app
 def update(name: str, poll_interval: int | None, **options: Any) -> None:
-    from ..channels.settings import SettingsError, apply_settings
-    from ..channels.models import account_by_name
-
     account = account_by_name(name)
     if account is None:
         raise click.ClickException(f"no account named {name!r}")
@@ -171,11 +174,6 @@ def update(name: str, poll_interval: int | None, **options: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per account.")
 @with_app
 def list_accounts(as_json: bool) -> None:
-    from sqlalchemy import select
-
-    from ..channels.models import ChannelAccount
-    from ..extensions import db
-
     for account in db.session.scalars(select(ChannelAccount).order_by(ChannelAccount.id)):
         row = describe(account)
         if as_json:
@@ -190,12 +188,6 @@ def list_accounts(as_json: bool) -> None:
 @click.option("--once", is_flag=True, help="Poll every account once and exit.")
 @with_app
 def poll(once: bool) -> None:
-    from redis.exceptions import RedisError
-
-    from ..channels.poller import QueueUnavailable, poll_once, run_poller
-    from ..leader import Leadership
-    from ..redis_client import get_redis
-
     if not once:
         run_poller()
         return
@@ -234,9 +226,6 @@ def poll(once: bool) -> None:
                    "with an mbox file or Maildir folder, 'email' imports it as email.")
 @with_app
 def import_file(file: Path, account_name: str | None, channel: str | None) -> None:
-    from ..channels.importer import ImportError_, import_jsonl
-    from ..connectors.email.mailbox import is_mailbox
-
     if channel == "email" and is_mailbox(file):
         _import_mailbox(file, account_name)
         return
@@ -260,9 +249,6 @@ def import_file(file: Path, account_name: str | None, channel: str | None) -> No
 
 
 def _import_mailbox(path: Path, account_name: str | None) -> None:
-    from ..channels.importer import ImportError_
-    from ..channels.mail_import import DEFAULT_ACCOUNT, import_mailbox
-
     try:
         report = import_mailbox(path, account_name)
     except ImportError_ as exc:

@@ -4,10 +4,14 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
+from ..config import workspace_zone
+from ..tickets.reports.csv_export import day_range, summary_csv, ticket_csv
+from ..timeutil import utcnow
+from ..voice.export import export_week
+from ..voice.weeks import IsoWeek, previous_week
 from .app import with_app
 
 
@@ -23,16 +27,8 @@ def export() -> None:
               help="Also write the files to this folder.")
 @with_app
 def weekly(week: str | None, out_dir: Path | None) -> None:
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    from ..timeutil import utcnow
-    from ..voice.export import export_week
-    from ..voice.weeks import IsoWeek, previous_week
-
     try:
-        chosen = IsoWeek.parse(week) if week else previous_week(utcnow(), ZoneInfo(current_app.config["INBOX_TIMEZONE"]))
+        chosen = IsoWeek.parse(week) if week else previous_week(utcnow(), workspace_zone())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
     result = export_week(chosen, out_dir)
@@ -48,14 +44,9 @@ def weekly(week: str | None, out_dir: Path | None) -> None:
 @click.option("--summary", is_flag=True, help="Day-by-day summary instead of one row per ticket.")
 @with_app
 def tickets(start: datetime, end: datetime, out: Path | None, summary: bool) -> None:
-    from flask import current_app
-
-    from ..tickets.reports.csv_export import day_range, summary_csv, ticket_csv
-    from ..timeutil import utcnow
-
     if end < start:
         raise click.BadParameter("--to is before --from")
-    zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+    zone = workspace_zone()
     lo, hi = day_range(start.date(), end.date(), zone)
     lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, utcnow())
     if out is None:

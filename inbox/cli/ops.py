@@ -5,14 +5,16 @@ import sys
 
 import click
 
+from ..extensions import db
+from ..health import run_checks
+from ..setup import seed_demo_channels, upgrade_database
+from ..tickets.read.search_index import rebuild_all
 from .app import with_app
 
 
 @click.command(help="Apply database migrations and seed default SLA policies.")
 @with_app(check_schema=False)
 def migrate() -> None:
-    from ..setup import upgrade_database
-
     upgrade_database()
     click.echo("database is up to date")
 
@@ -20,8 +22,6 @@ def migrate() -> None:
 @click.command(help="Check the database, Redis (persistence included), workers, failed jobs and channel accounts.")
 @with_app(check_schema=False)
 def doctor() -> None:
-    from ..health import run_checks
-
     report = run_checks()
     for check in report.checks:
         click.echo(f"{check.symbol} {check.name:<22} {check.detail}")
@@ -34,9 +34,6 @@ def doctor() -> None:
                     "written around Inbox by SQL or another tool). Searches go on meanwhile on the old documents.")
 @with_app
 def reindex() -> None:
-    from ..extensions import db
-    from ..tickets.read.search_index import rebuild_all
-
     with db.engine.begin() as connection:  # one transaction: readers see the old documents until it commits
         count = rebuild_all(connection)
     click.echo(f"search documents rebuilt for {count} open ticket(s)")
@@ -46,8 +43,6 @@ def reindex() -> None:
 @click.option("--force", is_flag=True, help="Seed even if channel accounts exist.")
 @with_app
 def seed_demo(force: bool) -> None:
-    from ..setup import seed_demo_channels
-
     created = seed_demo_channels(force=force)
     click.echo("\n".join(f"demo account {name!r} reads {path}" for name, path in created) or "channels already configured; nothing seeded")
 

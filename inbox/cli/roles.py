@@ -7,8 +7,15 @@ import os
 import sys
 
 import click
+from flask import current_app
 
+from ..app import create_app
+from ..channels.poller import run_poller
+from ..jobqueue import ALL_QUEUES
+from ..jobs.scheduler import run_scheduler
+from ..jobs.worker import run_worker
 from .app import with_app
+from .run import gunicorn_command
 
 
 @click.command(help="Serve the web UI with gunicorn (gthread workers sized for live streams, see gunicorn.conf.py). "
@@ -18,8 +25,6 @@ from .app import with_app
 @click.option("--workers", default=None, type=int, help="gunicorn worker processes (default $WEB_CONCURRENCY or 2).")
 @with_app
 def web(host: str | None, port: int | None, workers: int | None) -> None:
-    from .run import gunicorn_command
-
     # the configuration was checked (and the schema found up to date) above, before any fork:
     # a missing SECRET_KEY is one clear line, not a traceback from every gunicorn worker
     command = gunicorn_command(host or os.environ.get("INBOX_HOST", "127.0.0.1"),
@@ -34,18 +39,13 @@ def web(host: str | None, port: int | None, workers: int | None) -> None:
               help="Work only these queues (repeatable; default: all).")
 @click.option("--no-scheduler", is_flag=True, help="Never act as the scheduler (`inbox scheduler` does).")
 def worker(burst: bool, queues: tuple[str, ...], no_scheduler: bool) -> None:
-    from ..jobqueue import ALL_QUEUES
-    from ..jobs.worker import run_worker
-
-    run_worker(burst=burst, queues=queues or ALL_QUEUES, with_scheduler=not no_scheduler)
+    run_worker(create_app(), burst=burst, queues=queues or ALL_QUEUES, with_scheduler=not no_scheduler)
 
 
 @click.command(help="Poll every channel account and queue what arrives. Run it on two hosts: one polls, "
                     "the other stands by and takes over within half a minute if the first dies.")
 @with_app
 def poller() -> None:
-    from ..channels.poller import run_poller
-
     run_poller()
 
 
@@ -53,9 +53,7 @@ def poller() -> None:
                     "Run it on two hosts: one acts, the other stands by.")
 @with_app
 def scheduler() -> None:
-    from ..jobs.scheduler import run_scheduler
-
-    run_scheduler()
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 COMMANDS = (web, worker, poller, scheduler)

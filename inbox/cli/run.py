@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 
 import click
 
+from .. import create_app
+from ..auth.users import ensure_admin
 from ..config import PROJECT_ROOT
+from ..redis_client import redis_url, stop_embedded_redis
+from ..setup import demo_accounts_in_use, demo_dir, seed_demo_channels, upgrade_database
 
 log = logging.getLogger("inbox.run")
 
@@ -62,11 +66,6 @@ def gunicorn_command(host: str, port: int, workers: int | None = None, threads: 
 
 
 def _prepare(demo: bool) -> Prepared:
-    from .. import create_app
-    from ..auth.users import ensure_admin
-    from ..redis_client import redis_url
-    from ..setup import demo_accounts_in_use, demo_dir, seed_demo_channels, upgrade_database
-
     app = create_app()
     with app.app_context():
         upgrade_database()
@@ -146,7 +145,6 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
             supervise(child, time.monotonic())
         time.sleep(0.5)
     _stop(children)
-    from ..redis_client import stop_embedded_redis
 
     stop_embedded_redis(owner=True)
     return 0

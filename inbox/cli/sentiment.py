@@ -7,17 +7,19 @@ import sys
 
 import click
 
+from ..app import create_app
+from ..connectors.base import MAX_TEXT_CHARS, text_problem
+from ..sentiment import ModelUnavailable, get_classifier
+from ..voice.corrections import load_corrections
+
 
 @click.command(help="Classify texts from stdin: JSONL ({\"text\": ...}) or plain lines; writes one JSON object per line.")
 @click.option("--batch-size", default=256, show_default=True)
 def classify(batch_size: int) -> None:
-    from ..sentiment import ModelUnavailable, get_classifier
-
     try:
         classifier = get_classifier()
     except ModelUnavailable as exc:
         raise click.ClickException(str(exc)) from None
-    from ..connectors.base import MAX_TEXT_CHARS, text_problem
 
     pending: list[str | None] = []
     problems: list[str] = []
@@ -61,14 +63,15 @@ def classify(batch_size: int) -> None:
 
 def _corrections() -> list[tuple[str, str]]:
     """Agents' corrections from the database, handed to the sentiment package (which stays a leaf)."""
-    from ..voice.corrections import load_corrections
-
-    return load_corrections()
+    with create_app().app_context():
+        return load_corrections()
 
 
 def _sentiment_group() -> click.Command:
     try:
-        from ..sentiment.cli import sentiment_commands
+        from ..sentiment.cli import (
+            sentiment_commands,  # deferred: torch and transformers load only for these commands
+        )
     except ImportError as exc:  # keep the rest of the CLI usable and say why
         reason = str(exc)
 

@@ -5,6 +5,7 @@ import json
 
 import click
 
+from ..tickets.read.export import ticket_rows
 from .app import with_app
 
 
@@ -12,8 +13,6 @@ from .app import with_app
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per ticket.")
 @with_app
 def tickets(as_json: bool) -> None:
-    from ..tickets.read.export import ticket_rows
-
     for row in ticket_rows():
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy import func, select
 
+from ..auth.models import User
+from ..auth.passwords import PasswordProblem, set_password_from_cli
+from ..auth.users import UserError
+from ..auth.users import create_user as create
+from ..extensions import db
 from .app import with_app
 
 
@@ -13,8 +19,6 @@ from .app import with_app
 @click.option("--password", default=None, help="Omit to generate one.")
 @with_app
 def create_user(email: str, name: str, role: str, password: str | None) -> None:
-    from ..auth.users import UserError, create_user as create
-
     try:
         user, secret = create(email, name or email.split("@")[0], role, password)
     except UserError as exc:
@@ -35,12 +39,6 @@ def users() -> None:
 @click.option("--generate", is_flag=True, help="Generate a one-time password and print it once.")
 @with_app
 def set_password(email: str, password: str | None, generate: bool) -> None:
-    from sqlalchemy import func, select
-
-    from ..auth.models import User
-    from ..auth.passwords import PasswordProblem, set_password_from_cli
-    from ..extensions import db
-
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"no user with email {email}")

@@ -5,6 +5,7 @@ the poller decides when the cursor is saved (after the batch is safely queued).
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 from abc import ABC, abstractmethod
@@ -308,7 +309,6 @@ def _load_builtin() -> None:
     if _BUILTIN_LOADED:
         return
     _BUILTIN_LOADED = True
-    import importlib
 
     for module in ("inbox.connectors.jsonl", "inbox.connectors.x", "inbox.connectors.email", "inbox.connectors.mastodon",
                    "inbox.connectors.bluesky"):

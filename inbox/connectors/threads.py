@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from ..channels.models import account_by_name
+from ..extensions import db
+from ..tickets.models import Message
+
 
 class StoredConversations:
     def __init__(self, account_name: str) -> None:
@@ -14,19 +20,12 @@ class StoredConversations:
 
     def account_id(self) -> int | None:
         if self._account_id is None:
-            from ..channels.models import account_by_name
-
             account = account_by_name(self.account_name)
             self._account_id = account.id if account is not None else None
         return self._account_id
 
     def conversation_of(self, external_ids: list[str]) -> str | None:
         """The conversation of the first of these ids that is stored, in the given order."""
-        from sqlalchemy import select
-
-        from ..extensions import db
-        from ..tickets.models import Message
-
         account_id = self.account_id()
         if account_id is None or not external_ids:
             return None
@@ -38,11 +37,6 @@ class StoredConversations:
 
     def raw_of(self, external_id: str) -> dict[str, Any]:
         """The stored raw payload of one message (what the network sent), or {}."""
-        from sqlalchemy import select
-
-        from ..extensions import db
-        from ..tickets.models import Message
-
         account_id = self.account_id()
         if account_id is None:
             return {}

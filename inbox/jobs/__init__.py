@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from ..tickets.signals import reply_queued
-from .delivery import queue_delivery
 from .context import job_context  # noqa: F401  (where jobs found it before)
+from .delivery import queue_delivery
 from .ingest import ingest_batch  # noqa: F401  (`inbox.jobs.ingest_batch`: the job path before jobs became a package)
 
 

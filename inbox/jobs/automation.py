@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from ..assignment.engine import assign_waiting
+from ..automation.service import run_for_message, run_for_sla_change
+from ..extensions import db
+from ..tickets.models import Message
 from .context import job_context
 
 
 def run_rules(account_id: int, external_id: str) -> dict[str, Any]:
-    from sqlalchemy import select
-
-    from ..assignment.engine import assign_waiting
-    from ..automation.service import run_for_message
-    from ..extensions import db
-    from ..tickets.models import Message
-
     with job_context():
         fired = run_for_message(account_id, external_id)
         ticket_id = db.session.scalar(select(Message.ticket_id).where(Message.account_id == account_id,
@@ -23,7 +22,5 @@ def run_rules(account_id: int, external_id: str) -> dict[str, Any]:
 
 
 def run_sla_rules(ticket_id: int) -> list[str]:
-    from ..automation.service import run_for_sla_change
-
     with job_context():
         return run_for_sla_change(ticket_id)

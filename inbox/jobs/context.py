@@ -6,19 +6,16 @@ from typing import Iterator
 
 from flask import Flask, current_app, has_app_context
 
-_app: Flask | None = None
+
+class NoApplication(RuntimeError):
+    """A job ran in a process that built no application (start workers with `inbox worker`)."""
 
 
 @contextmanager
 def job_context() -> Iterator[Flask]:
-    """The worker pushes an app context for its lifetime; a bare RQ worker gets one created once."""
-    global _app
-    if has_app_context():
-        yield current_app._get_current_object()  # type: ignore[attr-defined]
-        return
-    if _app is None:
-        from ..app import create_app  # upward: deferred: a bare `rq worker` process has no application until its first job builds one
-
-        _app = create_app()
-    with _app.app_context():
-        yield _app
+    """The application of the process running the job: `inbox worker` (and `python worker.py`) build it
+    once and keep its context pushed for their lifetime, so every job finds it here."""
+    if not has_app_context():
+        raise NoApplication("jobs run in `inbox worker` (or `python worker.py`), which builds the application first; "
+                            "a bare `rq worker` has none")
+    yield current_app._get_current_object()  # type: ignore[attr-defined]

@@ -18,14 +18,21 @@ from rq import get_current_job
 from sqlalchemy import select, update
 
 from ..channels.models import ChannelAccount
-from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_class
+from ..connectors.base import (
+    ConnectorError,
+    NeedsAttention,
+    RateLimited,
+    SendRejected,
+    UnsupportedOperation,
+    connector_class,
+)
 from ..extensions import db
+from ..jobqueue import enqueue
 from ..tickets.events import EventType
 from ..tickets.hooks import ROWS_REPORTED
 from ..tickets.models import Message, Ticket, TicketEvent
 from ..tickets.signals import TicketSignal
 from ..timeutil import utcnow
-from ..jobqueue import enqueue
 from .context import job_context
 
 log = logging.getLogger(__name__)

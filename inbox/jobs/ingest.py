@@ -20,6 +20,8 @@ from ..channels.models import ChannelAccount
 from ..channels.quarantine import quarantine
 from ..connectors.base import InboundMessage, InvalidMessage, Rejected
 from ..extensions import db
+from ..sentiment import ModelUnavailable, classify
+from ..tickets.ingest import IngestResult, ingest_messages, known_external_ids
 from .context import job_context
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,6 @@ def decode_batch(payloads: Sequence[Any]) -> tuple[list[InboundMessage], list[Re
 def classify_isolated(texts: list[str], classify: Callable[[list[str]], list[Any]]) -> list[Any]:
     """Sentiments for `texts`; a text the model fails on gets an Exception in its place instead of
     failing the others (the batch is split in halves until the culprit is alone)."""
-    from ..sentiment import ModelUnavailable
-
     if not texts:
         return []
     try:
@@ -77,8 +77,6 @@ def is_outage(exc: BaseException) -> bool:
 
 def store_with_retries(account: ChannelAccount, messages: list[InboundMessage], sentiments: list[Any],
                        reopen_window: timedelta) -> Any:
-    from ..tickets.ingest import ingest_messages
-
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
             return ingest_messages(account, messages, sentiments, reopen_window)
@@ -92,9 +90,6 @@ def store_with_retries(account: ChannelAccount, messages: list[InboundMessage], 
 
 
 def ingest_batch(account_id: int, payloads: list[dict[str, Any]]) -> dict[str, Any]:
-    from ..sentiment import classify
-    from ..tickets.ingest import known_external_ids
-
     with job_context() as app:
         reopen_window = timedelta(days=app.config["REOPEN_WINDOW_DAYS"])
         account = db.session.get(ChannelAccount, account_id)
@@ -150,8 +145,6 @@ def ingest_batch(account_id: int, payloads: list[dict[str, Any]]) -> dict[str, A
 def _store_one_by_one(account: ChannelAccount, batch: list[InboundMessage], sentiments: list[Any],
                       reopen_window: timedelta, rejected: list[Rejected]) -> Any:
     """The batch failed on something in its data: each message alone, the failing ones set aside."""
-    from ..tickets.ingest import IngestResult
-
     total = IngestResult()
     for message, sentiment in zip(batch, sentiments):
         try:

@@ -20,6 +20,9 @@ from rq.job import Job
 from rq.scheduler import RQScheduler
 
 from ..jobqueue import DEFAULT_QUEUE, enqueue
+from ..voice.export import file_name
+from ..voice.files import has_export
+from ..voice.weeks import IsoWeek, next_weekly_run, previous_week
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +61,6 @@ class Weekly:
     at: time
 
     def latest(self, now: datetime, zone: ZoneInfo) -> Run:
-        from ..voice.weeks import next_weekly_run, previous_week
-
         last = next_weekly_run(now - timedelta(days=7), zone, self.weekday, self.at)  # in (now - 7 days, now]
         week = previous_week(last, zone)
         return Run(self.name, self.job, str(week), (str(week),), 14 * 86400)
@@ -120,8 +121,5 @@ def weekly_export_done(run: Run) -> bool:
     """A week whose files are already there (written on demand or by an earlier run) is not redone."""
     if run.entry != "weekly_export":
         return False
-    from ..voice.export import file_name
-    from ..voice.files import has_export
-    from ..voice.weeks import IsoWeek
 
     return has_export(file_name(IsoWeek.parse(run.slot), "summary"))

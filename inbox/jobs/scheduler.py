@@ -11,13 +11,15 @@ import logging
 import signal
 import threading
 
+from flask import Flask
 from redis.exceptions import RedisError
 from rq.scheduler import RQScheduler
 
+from ..config import workspace_zone
+from ..extensions import db
+from ..jobqueue import ALL_QUEUES
 from ..leader import Leadership
 from ..redis_client import get_redis
-from ..jobqueue import ALL_QUEUES
-from .exports import workspace_zone
 from .schedule import scheduler_tick
 
 log = logging.getLogger(__name__)
@@ -25,12 +27,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 
 
-def run_scheduler() -> None:
+def run_scheduler(app: Flask) -> None:
     """Schedule until SIGINT/SIGTERM, only while holding the lease."""
-    from .. import create_app
-    from ..extensions import db
-
-    app = create_app()
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:

@@ -11,10 +11,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import urllib3
+
+from ..extensions import db
 from ..jobqueue import JOBS
-from ..tickets.signals import sla_breached
+from ..security.outbound import DeliveryFailed, OutboundRefused, post_body
 from ..tickets.hooks import send
+from ..tickets.signals import sla_breached
 from ..tickets.sla.sweep import swept_signals
+from ..timeutil import utcnow
+from ..webhooks.dispatch import requeue_pending
+from ..webhooks.models import WebhookDelivery
+from ..webhooks.signing import signed_headers
 from .context import job_context
 
 log = logging.getLogger(__name__)
@@ -25,10 +33,6 @@ MAX_ERROR_CHARS = 500
 
 def _attempt(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
     """(HTTP status, error); the error is None only for a 2xx answer."""
-    import urllib3
-
-    from ..security.outbound import post_body
-
     try:
         response = post_body(url, body, timeout=TIMEOUT_SECONDS, headers=headers)
     except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -39,12 +43,6 @@ def _attempt(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None
 
 
 def deliver_webhook(delivery_id: int) -> dict[str, Any]:
-    from ..extensions import db
-    from ..security.outbound import DeliveryFailed, OutboundRefused
-    from ..timeutil import utcnow
-    from ..webhooks.models import WebhookDelivery
-    from ..webhooks.signing import signed_headers
-
     with job_context():
         delivery = db.session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.state in ("delivered", "failed"):
@@ -86,8 +84,6 @@ def deliver_webhook(delivery_id: int) -> dict[str, Any]:
 
 
 def requeue_webhooks() -> int:
-    from ..webhooks.dispatch import requeue_pending
-
     with job_context():
         return requeue_pending()
 

@@ -22,9 +22,11 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
-from ..redis_client import get_redis
+from ..config import workspace_zone
+from ..extensions import db
 from ..jobqueue import ALL_QUEUES, InboxJob, get_queue
-from .exports import workspace_zone
+from ..redis_client import get_redis
+from ..sentiment import get_classifier
 from .reaper import Reaper, mark_alive, mark_gone
 from .schedule import scheduler_tick
 
@@ -50,7 +52,6 @@ class InboxWorker(SimpleWorker):
             # because the database went away leaves the session's transaction on a dead connection
             # (the session still reports itself active): without a rollback every later job fails
             # with "Can't reconnect until invalid transaction is rolled back", retries included.
-            from ..extensions import db
 
             if not succeeded or not db.session.is_active:
                 try:
@@ -95,8 +96,6 @@ class Housekeeping(threading.Thread):
                 except Exception:  # housekeeping must outlive any one bad tick
                     log.exception("housekeeping tick failed")
                 finally:
-                    from ..extensions import db
-
                     db.session.remove()
                 self.stopping.wait(HOUSEKEEPING_SECONDS)
             if self.worker_name:
@@ -106,11 +105,8 @@ class Housekeeping(threading.Thread):
                     pass
 
 
-def run_worker(burst: bool = False, queues: Sequence[str] = ALL_QUEUES, with_scheduler: bool = True) -> bool:
-    from .. import create_app
-    from ..sentiment import get_classifier
-
-    app = create_app()
+def run_worker(app: Flask, burst: bool = False, queues: Sequence[str] = ALL_QUEUES, with_scheduler: bool = True) -> bool:
+    """Work `queues` in `app`'s context until stopped (or, with `burst`, until they are empty)."""
     with app.app_context():
         started = time.perf_counter()
         # Fails loudly (ModelUnavailable) instead of ingesting unclassified messages.

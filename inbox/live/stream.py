@@ -16,9 +16,9 @@ from typing import Iterator
 from redis.client import PubSub
 from redis.exceptions import RedisError
 
-from ..redis_client import channel_name
 from ..auth.sessions import SESSIONS_ENDED_CHANNEL
 from ..notifications.alerts import NOTIFY_CHANNEL, for_user
+from ..redis_client import channel_name
 from .presence import PRESENCE_CHANNEL
 
 log = logging.getLogger(__name__)

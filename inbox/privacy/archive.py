@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..csvsafe import safe_row
 from ..extensions import db
 from ..tickets.models import Contact, SentimentCorrection, TicketEvent
 from ..timeutil import utcnow
-from ..csvsafe import safe_row
 from ..voice.surveys.models import SurveyInvitation, SurveyResponse
 from .contacts import ContactRows, contact_rows
 

@@ -13,17 +13,20 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
-from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from ..audit import record
 from ..auth.models import User
+from ..config import workspace_zone
 from ..extensions import db
 from ..tickets.models import Contact, ContactIdentity, Message, Ticket
 from ..timeutil import utcnow
+from ..voice.export import enqueue_export, file_name
+from ..voice.files import FILE_NAME, has_export
 from ..voice.weeks import IsoWeek
+from ..webhooks.dispatch import erase_payloads
 from .contacts import contact_rows, name_pattern, needles, notes_mentioning
 
 log = logging.getLogger(__name__)
@@ -79,7 +82,6 @@ def erase_tickets(tickets: Iterable[Ticket], now: datetime, names: list[str] | N
         for message in db.session.scalars(select(Message).where(Message.ticket_id.in_(ids))):
             _erase_message(message)
             result.messages += 1
-    from ..webhooks.dispatch import erase_payloads
 
     # what webhooks carry of these tickets (queued or in the delivery log) goes too
     erase_payloads(ids)
@@ -131,11 +133,6 @@ def rewrite_exports(names: Iterable[str]) -> list[str]:
     """Queue the weeks of these stored export files to be written again, now from the erased rows
     (the new files replace the old ones whole). Returns the weeks queued; none when Redis is away,
     and the page then asks for the files to be re-exported by hand."""
-    from redis.exceptions import RedisError
-
-    from ..jobs.exports import enqueue_export
-    from ..voice.export import FILE_NAME
-
     weeks = sorted({match.group(1) for match in map(FILE_NAME.match, names) if match})
     try:
         for week in weeks:
@@ -148,10 +145,7 @@ def rewrite_exports(names: Iterable[str]) -> list[str]:
 
 def export_files_holding(times: Iterable[datetime]) -> list[str]:
     """Weekly export files written for the weeks of these messages (they hold their text)."""
-    from ..voice.export import file_name
-    from ..voice.files import has_export
-
-    zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+    zone = workspace_zone()
     weeks = {IsoWeek.of(at.astimezone(zone).date()) for at in times}
     found = []
     for week in sorted(weeks):

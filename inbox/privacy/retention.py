@@ -1,11 +1,12 @@
 """Retention: resolved tickets' personal data erased N days after resolution (off unless
-INBOX_RETENTION_DAYS is set). A scheduled job runs `retention_job` daily; SLA figures stay."""
+INBOX_RETENTION_DAYS is set). A scheduled job (jobs.privacy.retention_job) runs it daily; SLA figures stay."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import exists, select
 
 from ..audit import record
@@ -57,19 +58,5 @@ def erase_resolved_before(cutoff: datetime, batch: int = BATCH) -> RetentionResu
 
 
 def retention_days() -> int | None:
-    from flask import current_app
-
     days = current_app.config.get("RETENTION_DAYS")
     return days if days and days > 0 else None
-
-
-def retention_job() -> dict[str, int | None]:
-    """The daily scheduled job (the lead's schedule table books it): a no-op while retention is off."""
-    from ..jobs.context import job_context
-
-    with job_context():
-        days = retention_days()
-        if days is None:
-            return {"retention_days": None, "tickets": 0, "contacts": 0}
-        result = erase_resolved_before(utcnow() - timedelta(days=days))
-        return {"retention_days": days, "tickets": result.tickets, "contacts": result.contacts}

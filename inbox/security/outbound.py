@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from ..app_settings import AppSetting
+from ..extensions import db
 from ..translatable import N_
 
 log = logging.getLogger(__name__)
@@ -78,9 +80,6 @@ def split_entries(text: str) -> list[str]:
 
 def current_allowlist() -> Allowlist:
     """The admin's list (Security settings page) plus INBOX_OUTBOUND_ALLOW."""
-    from ..extensions import db
-    from ..app_settings import AppSetting
-
     row = db.session.get(AppSetting, ALLOWLIST_SETTING)
     entries = split_entries(row.value if row is not None else "") + split_entries(os.environ.get(ALLOWLIST_ENV, ""))
     try:
@@ -197,7 +196,7 @@ def post_body(url: str, body: bytes, *, timeout: float = 10, headers: dict[str, 
 
 def _ca_bundle() -> str | None:
     try:
-        import certifi
+        import certifi  # deferred: optional; without it the system's trust store is used
     except ImportError:  # the system's default trust store
         return None
     return certifi.where()

@@ -15,6 +15,9 @@ import os
 import threading
 from typing import Any, Callable, Sequence
 
+from inbox.sentiment.artefact import active_artefact
+from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
+from inbox.sentiment.paths import model_dir
 from inbox.sentiment.types import Classifier, ModelUnavailable, Sentiment
 
 __all__ = ["Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "topic_embedder", "MODEL_NAMES"]
@@ -30,9 +33,6 @@ def _cache_key(name: str) -> tuple[str, ...]:
     # Where the files come from is part of the identity: tests (and operators) can point
     # INBOX_MODEL_DIR / INBOX_SENTIMENT_HEAD elsewhere within one process.
     if name == "e5":
-        from inbox.sentiment.artefact import active_artefact
-        from inbox.sentiment.paths import model_dir
-
         return (name, str(model_dir()), str(active_artefact()))
     return (name,)
 
@@ -49,8 +49,6 @@ def get_classifier(name: str | None = None) -> Classifier:
     with _lock:
         classifier = _classifiers.get(key)
         if classifier is None:
-            from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
-
             if name == "e5":
                 classifier = E5Classifier(head_path=os.environ.get("INBOX_SENTIMENT_HEAD") or None)
             else:

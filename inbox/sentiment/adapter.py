@@ -8,8 +8,12 @@ BertModel and do not need peft.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
+
+import torch
+from peft import LoraConfig, get_peft_model
 
 # "dense" matches attention.output.dense, intermediate.dense and output.dense.
 TARGET_MODULES = ("query", "key", "value", "dense")
@@ -30,10 +34,6 @@ class LoraSpec:
 
 def attach_lora(model: Any, spec: LoraSpec, n_layers: int) -> Any:
     """peft-wrapped model whose only trainable parameters are the LoRA pairs of the upper layers."""
-    import warnings
-
-    from peft import LoraConfig, get_peft_model
-
     config = LoraConfig(
         r=spec.rank,
         lora_alpha=spec.alpha,
@@ -61,8 +61,6 @@ def lora_tensors(peft_model: Any) -> dict[str, Any]:
 
 def merge_lora(model: Any, tensors: dict[str, Any], scale: float) -> None:
     """Add ``scale · B @ A`` to each adapted Linear's weight, in place."""
-    import torch
-
     modules = dict(model.named_modules())
     with torch.no_grad():
         for key, a in tensors.items():

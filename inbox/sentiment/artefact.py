@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from inbox.sentiment.head import build_head
 from inbox.sentiment.paths import HEADS_DIR, model_dir
 
 ARTEFACT_FORMAT = 2
@@ -48,8 +52,6 @@ class Artefact:
 
 
 def save_artefact(path: Path, head: Any, lora_tensors: dict[str, Any], meta: dict) -> None:
-    from safetensors.torch import save_file
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {f"head.{k}": v.detach().float().contiguous().cpu() for k, v in head.state_dict().items()}
@@ -61,17 +63,11 @@ def save_artefact(path: Path, head: Any, lora_tensors: dict[str, Any], meta: dic
 
 
 def read_meta(path: Path) -> dict:
-    from safetensors import safe_open
-
     with safe_open(str(path), framework="pt") as fh:
         return json.loads((fh.metadata() or {}).get("inbox", "{}"))
 
 
 def load_artefact(path: Path) -> Artefact:
-    from safetensors.torch import load_file
-
-    from inbox.sentiment.head import build_head
-
     meta = read_meta(path)
     if meta.get("format") != ARTEFACT_FORMAT:
         raise ValueError(f"{path}: not an inbox sentiment artefact (format {meta.get('format')!r})")

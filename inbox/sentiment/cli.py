@@ -14,6 +14,15 @@ from typing import Callable
 
 import click
 
+from inbox.sentiment import ModelUnavailable, get_classifier
+from inbox.sentiment import evaluate as ev
+from inbox.sentiment.artefact import COMMITTED, active_artefact, instance_artefact
+from inbox.sentiment.build import COSINE_FLOOR
+from inbox.sentiment.build import build as run_build
+from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
+from inbox.sentiment.data import load_all
+from inbox.sentiment.retrain import retrain
+
 CorrectionsLoader = Callable[[], list[tuple[str, str]]]
 
 
@@ -26,8 +35,6 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
     @click.option("--force", is_flag=True, help="Rebuild even if an up-to-date build exists.")
     @click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="Default: $INBOX_MODEL_DIR or instance/models.")
     def build(force: bool, model_dir: Path | None) -> None:
-        from inbox.sentiment.build import COSINE_FLOOR, build as run_build
-
         result = run_build(model_dir, force=force)
         state = "built" if result.built else "up to date"
         click.echo(f"{state}: {result.path} ({result.seconds:.1f} s)")
@@ -44,9 +51,6 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
     @click.option("--out", type=click.Path(path_type=Path), default=None, help="Artefact file (default: the instance folder's).")
     @click.option("--force", is_flag=True, help="Write the new model even if it does worse than the current one.")
     def train(with_corrections: bool, write_committed: bool, out: Path | None, force: bool) -> None:
-        from inbox.sentiment.artefact import COMMITTED, active_artefact, instance_artefact
-        from inbox.sentiment.retrain import retrain
-
         corrections: list[tuple[str, str]] = []
         if with_corrections:
             if corrections_loader is None:
@@ -69,10 +73,6 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
     @click.option("--head", type=click.Path(path_type=Path, exists=True), default=None, help="Artefact file to evaluate.")
     @click.option("--loso", is_flag=True, help="Also leave-one-source-out: train without each set and score it (slow).")
     def eval_(head: Path | None, loso: bool) -> None:
-        from inbox.sentiment import evaluate as ev
-        from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
-        from inbox.sentiment.data import load_all
-
         started = time.monotonic()
         data = load_all()
         ours = E5Classifier(head_path=head)
@@ -93,8 +93,6 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
     @click.argument("texts", nargs=-1)
     @click.option("--model", default=None, help="e5 (default) or vader.")
     def classify_(texts: tuple[str, ...], model: str | None) -> None:
-        from inbox.sentiment import ModelUnavailable, get_classifier
-
         lines = list(texts) or [line.rstrip("\n") for line in sys.stdin]
         try:
             classifier = get_classifier(model)

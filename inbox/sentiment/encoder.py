@@ -16,6 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import torch
+from transformers import AutoModel, AutoTokenizer
+from transformers.masking_utils import create_bidirectional_mask
+from transformers.utils import logging as hf_logging
+
+from inbox.sentiment.adapter import merge_lora
+
 DEFAULT_MAX_LENGTH = 64
 # Rows per forward pass; every pass is filled to this many (see Encoder.batches), so a small call
 # pays for the filler rows of each width it touches. Measured (texts/s, medians of 3, same run):
@@ -35,8 +42,6 @@ def _offline() -> None:
 
 def configure_threads() -> None:
     """One intra-op thread per core (``INBOX_TORCH_THREADS`` overrides)."""
-    import torch
-
     wanted = int(os.environ.get("INBOX_TORCH_THREADS") or 0) or (os.cpu_count() or 1)
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
@@ -47,8 +52,6 @@ def serving_dtype() -> Any:
 
     ``INBOX_SENTIMENT_DTYPE=float32`` forces full precision.
     """
-    import torch
-
     wanted = os.environ.get("INBOX_SENTIMENT_DTYPE", "").strip().lower()
     if wanted in ("float32", "fp32"):
         return torch.float32
@@ -81,8 +84,6 @@ class Encoder:
         by the matrix shape: with the shape fixed per width, a text's score is the same whatever else
         is in the batch, and the fast AMX kernels stay usable (capping the instruction set instead made
         the model ~4x slower on AMX machines)."""
-        import torch
-
         pad_id = self.tokenizer.pad_token_id
         by_width: dict[int, list[int]] = {}
         for i, seq in enumerate(encoded):
@@ -102,8 +103,6 @@ class Encoder:
 
     def embed(self, texts: Sequence[str], normalize: bool = False):
         """Mean-pooled last-layer embeddings, in input order, float32 ``(len(texts), hidden)``."""
-        import torch
-
         hidden = self.model.config.hidden_size
         out = torch.empty((len(texts), hidden))
         if not texts:
@@ -116,8 +115,6 @@ class Encoder:
 
     def embed_lower(self, texts: Sequence[str], layer: int):
         """Mean-pooled output of layers ``0 .. layer-1``, L2-normalised, float32."""
-        import torch
-
         out = torch.empty((len(texts), self.model.config.hidden_size))
         if not texts:
             return out
@@ -131,8 +128,6 @@ class Encoder:
 
         Training caches these: the layers below ``layer`` are frozen, so they run once per text.
         """
-        import torch
-
         out: list[Any] = [None] * len(texts)
         if not texts:
             return out
@@ -150,8 +145,6 @@ def mean_pool(states: Any, mask: Any) -> Any:
 
 
 def attention_mask_4d(model: Any, hidden: Any, mask: Any) -> Any:
-    from transformers.masking_utils import create_bidirectional_mask
-
     return create_bidirectional_mask(config=model.config, inputs_embeds=hidden, attention_mask=mask)
 
 
@@ -175,9 +168,6 @@ def run_upper_layers(model: Any, hidden: Any, mask: Any, layer: int) -> Any:
 def load_base_model(path: Path) -> tuple[Any, Any]:
     """Tokenizer and fp32 ``BertModel`` from a built encoder directory (local files only)."""
     _offline()
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
     configure_threads()
     hf_logging.set_verbosity_error()
@@ -197,8 +187,6 @@ def load_encoder(
 ) -> Encoder:
     """The serving encoder: LoRA deltas (if any) merged into the weights, then cast to ``dtype``
     (default ``serving_dtype()``)."""
-    from inbox.sentiment.adapter import merge_lora
-
     tokenizer, model = load_base_model(path)
     if lora:
         merge_lora(model, lora["tensors"], lora["scale"])

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from inbox.sentiment.classifiers import VaderClassifier
 from inbox.sentiment.data import LABELS, SETS, Example, split
 from inbox.sentiment.metrics import f1_scores
 from inbox.sentiment.paths import REPO_ROOT
+from inbox.sentiment.train import TrainConfig, train_model
 
 HARD_LINES = REPO_ROOT / "tests" / "sentiment" / "hard_lines.csv"
 
@@ -34,8 +36,6 @@ class SetScores:
 
 
 def vader_labels(texts: Sequence[str]) -> list[str]:
-    from inbox.sentiment.classifiers import VaderClassifier
-
     return [s.label for s in VaderClassifier().classify(texts)]
 
 
@@ -54,15 +54,11 @@ def loso_config():
     ``LOSO_MAX_PER_SOURCE`` training texts per source and one epoch, so that five trainings fit on
     two shared cores. It under-trains compared with the shipped model, so its scores are, if
     anything, pessimistic."""
-    from inbox.sentiment.train import TrainConfig
-
     return TrainConfig(max_per_source=LOSO_MAX_PER_SOURCE, epochs=LOSO_EPOCHS)
 
 
 def leave_one_source_out(data: dict[str, list[Example]], cfg=None, log=print, only: Sequence[str] = ()) -> list[SetScores]:
     """Train without each source in turn; score all of its texts, and VADER on the same texts."""
-    from inbox.sentiment.train import train_model
-
     cfg = cfg or loso_config()
     results = []
     for name in [n for n in SETS if n in data and (not only or n in only)]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+from torch import nn
+
 
 def build_head(dim: int, hidden: int, n_classes: int, dropout: float = 0.1) -> Any:
-    import torch
-    from torch import nn
-
     class Head(nn.Module):
         """Dropout then linear (or one hidden layer); logits divided by a calibration temperature."""
 

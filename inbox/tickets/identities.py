@@ -10,6 +10,7 @@ that is an agent's decision, offered on the customer panel.
 from __future__ import annotations
 
 import re
+
 from sqlalchemy import select
 
 from ..connectors.base import InboundMessage

@@ -6,7 +6,6 @@ is written in constant memory (apart from the theme vocabulary).
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import tempfile
 import time
@@ -16,21 +15,24 @@ from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..channels import ChannelAccount
-from ..extensions import db
-from ..tickets.models import Message, SentimentCorrection, Ticket, TicketEvent
 from ..csvsafe import atomic_csv, safe_cell, safe_row
+from ..extensions import db
+from ..jobqueue import enqueue
+from ..sentiment import topic_embedder
+from ..tickets.models import Message, SentimentCorrection, Ticket, TicketEvent
+from .files import FILE_NAME, KINDS, store_files  # noqa: F401  (FILE_NAME, KINDS: where callers found them)
 from .pseudonym import pseudonymise
 from .summary import WeekSummary
+from .surveys.models import SurveyResponse
 from .themes import Embed, NegativeIndex, Theme, ThemeCounter, previous_week_index
 from .weeks import IsoWeek, week_bounds
 
 log = logging.getLogger(__name__)
 
-KINDS = ("messages", "summary", "themes")
-FILE_NAME = re.compile(r"^inbox-(\d{4}-W\d{2})-(messages|summary|themes)\.csv$")
 
 MESSAGE_COLUMNS = [
     "message_id", "time", "channel", "account", "kind", "ticket_id", "customer", "language", "text",
@@ -201,10 +203,6 @@ def _add_ticket_activity(summary: WeekSummary, start: datetime, end: datetime, z
 
 
 def options_from_config() -> ExportOptions:
-    from flask import current_app
-
-    from ..sentiment import topic_embedder
-
     config = current_app.config
     return ExportOptions(zone=ZoneInfo(config["INBOX_TIMEZONE"]), pseudonymise=bool(config["INBOX_PSEUDONYMISE"]),
                          secret_key=config["SECRET_KEY"], embed=topic_embedder())
@@ -214,10 +212,6 @@ def export_week(week: IsoWeek, out_dir: Path | None = None) -> ExportResult:
     """The weekly export with the workspace's settings, stored in the database (and, with `out_dir`,
     also written to that folder). Files are written to a private temporary folder first: the
     database holds the only shared copy."""
-    from flask import current_app
-
-    from .files import store_files
-
     options = options_from_config()
     with tempfile.TemporaryDirectory(prefix="inbox-export-") as scratch:
         result = write_weekly_export(week, Path(scratch), options)
@@ -231,9 +225,14 @@ def export_week(week: IsoWeek, out_dir: Path | None = None) -> ExportResult:
 
 
 def _add_survey_answers(summary: WeekSummary, start: datetime, end: datetime, zone: ZoneInfo) -> None:
-    from .surveys.models import SurveyResponse
-
     answers = select(SurveyResponse.answered_at, SurveyResponse.channel, SurveyResponse.csat, SurveyResponse.extra_question,
                      SurveyResponse.extra_score).where(SurveyResponse.answered_at >= start, SurveyResponse.answered_at < end)
     for answered_at, channel, csat, extra_question, extra_score in db.session.execute(answers):
         summary.add_survey_answer(answered_at.astimezone(zone).date(), channel, csat, extra_question, extra_score)
+
+
+def enqueue_export(week: Any) -> str:
+    """On demand from the UI; returns the RQ job id. Raises RedisError when the queue is away."""
+    job = enqueue("weekly_export", str(week), description=f"weekly export {week} (on demand)")
+    assert job is not None  # no job id given, so never a duplicate
+    return job.id

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
 SESSION_KEY = "voice_export_jobs"
 MAX_TRACKED = 5
@@ -54,9 +56,6 @@ def describe(week: str, state: str) -> str:
 
 def progress(session: MutableMapping[str, Any], connection: Any) -> list[ExportProgress]:
     """The tracked requests' states; finished ones are reported once and then forgotten."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
     tracked = [j for j in session.get(SESSION_KEY, []) if isinstance(j, list) and len(j) == 2]
     out, keep = [], []
     for job_id, week in tracked:

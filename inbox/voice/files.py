@@ -8,6 +8,7 @@ than INBOX_EXPORT_RETENTION_DAYS are purged by a daily job (exports hold custome
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,9 +18,12 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..extensions import db
 from ..timeutil import UtcDateTime, utcnow
-from .export import FILE_NAME, KINDS
 
 log = logging.getLogger(__name__)
+
+# the files of one week's export (inbox-2026-W47-messages.csv …)
+KINDS = ("messages", "summary", "themes")
+FILE_NAME = re.compile(r"^inbox-(\d{4}-W\d{2})-(messages|summary|themes)\.csv$")
 
 
 class ExportTooLarge(ValueError):

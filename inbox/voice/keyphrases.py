@@ -15,6 +15,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+import fugashi
+
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w+(?:@[\w.-]+\w)?")
 _JAPANESE = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -66,8 +68,6 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _tagger() -> Any:
-    import fugashi
-
     return fugashi.Tagger()
 
 

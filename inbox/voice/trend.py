@@ -1,6 +1,8 @@
 """What the trend page shows: daily sentiment per channel, the week's themes, how often agents overruled the model."""
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -11,7 +13,14 @@ from sqlalchemy import case, func, select
 from ..channels import ChannelAccount
 from ..extensions import db
 from ..tickets.models import Message, SentimentCorrection
-from .export import THEME_COLUMNS, file_name, latest_correction_label, negative_messages, week_messages
+from .export import (
+    THEME_COLUMNS,
+    file_name,
+    latest_correction_label,
+    negative_messages,
+    week_messages,
+)
+from .files import stored_export
 from .summary import DayChannel
 from .themes import Theme, ThemeCounter
 from .weeks import IsoWeek, local_midnight_utc, week_bounds, week_containing
@@ -92,11 +101,6 @@ def latest_week_with_messages(zone: ZoneInfo, now: datetime) -> IsoWeek | None:
 
 def exported_themes(week: IsoWeek) -> list[Theme] | None:
     """The themes the weekly export found (grouped with the sentiment model), if that week was exported."""
-    import csv
-    import io
-
-    from .files import stored_export
-
     stored = stored_export(file_name(week, "themes"))
     if stored is None:
         return None

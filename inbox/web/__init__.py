@@ -5,8 +5,26 @@ from flask import Flask
 
 from ..notifications.alerts import browser_alerts
 from . import (  # noqa: F401  (each module adds its routes to the blueprints)
-    account, admin, api_tokens, attachments, audit, auth, automation, channels, contacts, inbox_list, live, pipeline, privacy,
-    sla_views, surveys, views, voice, webhooks,
+    account,
+    admin,
+    api_tokens,
+    attachments,
+    audit,
+    auth,
+    automation,
+    channels,
+    contacts,
+    dashboard,
+    inbox_list,
+    live,
+    notifications,
+    pipeline,
+    privacy,
+    sla_admin,
+    surveys,
+    views,
+    voice,
+    webhooks,
 )
 from .blueprint import auth_bp, bp, live_bp, voice_bp
 

@@ -7,9 +7,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from ..auth.passwords import (
+    PasswordProblem,
+    change_own_password,
+    reset_with_token,
+    user_for_reset_token,
+)
 from ..notifications.alerts import ALERT_SETTINGS, browser_alerts, set_browser_alerts
 from .blueprint import auth_bp as bp
-from ..auth.passwords import PasswordProblem, change_own_password, reset_with_token, user_for_reset_token
 
 # where a user who must change their password may still go
 _ALLOWED_WHILE_FORCED = frozenset({"auth.account", "auth.change_password", "auth.logout", "auth.login", "static",

@@ -6,15 +6,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit import record_now
-
+from ..auth.mail import send_to_teammate
 from ..auth.models import ROLES, User
+from ..auth.passwords import RESET_LINK_HOURS, reset_token, set_one_time_password
 from ..auth.roles import role_required
 from ..auth.users import UserError, change_role, create_user, list_users, set_active
 from ..extensions import db
 from ..labels import label
-from ..tickets.workspace.actions import ActionError
-from ..tickets.workspace.canned import PLACEHOLDERS, all_canned, create_canned, fill_placeholders, set_canned_active, unknown_placeholders, update_canned
 from ..tickets.models import CannedResponse
+from ..tickets.workspace.actions import ActionError
+from ..tickets.workspace.canned import (
+    PLACEHOLDERS,
+    all_canned,
+    create_canned,
+    fill_placeholders,
+    set_canned_active,
+    unknown_placeholders,
+    update_canned,
+)
 from .blueprint import bp
 from .i18n import error_text
 
@@ -161,9 +170,6 @@ def _deactivated(user: User):  # type: ignore[no-untyped-def]
 @role_required("admin")
 def admin_user_reset_link(user_id: int):
     """Email a reset link when an outgoing mail server is connected, else show it once to the admin."""
-    from ..auth.mail import send_to_teammate
-    from ..auth.passwords import RESET_LINK_HOURS, reset_token
-
     user = _user_or_404(user_id)
     if not user.active:
         return _deactivated(user)
@@ -183,8 +189,6 @@ def admin_user_reset_link(user_id: int):
 @bp.post("/admin/users/<int:user_id>/one-time-password")
 @role_required("admin")
 def admin_user_one_time_password(user_id: int):
-    from ..auth.passwords import set_one_time_password
-
     user = _user_or_404(user_id)
     if not user.active:
         return _deactivated(user)

@@ -1,15 +1,14 @@
 """The audit page (admins): who did what, when and from where, newest first, filtered."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from ..audit import ACTIONS
 from ..audit.queries import AuditFilter, audit_page
 from ..auth.models import User
 from ..auth.roles import role_required
+from ..config import workspace_zone
 from ..extensions import db
 from ..security.params import parse_id
 from .blueprint import bp
@@ -20,7 +19,7 @@ from .blueprint import bp
 def audit_log():
     filters = AuditFilter.from_args(request.args)
     before = parse_id(request.args.get("before"))
-    entries, next_before = audit_page(filters, ZoneInfo(current_app.config["INBOX_TIMEZONE"]), before)
+    entries, next_before = audit_page(filters, workspace_zone(), before)
     carried = dict(filters.args)
     users = list(db.session.execute(select(User.id, User.name).order_by(User.name)))
     return render_template(

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import login_manager
+from ..auth.models import User
+from ..auth.preferences import (
+    LANGUAGES,
+    preference_problems,
+    save_preferences,
+    time_zones,
+)
 from ..auth.sessions import load_session_user
+from ..auth.signin import sign_in, sign_out_everywhere
+from ..config import workspace_timezone
+from ..extensions import login_manager
 from .blueprint import auth_bp as bp
 from .login_form import LoginForm
-from ..auth.models import User
-from ..auth.preferences import LANGUAGES, preference_problems, save_preferences, time_zones
-from ..auth.signin import sign_in, sign_out_everywhere
+from .next_url import safe_next
 
 
 @login_manager.user_loader
@@ -29,8 +36,6 @@ def login():
     if form.validate_on_submit():
         outcome = sign_in(form.email.data, form.password.data, request.remote_addr or "")
         if outcome.user is not None:
-            from .next_url import safe_next  # not at the top: inbox.web imports this package
-
             login_user(outcome.user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("web.inbox")))
         if outcome.refused is not None:
@@ -64,5 +69,5 @@ def preferences():
             flash(_("Preferences saved."), "success")
             return redirect(url_for("auth.preferences"))
     return render_template("preferences.html", languages=LANGUAGES, time_zones=time_zones(), locale=locale,
-                           timezone=timezone, team_timezone=current_app.config["INBOX_TIMEZONE"],
+                           timezone=timezone, team_timezone=workspace_timezone(),
                            problems=problems), (422 if problems else 200)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from ..assignment.choose import MODES
@@ -24,6 +25,7 @@ from ..automation.models import AutomationRule
 from ..automation.rules import Rule
 from ..automation.service import try_rule
 from ..extensions import db
+from ..jobqueue import enqueue
 from ..security.params import parse_bounded_int
 from ..timeutil import utcnow
 from .blueprint import bp
@@ -178,9 +180,7 @@ def toggle_away():
             flash(_("You are away: no tickets are assigned to you automatically."), "success")
     else:
         flash(_("You are back: automatic assignment includes you again."), "success")
-        from redis.exceptions import RedisError
 
-        from ..jobqueue import enqueue
         try:
             enqueue("auto_assign")
         except RedisError:

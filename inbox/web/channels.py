@@ -16,8 +16,20 @@ from sqlalchemy import func, select
 from ..auth.roles import role_required
 from ..channels import ChannelAccount
 from ..channels.health import account_health
-from ..channels.settings import SettingsError, add_account, apply_settings, is_secret, masked_config
-from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, available_kinds, connector_class
+from ..channels.settings import (
+    SettingsError,
+    add_account,
+    apply_settings,
+    is_secret,
+    masked_config,
+)
+from ..connectors.base import (
+    ConnectorError,
+    NeedsAttention,
+    RateLimited,
+    available_kinds,
+    connector_class,
+)
 from ..connectors.fields import SettingField, fields_for
 from ..extensions import db
 from ..security.params import parse_bounded_int

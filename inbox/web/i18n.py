@@ -8,10 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, refresh
 from flask_login import current_user
 
+from ..labels import label
 from ..translatable import Label, Text, message_of
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "ja")
@@ -73,17 +76,12 @@ def _param_text(value: object) -> object:
     if isinstance(value, (Text, BaseException)):
         return error_text(value)
     if isinstance(value, Label):
-        from ..labels import label
-
         return label(value.group, value.value)
     return value
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """Compile every ``.po`` whose ``.mo`` is missing or stale; returns the files written."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     written = []
     for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
         mo_path = po_path.with_suffix(".mo")

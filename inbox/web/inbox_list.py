@@ -3,18 +3,31 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..auth.models import User
 from ..channels import CHANNEL_TYPES
+from ..config import workspace_zone
 from ..extensions import db
-from ..tickets.read.counts import view_counts
 from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Tag
-from ..tickets.read.queries import DEFAULT_VIEW, FILTER_VIEWS, VIEWS, ListCursor, TicketFilter, list_tickets
+from ..tickets.read.counts import view_counts
+from ..tickets.read.queries import (
+    DEFAULT_VIEW,
+    FILTER_VIEWS,
+    VIEWS,
+    ListCursor,
+    TicketFilter,
+    list_tickets,
+)
 from .blueprint import bp
 
 FRAGMENT_HEADER = "X-Inbox-Fragment"
@@ -28,7 +41,7 @@ def inbox() -> Response:
     if view not in VIEWS and view not in FILTER_VIEWS:
         view = DEFAULT_VIEW
     after = ListCursor.decode(request.args.get("after"))
-    filters = TicketFilter.from_args(request.args, ZoneInfo(current_app.config["INBOX_TIMEZONE"]), me=current_user.id)
+    filters = TicketFilter.from_args(request.args, workspace_zone(), me=current_user.id)
     tickets, next_cursor = list_tickets(view, after, filters=filters, user_id=current_user.id)
     carried = dict(filters.args)
     next_url = url_for("web.inbox", view=view, after=next_cursor.encode(), **carried) if next_cursor else None

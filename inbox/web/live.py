@@ -8,15 +8,21 @@ from flask import Response, current_app, jsonify, request
 from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 
-from ..extensions import db
-from ..redis_client import pubsub_channel
 from ..auth.sessions import SESSIONS_ENDED_CHANNEL, session_still_valid
-from ..tickets.models import Ticket
-from ..live.presence import LEAVING, PRESENCE_STATES, announce, clear_presence, others_present, set_presence
+from ..extensions import db
+from ..live.presence import (
+    LEAVING,
+    PRESENCE_STATES,
+    announce,
+    clear_presence,
+    others_present,
+    set_presence,
+)
 from ..live.publish import Live
 from ..live.stream import parse_event_id, ticket_events
+from ..redis_client import pubsub_channel
+from ..tickets.models import Ticket
 from .blueprint import live_bp as bp
-
 
 MAX_PRESENCE_BODY = 1024
 

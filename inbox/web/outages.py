@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 
+from ..extensions import db
+
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 
 
 def _unavailable(what: Any, exc: Exception):  # type: ignore[no-untyped-def]
-    from ..extensions import db
 
     try:
         db.session.rollback()

@@ -11,6 +11,7 @@ from ..channels.models import ChannelAccount
 from ..channels.quarantine import recent_rejections
 from ..extensions import db
 from ..health import run_checks
+from ..jobs.failures import failed_jobs, retry_failed
 from .blueprint import bp
 
 JOB_ID_MAX = 200
@@ -19,8 +20,6 @@ JOB_ID_MAX = 200
 @bp.get("/admin/pipeline")
 @role_required("admin")
 def pipeline():
-    from ..jobs.failures import failed_jobs
-
     report = run_checks()
     failures, queue_error = [], None
     try:
@@ -38,8 +37,6 @@ def pipeline():
 @bp.post("/admin/pipeline/jobs/<job_id>/retry")
 @role_required("admin")
 def retry_job(job_id: str):
-    from ..jobs.failures import retry_failed
-
     if len(job_id) > JOB_ID_MAX:
         abort(404)
     try:

@@ -3,18 +3,28 @@ from __future__ import annotations
 
 import os
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..audit import record_now
 from ..auth.roles import role_required
+from ..auth.security_settings import SettingError, allowlist_text, save_allowlist
 from ..extensions import db
 from ..privacy.archive import contact_archive, summary
 from ..privacy.contacts import contact_rows, find_contacts
 from ..privacy.erase import erase_contact
 from ..security.outbound import ALLOWLIST_ENV
-from ..auth.security_settings import SettingError, allowlist_text, save_allowlist
 from ..tickets.models import Contact
 from .blueprint import bp
 from .i18n import error_text

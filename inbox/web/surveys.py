@@ -3,18 +3,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
 from babel import Locale
-from flask_babel import force_locale, get_locale, gettext as _
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.roles import role_required
 from ..extensions import db
-from .i18n import error_text
-from .blueprint import voice_bp as bp
 from ..voice.surveys.models import SurveyInvitation, SurveyResponse
 from ..voice.surveys.scores import SCALES
-from ..voice.surveys.service import AlreadyAnswered, SurveyError, answer_survey, invitation_for_token, save_survey_settings, invitation_language, survey_settings, survey_url, team_name
+from ..voice.surveys.service import (
+    AlreadyAnswered,
+    SurveyError,
+    answer_survey,
+    invitation_for_token,
+    invitation_language,
+    save_survey_settings,
+    survey_settings,
+    survey_url,
+    team_name,
+)
+from .blueprint import voice_bp as bp
+from .i18n import error_text
 
 _NO_INDEX = {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 

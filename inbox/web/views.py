@@ -1,30 +1,65 @@
 """The ticket page and everything an agent does to tickets (the rules live in inbox.tickets), and /healthz."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..auth.models import User
+from ..config import workspace_zone
 from ..contacts.panel import customer_panel
 from ..extensions import db
-from ..tickets.workspace.actions import ActionError, NotAllowed, correct_sentiment as correct, has_delivered_reply, mark_answered_outside, reopen_ticket, resolve_ticket, set_priority
-from ..tickets.workspace.assignment import assign_ticket, assignable_users, may_assign, take_ticket, unassign_ticket
+from ..health import run_checks
+from ..labels import label
+from ..security.params import parse_id
+from ..tickets.models import PRIORITIES, Message, Ticket
+from ..tickets.read.sla_words import explain
+from ..tickets.read.thread import (
+    customer_history,
+    load_ticket,
+    sla_clocks,
+    ticket_thread,
+)
+from ..tickets.sla.outcomes import replay_ticket
+from ..tickets.workspace.actions import (
+    ActionError,
+    NotAllowed,
+    has_delivered_reply,
+    mark_answered_outside,
+    reopen_ticket,
+    resolve_ticket,
+    set_pending,
+    set_priority,
+)
+from ..tickets.workspace.actions import correct_sentiment as correct
+from ..tickets.workspace.assignment import (
+    assign_ticket,
+    assignable_users,
+    may_assign,
+    take_ticket,
+    unassign_ticket,
+)
 from ..tickets.workspace.bulk import bulk_apply, parse_ticket_ids, unanswered_among
 from ..tickets.workspace.canned import active_canned, render_canned
-from ..tickets.models import PRIORITIES, Message, Ticket
 from ..tickets.workspace.notes import add_note
 from ..tickets.workspace.replies import queue_reply, retry_reply
-from .filters import TARGET_WORDS
 from ..tickets.workspace.tags import add_tags, known_tags, remove_tag
-from ..tickets.read.thread import customer_history, load_ticket, sla_clocks, ticket_thread
-from ..security.params import parse_id
 from .blueprint import bp
+from .filters import TARGET_WORDS, local_time
 from .i18n import error_text
-from ..labels import label
 from .next_url import safe_next
 
 
@@ -132,15 +167,10 @@ def retry_message(message_id: int):
 @bp.post("/tickets/<int:ticket_id>/answered-outside")
 @login_required
 def answered_outside(ticket_id: int):
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
     raw = request.form.get("at", "").strip()
     try:
         local = datetime.fromisoformat(raw)
-        zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+        zone = workspace_zone()
         at = (local if local.tzinfo else local.replace(tzinfo=zone)).astimezone(ZoneInfo("UTC"))
     except (ValueError, OverflowError):
         flash(_("Not recorded: give the date and time the customer was answered."), "error")
@@ -260,8 +290,6 @@ def bulk():
 def healthz():
     """For load balancers and operators: 200 when the database and Redis answer, 503 otherwise; the
     body also says whether Redis persists its data, how many workers run and how many jobs failed."""
-    from ..health import run_checks
-
     report = run_checks()
     healthy = report.level_of("database") == "ok" and report.level_of("redis") == "ok"
     body = {"status": "ok" if healthy else "unhealthy", "database": report.level_of("database"),
@@ -274,3 +302,23 @@ def healthz():
 def favicon():
     """Browsers ask for /favicon.ico whatever the page links; the icon is the SVG in static/."""
     return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+@bp.app_template_global()
+def sla_history(ticket: Ticket) -> list[str]:
+    """The ticket's clocks replayed from its events, as sentences ("First response due …, answered …: met")."""
+    return [explain(clock, workspace_zone(), when=local_time) for clock in replay_ticket(ticket).clocks]
+
+
+@bp.post("/tickets/<int:ticket_id>/pending")
+@login_required
+def pending(ticket_id: int):
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        abort(404)
+    try:
+        set_pending(ticket, current_user)
+        flash(_("Ticket #%(id)s is waiting on the customer; its clocks are paused.", id=ticket_id), "success")
+    except ActionError as exc:
+        flash(error_text(exc), "error")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))

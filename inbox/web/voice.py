@@ -4,24 +4,43 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from redis.exceptions import RedisError
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis.exceptions import RedisError
 
 from ..audit import record_now
 from ..auth.roles import role_required
+from ..config import workspace_zone
+from ..redis_client import get_redis
 from ..security.params import check_date
 from ..timeutil import utcnow
+from ..voice.chart import line_chart
+from ..voice.export import enqueue_export
+from ..voice.export_progress import progress, remember
+from ..voice.files import list_exports, stored_export
+from ..voice.summary import DayChannel
+from ..voice.surveys.scores import survey_scores
+from ..voice.trend import (
+    corrections_between,
+    daily_sentiment,
+    latest_week_with_messages,
+    net_series,
+    week_themes,
+)
+from ..voice.weeks import IsoWeek, previous_week, week_bounds, week_containing
 from .blueprint import voice_bp as bp
 from .filters import short_day
 from .i18n import error_text
-from ..voice.chart import line_chart
-from ..voice.files import list_exports, stored_export
-from ..jobs.exports import enqueue_export, workspace_zone
-from ..voice.trend import corrections_between, daily_sentiment, latest_week_with_messages, net_series, week_themes
-from ..voice.weeks import IsoWeek, previous_week, week_bounds, week_containing
-
 
 TREND_WEEKS = 12
 
@@ -60,8 +79,6 @@ def trend():
 
 def _weekly_table(cells, days):
     """Week × channel totals: the chart's numbers, readable without the chart."""
-    from ..voice.summary import DayChannel
-
     table: dict[tuple[str, str], DayChannel] = {}
     for (day, channel), cell in cells.items():
         key = (str(IsoWeek.of(day)), channel)
@@ -75,10 +92,6 @@ def _weekly_table(cells, days):
 
 
 def _scores(start, end):
-    try:
-        from ..voice.surveys.scores import survey_scores
-    except ImportError:
-        return None
     return survey_scores(start, end)
 
 
@@ -94,11 +107,6 @@ def exports():
 
 def _say_export_progress() -> int | None:
     """Flash each requested export's state; seconds until the page should look again while one is pending."""
-    from flask import session
-
-    from ..redis_client import get_redis
-    from ..voice.export_progress import progress
-
     try:
         states = progress(session, get_redis())
     except RedisError:
@@ -121,9 +129,6 @@ def export_now():
     except RedisError:
         flash(_("Export of %(week)s not queued: the job queue (Redis) is unavailable. Try again shortly.", week=week), "error")
         return redirect(url_for("voice.exports"))
-    from flask import session
-
-    from ..voice.export_progress import remember
 
     remember(session, job_id, str(week))
     return redirect(url_for("voice.exports", week=str(week)))

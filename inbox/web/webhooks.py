@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.roles import role_required
-from ..extensions import db
 from ..auth.security_settings import allowlist_text
+from ..extensions import db
 from ..webhooks.events import EVENT_TYPES
 from ..webhooks.models import WebhookDelivery, WebhookSubscription
 from ..webhooks.service import (

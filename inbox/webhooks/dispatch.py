@@ -16,10 +16,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..jobqueue import enqueue
 from ..links import external_url
+from ..tickets.hooks import once_per_send
 from ..tickets.models import Message, Ticket
 from ..tickets.read.representation import message_view, ticket_view
 from ..tickets.signals import PUBLIC_SIGNALS, TicketSignal
-from ..tickets.hooks import once_per_send
 from ..timeutil import utcnow
 from .models import WebhookDelivery, WebhookSubscription
 

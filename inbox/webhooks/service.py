@@ -9,9 +9,10 @@ from ..audit import record
 from ..auth.models import User
 from ..extensions import db
 from ..security.outbound import OutboundRefused, check_url, current_allowlist
-from .events import EVENT_TYPES
 from ..timeutil import utcnow
 from ..translatable import N_
+from .dispatch import queue_delivery
+from .events import EVENT_TYPES
 from .models import WebhookDelivery, WebhookSubscription
 from .signing import new_secret
 
@@ -97,8 +98,6 @@ def delete_subscription(subscription: WebhookSubscription, by: User | None) -> N
 def redeliver(delivery: WebhookDelivery, by: User | None) -> WebhookDelivery:
     """The same event (id and payload) sent again as a new delivery with its own attempts, to the
     subscription's current URL and secret."""
-    from .dispatch import queue_delivery
-
     if not delivery.subscription.active:
         raise WebhookError(N_("the subscription is turned off; turn it on to redeliver"))
     again = WebhookDelivery(subscription_id=delivery.subscription_id, event_id=delivery.event_id, event_type=delivery.event_type,

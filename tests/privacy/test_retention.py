@@ -8,7 +8,8 @@ from sqlalchemy import select
 from inbox.audit.models import AuditEntry
 from inbox.extensions import db
 from inbox.privacy.erase import TOMBSTONE
-from inbox.privacy.retention import erase_resolved_before, retention_job
+from inbox.jobs.privacy import retention_job
+from inbox.privacy.retention import erase_resolved_before
 from inbox.tickets.models import Contact, Message, Ticket
 from inbox.timeutil import utcnow
 from tests.workspace import open_ticket

@@ -40,7 +40,7 @@ def test_load_corrections_latest_label_wins(app, agent):
     ])
     db.session.commit()
 
-    assert sorted(load_corrections(app)) == [
+    assert sorted(load_corrections()) == [
         ("my refund is three weeks late", "negative"),
         ("what are your opening hours?", "neutral"),
     ]

@@ -113,7 +113,7 @@ def test_line_chart_of_values_all_equal_to_the_range_is_a_flat_line():
 
 
 def test_trend_page_opens_on_the_latest_week_with_messages(lead_client, post, exports_dir):
-    from inbox.jobs.exports import workspace_zone
+    from inbox.config import workspace_zone
     from inbox.voice.weeks import week_containing
 
     long_ago = datetime.now(timezone.utc) - timedelta(weeks=5)
@@ -127,7 +127,7 @@ def test_trend_page_opens_on_the_latest_week_with_messages(lead_client, post, ex
 
 def test_trend_page_shows_the_themes_of_the_weekly_export(lead_client, post, exports_dir):
     from inbox.voice.export import export_week
-    from inbox.jobs.exports import workspace_zone
+    from inbox.config import workspace_zone
     from inbox.voice.weeks import week_containing
 
     when = datetime.now(timezone.utc) - timedelta(weeks=3)

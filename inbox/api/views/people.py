@@ -8,8 +8,9 @@ from ...auth.models import User
 from ...contacts.merge import MergeError, merge_contacts
 from ...extensions import db
 from ...tickets.models import Contact, Ticket
-from .. import bp, schemas, serialize
+from .. import schemas, serialize
 from ..auth import Caller
+from ..blueprint import bp
 from ..problems import ApiProblem
 from ..spec import operation
 

@@ -4,32 +4,29 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, send_file, stream_with_context, url_for
+from flask import Response, send_file, stream_with_context, url_for
 
 from ...audit import record_now
+from ...config import workspace_zone
 from ...extensions import db
 from ...security.params import MAX_DATE, MIN_DATE
+from ...tickets.read.sla_words import explain
 from ...tickets.reports.csv_export import day_range, ticket_csv
 from ...tickets.reports.dashboard import queues
-from ...tickets.sla.clock import explain
 from ...tickets.reports.metrics import Aggregate, report
 from ...tickets.sla.models import SlaOutcome
 from ...tickets.sla.outcomes import replay_ticket
 from ...timeutil import utcnow
 from ...voice.files import list_exports, stored_export
-from .. import bp, schemas
+from .. import schemas
 from ..auth import Caller
+from ..blueprint import bp
 from ..problems import ApiProblem
 from ..spec import operation
 from .tickets import ticket_or_404
 
 MAX_RANGE_DAYS = 3 * 366
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["INBOX_TIMEZONE"])
 
 
 @operation(bp, "get", "/tickets/{ticket_id}/sla", summary="A ticket's SLA outcome", tag="sla", response=schemas.SlaOutcome)
@@ -38,7 +35,7 @@ def ticket_sla(caller: Caller, ticket_id: int) -> schemas.SlaOutcome:
     stored outcome row; `history` explains the replayed clocks in words."""
     ticket = ticket_or_404(ticket_id)
     row = db.session.get(SlaOutcome, ticket_id)
-    history = [explain(clock, _zone()) for clock in replay_ticket(ticket).clocks]
+    history = [explain(clock, workspace_zone()) for clock in replay_ticket(ticket).clocks]
     get = (lambda name, default=None: getattr(row, name) if row is not None else default)
     return schemas.SlaOutcome(
         ticket_id=ticket.id, policy_id=ticket.sla_policy_id,
@@ -54,7 +51,7 @@ def ticket_sla(caller: Caller, ticket_id: int) -> schemas.SlaOutcome:
 
 
 def _range(query: schemas.RangeQuery, default_days: int) -> tuple[date, date]:
-    today = utcnow().astimezone(_zone()).date()
+    today = utcnow().astimezone(workspace_zone()).date()
     start = query.start or today - timedelta(days=default_days)
     end = query.end or today
     for value, name in ((start, "from"), (end, "to")):
@@ -90,9 +87,9 @@ def sla_report(caller: Caller, query: schemas.RangeQuery) -> schemas.SlaReport:
     """The lead dashboard's team metrics for tickets opened between `from` and `to` (days in the
     workspace time zone): in total, per channel, per agent and per ISO week."""
     start, end = _range(query, 8 * 7)
-    lo, hi = day_range(start, end, _zone())
+    lo, hi = day_range(start, end, workspace_zone())
     metrics = report(lo, hi, utcnow())
-    return schemas.SlaReport(start=start, end=end, time_zone=str(_zone()), total=_figures(metrics.total),
+    return schemas.SlaReport(start=start, end=end, time_zone=str(workspace_zone()), total=_figures(metrics.total),
                              by_channel=_groups(metrics.by_channel), by_assignee=_groups(metrics.by_assignee),
                              by_week=_groups(metrics.by_week))
 
@@ -113,10 +110,10 @@ def dashboard(caller: Caller) -> schemas.Dashboard:
 def tickets_csv(caller: Caller, query: schemas.RangeQuery) -> Response:
     """The dashboard's per-ticket export (one row per ticket opened in the range)."""
     start, end = _range(query, 30)
-    lo, hi = day_range(start, end, _zone())
+    lo, hi = day_range(start, end, workspace_zone())
     name = f"sla-tickets-{start}-{end}.csv"
     record_now("export_downloaded", caller.user, ("exports", name, name), {"kind": "SLA tickets", "via": "api"})
-    return Response(stream_with_context(ticket_csv(lo, hi, _zone(), utcnow())), mimetype="text/csv",
+    return Response(stream_with_context(ticket_csv(lo, hi, workspace_zone(), utcnow())), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -1,21 +1,20 @@
 """Tickets, their messages and notes: the inbox list and what an agent does on the ticket page."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...config import workspace_zone
 from ...extensions import db
-from ...tickets.workspace.actions import ActionError, NotAllowed
 from ...tickets.models import Contact, Message, Ticket
-from ...tickets.workspace.notes import add_note
 from ...tickets.read.queries import ListCursor, TicketFilter, list_tickets
+from ...tickets.workspace.actions import ActionError, NotAllowed
+from ...tickets.workspace.notes import add_note
 from ...tickets.workspace.replies import queue_reply
 from ...timeutil import utcnow
-from .. import bp, schemas, serialize
+from .. import schemas, serialize
 from ..auth import Caller
+from ..blueprint import bp
 from ..problems import ApiProblem
 from ..spec import operation
 from ..ticket_changes import apply_ticket_update
@@ -39,7 +38,7 @@ def list_ticket_page(caller: Caller, query: schemas.TicketListQuery) -> schemas.
         if after is None:
             raise ApiProblem(422, "“after” is not a cursor this API returned.")
     args = {k: v for k, v in query.model_dump(exclude={"view", "after", "limit"}).items() if v is not None}
-    filters = TicketFilter.from_args(args, ZoneInfo(current_app.config["INBOX_TIMEZONE"]), me=caller.user.id)
+    filters = TicketFilter.from_args(args, workspace_zone(), me=caller.user.id)
     if filters.problems:
         raise ApiProblem(422, " ".join(filters.problems))
     now = utcnow()

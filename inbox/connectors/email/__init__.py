@@ -14,7 +14,7 @@ import ssl
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formataddr, format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any, Mapping
 
 from ...timeutil import utcnow

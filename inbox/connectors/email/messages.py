@@ -6,7 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from ..base import MAX_FIELD_CHARS, Author, InboundMessage, Rejected, clean_text
-from .parse import DEFAULT_MAX_ATTACHMENT_BYTES, ParsedEmail, UnreadableEmail, parse_email
+from .parse import (
+    DEFAULT_MAX_ATTACHMENT_BYTES,
+    ParsedEmail,
+    UnreadableEmail,
+    parse_email,
+)
 from .threads import ThreadRule
 
 MAX_REJECTED_PAYLOAD = 16_000

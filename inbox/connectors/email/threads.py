@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import select
+
+from ...extensions import db
+from ...tickets.models import ContactIdentity, Ticket
 from ..threads import StoredConversations
 from .parse import ParsedEmail, has_reply_prefix, normalised_subject
 
@@ -58,11 +62,6 @@ class StoredThreads(StoredConversations):
     """KnownThreads read from the messages and tickets of one account."""
 
     def conversation_by_subject(self, sender: str, subject: str, since: datetime) -> str | None:
-        from sqlalchemy import select
-
-        from ...extensions import db
-        from ...tickets.models import ContactIdentity, Ticket
-
         account_id = self.account_id()
         if account_id is None:
             return None

@@ -11,7 +11,16 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Mapping
 
 from flask_babel import lazy_gettext
-from sqlalchemy import ColumnElement, bindparam, exists, false, literal, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    exists,
+    false,
+    literal,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import selectinload
 
 from ...channels import CHANNEL_TYPES
@@ -19,10 +28,21 @@ from ...extensions import db
 from ...security.params import parse_id
 from ...timeutil import utcnow
 from ...translatable import N_, message_of
+from ..models import (
+    OPEN_STATUSES,
+    PRIORITIES,
+    SENTIMENT_LABELS,
+    TICKET_STATUSES,
+    Contact,
+    ContactIdentity,
+    Message,
+    Tag,
+    Ticket,
+    ticket_tags,
+)
 from ..workspace.actions import ActionError
-from ..models import OPEN_STATUSES, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Contact, ContactIdentity, Message, Tag, Ticket, ticket_tags
-from .search import SearchError, normalise_query, one_of, search_conditions
 from ..workspace.tags import normalize_tag
+from .search import SearchError, normalise_query, one_of, search_conditions
 
 # The tabs, in order: key -> title.
 VIEWS: dict[str, Any] = {  # titles in the reader's language (lazy: rendered per request)

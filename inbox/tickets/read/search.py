@@ -21,7 +21,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, exists, false, func, literal, or_, select, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    any_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
 
 from ...extensions import db
 from ...translatable import N_

@@ -16,6 +16,7 @@ from ...extensions import db
 from ...labels import label
 from ..models import Contact, Message, SlaPolicy, Ticket, TicketEvent, TicketNote
 from ..sla.clock import ClockResult
+from ..sla.outcomes import replay_ticket
 from ..sla.targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 
 # shown as their own thread items (the message with its delivery state, the note), so their events would only repeat them
@@ -174,8 +175,6 @@ def customer_history(ticket: Ticket, limit: int = 10) -> tuple[list[EarlierTicke
 
 def sla_clocks(ticket: Ticket) -> list[ClockResult]:
     """The latest clock per target (first response, next response, resolution) that exists."""
-    from ..sla.outcomes import replay_ticket
-
     if ticket.sla_policy is None:
         return []
     result = replay_ticket(ticket)

@@ -12,11 +12,11 @@ from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ...extensions import db
 from ...csvsafe import safe_row
+from ...extensions import db
 from ..models import Contact, Ticket
-from .metrics import Aggregate, report
 from ..sla.models import SlaBreach, SlaOutcome
+from .metrics import Aggregate, report
 
 BOM = "\ufeff"
 TICKET_COLUMNS = (

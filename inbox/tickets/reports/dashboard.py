@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -61,5 +60,3 @@ def default_range(now: datetime, weeks: int = 8) -> tuple[datetime, datetime]:
     return now - timedelta(weeks=weeks), now + timedelta(seconds=1)
 
 
-def zone_name() -> str:
-    return current_app.config["INBOX_TIMEZONE"]

@@ -15,6 +15,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+# by ISO weekday - 1, as the calendars' windows are keyed (Monday = "0")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 Window = tuple[time, time]
 _SEARCH_DAYS = 3 * 366
 

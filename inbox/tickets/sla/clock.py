@@ -25,17 +25,26 @@ happened (then the order they were recorded), so a message fetched late counts a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
-from typing import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Iterable, Mapping, Sequence
 
-from flask_babel import gettext
-
-from ...labels import label
-from .calendar import Calendar, add_business_time, business_time_between, end_of_business_day
-from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TARGET_NAMES, TARGETS, SlaTargets
+from .calendar import (
+    Calendar,
+    add_business_time,
+    business_time_between,
+    end_of_business_day,
+)
+from .targets import (
+    FIRST_RESPONSE,
+    NEXT_RESPONSE,
+    RESOLUTION,
+    TARGET_NAMES,
+    TARGETS,
+    SlaTargets,
+)
 
 __all__ = ["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION", "TARGETS", "TARGET_NAMES", "AGENT_REPLY_EVENTS", "ClockEvent",
-           "ClockResult", "PolicyTerms", "Replay", "explain", "replay"]
+           "ClockResult", "PolicyTerms", "Replay", "replay"]
 
 # What the customer received from us: these stop response clocks. (Legacy "reply" events were written
 # by the network connectors for the brand's own posts, and by earlier releases when a reply was queued.)
@@ -395,45 +404,3 @@ def _result(clock: _Clock, now: datetime) -> ClockResult:
 def events_from_rows(rows: Sequence[object]) -> list[ClockEvent]:
     """TicketEvent rows (anything with type, at, data) in recorded order."""
     return [ClockEvent(r.type, r.at, r.data) for r in rows]  # type: ignore[attr-defined]
-
-
-def _fmt(moment: datetime | None, zone: tzinfo) -> str:
-    return "—" if moment is None else moment.astimezone(zone).strftime("%d %b %H:%M")
-
-
-def explain(result: ClockResult, zone: tzinfo, when: Callable[[datetime], str] | None = None) -> str:
-    """One line a lead can read: "First response due 24 Nov 14:00, answered 24 Nov 13:12: met", in the
-    reader's language when there is one (gettext); `when` formats a moment (default: "24 Nov 14:00" in `zone`)."""
-    def at(moment: datetime | None) -> str:
-        return "—" if moment is None else (when(moment) if when is not None else _fmt(moment, zone))
-
-    name = label("target", result.target)
-    paused = sum(((q - p) for p, q in result.paused if q is not None), timedelta(0))
-    pauses = gettext(" (paused %(count)s×, %(duration)s)", count=len(result.paused), duration=_duration(paused)) if result.paused else ""
-    if result.outcome == "paused":
-        return gettext("%(target)s clock paused since %(time)s (waiting on the customer)%(pauses)s",
-                       target=name, time=at(result.paused[-1][0]), pauses=pauses)
-    if result.outcome == "cancelled":
-        return gettext("%(target)s clock started %(start)s, stopped when the ticket was resolved %(stop)s",
-                       target=name, start=at(result.started_at), stop=at(result.stopped_at))
-    if result.outcome in ("running", "breached"):
-        if result.outcome == "breached":
-            return gettext("%(target)s due %(due)s%(pauses)s: overdue", target=name, due=at(result.due_at), pauses=pauses)
-        return gettext("%(target)s due %(due)s%(pauses)s: running", target=name, due=at(result.due_at), pauses=pauses)
-    if result.missed_reason == RESOLVED_WITHOUT_REPLY:
-        return gettext("%(target)s due %(due)s, never answered (resolved %(stop)s): missed, resolved without reply",
-                       target=name, due=at(result.due_at), stop=at(result.stopped_at))
-    outcome = gettext("met") if result.outcome == "met" else gettext("missed") if result.outcome == "missed" else result.outcome
-    if result.target == RESOLUTION:
-        return gettext("%(target)s due %(due)s, resolved %(stop)s%(pauses)s: %(outcome)s", target=name,
-                       due=at(result.due_at), stop=at(result.stopped_at), pauses=pauses, outcome=outcome)
-    return gettext("%(target)s due %(due)s, answered %(stop)s%(pauses)s: %(outcome)s", target=name,
-                   due=at(result.due_at), stop=at(result.stopped_at), pauses=pauses, outcome=outcome)
-
-
-def _duration(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return gettext("%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes)
-    return gettext("%(minutes)s min", minutes=minutes)

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
+from ...config import workspace_zone
 from ...extensions import db
 from ...timeutil import utcnow
 from ..models import SlaPolicy, Ticket, TicketEvent
@@ -88,7 +88,7 @@ def refresh(ticket: Ticket, now: datetime | None = None, book: Any = None, zone:
     ticket.due_at = deadline.due_at if deadline is not None and open_ticket else None
     ticket.due_target = deadline.target if deadline is not None and open_ticket else None
     ticket.sla_warn_at = result.warn_at if open_ticket else None
-    _write_outcome(ticket, result, book, zone or ZoneInfo(current_app.config["INBOX_TIMEZONE"]))
+    _write_outcome(ticket, result, book, zone or workspace_zone())
     return result
 
 
@@ -194,7 +194,7 @@ def refresh_touched(session: Session) -> None:
     if not replayed and not copied:
         return
     now, book = utcnow(), book or PolicyBook()
-    zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+    zone = workspace_zone()
     with session.no_autoflush:
         for key, ticket in replayed.items():
             refresh(ticket, now, book, zone, pending=expected[key][1] if key in expected else ())
@@ -208,7 +208,7 @@ def rebuild(session: Session, ticket_ids: list[int] | None = None, chunk: int = 
     """Recompute the outcome rows and columns of these tickets (all when None), for migrations and repairs."""
     ids = ticket_ids if ticket_ids is not None else list(session.scalars(select(Ticket.id).order_by(Ticket.id)))
     book, now = PolicyBook(), utcnow()
-    zone = ZoneInfo(current_app.config["INBOX_TIMEZONE"])
+    zone = workspace_zone()
     done = 0
     for start in range(0, len(ids), chunk):
         with session.no_autoflush:

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
+from ...config import workspace_timezone
 from ...extensions import db
-from ..models import BusinessCalendar, SlaPolicy
+from ..models import BusinessCalendar, SlaPolicy, TicketEvent
 from .calendar import Calendar, office_hours
 from .clock import PolicyTerms
 from .targets import DEFAULT_POLICIES, SlaTargets
@@ -33,7 +33,7 @@ def targets_of(policy: SlaPolicy) -> SlaTargets:
 
 def calendar_of(row: BusinessCalendar | None) -> Calendar:
     if row is None:
-        return office_hours(current_app.config["INBOX_TIMEZONE"])
+        return office_hours(workspace_timezone())
     return Calendar.from_config(row.timezone, row.windows, row.holidays)
 
 
@@ -86,7 +86,7 @@ def seed_default_policies() -> int:
     if calendar is None:
         calendar = BusinessCalendar(
             name=DEFAULT_CALENDAR_NAME,
-            timezone=current_app.config["INBOX_TIMEZONE"],
+            timezone=workspace_timezone(),
             windows={str(day): [["09:00", "17:00"]] for day in range(5)},
             holidays=[],
         )
@@ -120,8 +120,6 @@ def apply_priority_policy(ticket: Any, priority: str, at: Any, by: Any = None, b
     """A raised (or lowered) priority brings its own policy when one is written for it, else the channel's
     default: the ticket's clocks are re-targeted from `at`, recorded as an "sla_policy" event (through
     `record(type, at, data, actor_id)` when the caller writes its events in bulk)."""
-    from ..models import TicketEvent
-
     book = book or PolicyBook()
     policy = book.policy_for(ticket.channel, priority)
     current = ticket.sla_policy

@@ -22,8 +22,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import db
 from ...timeutil import UtcDateTime, utcnow
-from ..models import OPEN_STATUSES, Ticket, TicketEvent
 from ..events import EventType
+from ..models import OPEN_STATUSES, Ticket, TicketEvent
 from ..signals import TicketSignal, announce, sla_at_risk, sla_breached, sla_swept
 from .models import SlaBreach, SlaWarning
 from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION

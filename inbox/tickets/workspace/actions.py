@@ -15,7 +15,14 @@ from ...extensions import db
 from ...labels import label as value_label
 from ...timeutil import utcnow
 from ..events import ANSWERS, EventType
-from ..models import PRIORITIES, SENTIMENT_LABELS, Message, SentimentCorrection, Ticket, TicketEvent
+from ..models import (
+    PRIORITIES,
+    SENTIMENT_LABELS,
+    Message,
+    SentimentCorrection,
+    Ticket,
+    TicketEvent,
+)
 from ..rules.status import Change, Status, StatusRefused, history_entry, next_status
 from ..sla.policies import apply_priority_policy
 

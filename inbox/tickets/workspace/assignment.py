@@ -14,8 +14,8 @@ from ...auth.models import User
 from ...extensions import db
 from ...timeutil import utcnow
 from ..events import EventType
-from .actions import ActionError, NotAllowed, _event
 from ..models import Ticket
+from .actions import ActionError, NotAllowed, _event
 
 
 def may_assign(by: User, ticket: Ticket, assignee: User | None) -> bool:

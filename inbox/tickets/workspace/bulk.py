@@ -13,10 +13,9 @@ from ...auth.models import User
 from ...extensions import db
 from ...security.params import parse_id
 from ...timeutil import utcnow
-from ..models import OPEN_STATUSES
+from ..models import OPEN_STATUSES, SlaPolicy, Ticket
 from .actions import ActionError, NotAllowed, _resolve, has_delivered_reply
 from .assignment import _assign
-from ..models import SlaPolicy, Ticket
 from .tags import _add_tags, parse_tags
 
 MAX_BULK_TICKETS = 500

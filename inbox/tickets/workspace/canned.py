@@ -15,8 +15,8 @@ from ...auth.models import User
 from ...extensions import db
 from ...timeutil import utcnow
 from ...translatable import N_
-from .actions import ActionError
 from ..models import CannedResponse, Ticket
+from .actions import ActionError
 from .notes import clean_text
 from .replies import MAX_REPLY_CHARS
 

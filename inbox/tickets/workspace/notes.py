@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from ...auth.models import User
 from ...extensions import db
 from ...timeutil import utcnow
-from .actions import ActionError, _event
 from ..models import Ticket, TicketNote
+from .actions import ActionError, _event
 
 MAX_NOTE_CHARS = 10_000
 

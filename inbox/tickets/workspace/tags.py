@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from ...auth.models import User
 from ...extensions import db
 from ...timeutil import utcnow
-from .actions import ActionError, _event
 from ..models import Tag, Ticket
+from .actions import ActionError, _event
 
 MAX_TAG_CHARS = 64
 MAX_TAGS_PER_TICKET = 50

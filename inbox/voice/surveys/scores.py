@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ...extensions import db
+from .models import SurveyInvitation, SurveyResponse
 
 SCALES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
@@ -96,8 +97,6 @@ def survey_scores(start: datetime, end: datetime, channel: str | None = None) ->
 
     Reads only; safe to call from any page or job. Invitations are counted by when they were made.
     """
-    from .models import SurveyInvitation, SurveyResponse
-
     answers = select(SurveyResponse.csat, SurveyResponse.extra_question, SurveyResponse.extra_score).where(
         SurveyResponse.answered_at >= start, SurveyResponse.answered_at < end)
     invited = select(func.count()).select_from(SurveyInvitation).where(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...channels import CHANNEL_TYPES
+from ...connectors.base import Connector, connector_class
 from ...contacts.language import customer_language
 from ...extensions import db
 from ...links import external_url
@@ -88,8 +89,6 @@ def invite_after_resolution(ticket: Ticket, by: Any) -> SurveyInvitation | None:
 
 def channel_can_reply(ticket: Ticket) -> bool:
     """Only connectors that implement sending (X, not a JSONL import) can post the survey."""
-    from ...connectors.base import Connector, connector_class
-
     try:
         cls = connector_class(ticket.account.connector)
     except KeyError:

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from inbox.tickets.sla.calendar import office_hours
 from inbox.tickets.sla.targets import SlaTargets
-from inbox.tickets.sla.clock import ClockEvent, PolicyTerms, explain
+from inbox.tickets.read.sla_words import explain
+from inbox.tickets.sla.clock import ClockEvent, PolicyTerms
 from inbox.tickets.sla.clock import replay as replay_terms
 
 UTC = timezone.utc
