@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
+from ..events import EventType
 from .calendar import (
     Calendar,
     add_business_time,
@@ -48,8 +49,8 @@ __all__ = ["FIRST_RESPONSE", "NEXT_RESPONSE", "RESOLUTION", "TARGETS", "TARGET_N
 
 # What the customer received from us: these stop response clocks. (Legacy "reply" events were written
 # by the network connectors for the brand's own posts, and by earlier releases when a reply was queued.)
-AGENT_REPLY_EVENTS = ("first_response", "reply", "reply_delivered", "answered_outside")
-POLICY_EVENTS = ("sla_policy", "priority")
+AGENT_REPLY_EVENTS = (EventType.FIRST_RESPONSE, EventType.NETWORK_REPLY, EventType.REPLY_DELIVERED, EventType.ANSWERED_OUTSIDE)
+POLICY_EVENTS = (EventType.SLA_POLICY, EventType.PRIORITY)
 RESOLVED_WITHOUT_REPLY = "resolved without reply"
 
 
@@ -63,14 +64,14 @@ class ClockEvent:
 
     @property
     def status_to(self) -> str | None:
-        return (self.data or {}).get("to") if self.type == "status" else None
+        return (self.data or {}).get("to") if self.type == EventType.STATUS else None
 
     @property
     def policy_to(self) -> int | None:
         data = self.data or {}
-        if self.type == "sla_policy":
+        if self.type == EventType.SLA_POLICY:
             return data.get("to")
-        if self.type == "priority" and isinstance(data.get("sla_policy"), dict):
+        if self.type == EventType.PRIORITY and isinstance(data.get("sla_policy"), dict):
             return data["sla_policy"].get("to")
         return None
 
@@ -194,42 +195,133 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
 
     `terms` maps policy ids to their terms (a single PolicyTerms when the ticket has one policy);
     `initial_policy` is the id the ticket was opened under, unless its "created" event names it."""
-    book: Mapping[int | None, PolicyTerms] = {None: terms} if isinstance(terms, PolicyTerms) else (terms or {})
-    ordered = sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0]))
-    # a reply that bounced later never reached the customer: its delivery answers nobody
-    bounced = {(e.data or {}).get("message_id") for _, e in ordered if e.type == "reply_bounced"} - {None}
-    policy_id = initial_policy
-    for _, event in ordered:
-        if event.type == "created" and (event.data or {}).get("sla_policy") is not None:
-            policy_id = event.data["sla_policy"]  # type: ignore[index]
-        break
-    current = book.get(policy_id) if book else None
-    clocks: list[_Clock] = []
-    pending: list[tuple[datetime, datetime | None]] = []
-    state: dict = {"status": "new", "answered": None, "resolved": None, "created": None}
+    return _Replayer(list(events), terms, initial_policy).run(now)
 
-    def live(target: str) -> _Clock | None:
-        return next((c for c in reversed(clocks) if c.target == target and c.stopped_at is None), None)
 
-    def length_of(target: str, terms_now: PolicyTerms, at: datetime) -> tuple[timedelta | None, datetime | None]:
-        t = terms_now.targets
-        if target == FIRST_RESPONSE and t.first_response_same_business_day and terms_now.calendar is not None:
-            return None, end_of_business_day(at, terms_now.calendar)
+class _Replayer:
+    """One replay: the ticket's state and its clocks, moved by each event in turn (`on_<kind>`)."""
+
+    def __init__(self, events: list[ClockEvent], terms: Mapping[int | None, PolicyTerms] | PolicyTerms | None,
+                 initial_policy: int | None) -> None:
+        self.book: Mapping[int | None, PolicyTerms] = {None: terms} if isinstance(terms, PolicyTerms) else (terms or {})
+        self.events = [e for _, e in sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0]))]
+        # a reply that bounced later never reached the customer: its delivery answers nobody
+        self.bounced = {(e.data or {}).get("message_id") for e in self.events if e.type == EventType.REPLY_BOUNCED} - {None}
+        self.policy_id = initial_policy
+        if self.events and self.events[0].type == EventType.CREATED and (self.events[0].data or {}).get("sla_policy") is not None:
+            self.policy_id = self.events[0].data["sla_policy"]  # type: ignore[index]
+        self.terms = self.book.get(self.policy_id) if self.book else None
+        self.clocks: list[_Clock] = []
+        self.pending: list[tuple[datetime, datetime | None]] = []
+        self.status = "new"
+        self.answered: datetime | None = None
+        self.resolved: datetime | None = None
+        self.created: datetime | None = None
+
+    def run(self, now: datetime) -> Replay:
+        for event in self.events:
+            self.apply(event)
+        results = tuple(_result(c, now) for c in self.clocks)
+        return Replay(results, tuple(self.pending), self.answered, self.resolved, self.created, self.policy_id)
+
+    def apply(self, event: ClockEvent) -> None:
+        if event.type == EventType.CREATED:
+            self.on_created(event.at)
+        elif event.policy_to is not None and event.policy_to != self.policy_id and event.policy_to in self.book:
+            self.on_policy(event.at, event.policy_to)
+        elif event.type in AGENT_REPLY_EVENTS:
+            if event.type == EventType.REPLY_DELIVERED and (event.data or {}).get("message_id") in self.bounced:
+                return
+            self.on_answer(event.at)
+        elif event.type == EventType.CUSTOMER_MESSAGE:
+            self.on_customer_message(event.at)
+        elif event.type == EventType.REOPENED:
+            self.on_reopened(event.at)
+        elif event.type == EventType.STATUS:
+            self.on_status(event.at, event.status_to)
+
+    # -- the events ------------------------------------------------------------------------------
+
+    def on_created(self, at: datetime) -> None:
+        self.created, self.status = at, "new"
+        self.start(FIRST_RESPONSE, at)
+        self.start(RESOLUTION, at)
+
+    def on_policy(self, at: datetime, policy_id: int) -> None:
+        """A new policy re-targets the running clocks: the time already used counts."""
+        self.policy_id = policy_id
+        self.terms = self.book[policy_id]
+        for clock in self.clocks:
+            self.retarget(clock, at, self.terms)
+
+    def on_answer(self, at: datetime) -> None:
+        if self.answered is None:
+            self.answered = at
+            self.stop(self.live(FIRST_RESPONSE), at)
+        self.stop(self.live(NEXT_RESPONSE), at)
+        if self.status == "new":
+            self.status = "open"
+
+    def on_customer_message(self, at: datetime) -> None:
+        if self.status == "pending":  # older histories lack the explicit status event
+            _close_span(self.pending, at)
+            self.resume_waiting_clocks(at)
+            self.status = "open"
+        if self.answered is not None and self.live(NEXT_RESPONSE) is None and self.status != "resolved":
+            self.start(NEXT_RESPONSE, at)
+
+    def on_reopened(self, at: datetime) -> None:
+        self.status, self.resolved = "open", None
+        self.restart_resolution(at)
+        if self.live(NEXT_RESPONSE) is None and self.live(FIRST_RESPONSE) is None:
+            self.start(NEXT_RESPONSE, at)
+
+    def on_status(self, at: datetime, to: str | None) -> None:
+        was = self.status
+        if to == was or to is None:
+            return
+        if was == "pending":
+            _close_span(self.pending, at)
+            self.resume_waiting_clocks(at)
+        if to == "pending":
+            self.pending.append((at, None))
+            self.pause_waiting_clocks(at)
+        elif to in ("resolved", "closed"):
+            self.resolved = at
+            self.stop(self.live(FIRST_RESPONSE), at, reason=RESOLVED_WITHOUT_REPLY)
+            self.stop(self.live(NEXT_RESPONSE), at, cancelled=True)
+            self.stop(self.live(RESOLUTION), at)
+        elif to in ("open", "new") and was in ("resolved", "closed"):
+            self.resolved = None
+            self.restart_resolution(at)
+        self.status = to
+
+    # -- what the events do to clocks --------------------------------------------------------------
+
+    def live(self, target: str) -> _Clock | None:
+        return next((c for c in reversed(self.clocks) if c.target == target and c.stopped_at is None), None)
+
+    @staticmethod
+    def length_of(target: str, terms: PolicyTerms, at: datetime) -> tuple[timedelta | None, datetime | None]:
+        t = terms.targets
+        if target == FIRST_RESPONSE and t.first_response_same_business_day and terms.calendar is not None:
+            return None, end_of_business_day(at, terms.calendar)
         return t.length(target), None
 
-    def start(target: str, at: datetime) -> None:
-        if current is None:
+    def start(self, target: str, at: datetime) -> None:
+        if self.terms is None:
             return
-        length, fixed_due = length_of(target, current, at)
+        length, fixed_due = self.length_of(target, self.terms, at)
         if length is None and fixed_due is None:
             return
-        measure = _Measure(current)
+        measure = _Measure(self.terms)
         if length is None:
             assert fixed_due is not None
             length = measure.between(at, fixed_due)
-        seq = sum(1 for c in clocks if c.target == target)
-        clocks.append(_Clock(target, seq, at, length, length, at, measure, fixed_due=fixed_due))
+        seq = sum(1 for c in self.clocks if c.target == target)
+        self.clocks.append(_Clock(target, seq, at, length, length, at, measure, fixed_due=fixed_due))
 
+    @staticmethod
     def mark_overdue(clock: _Clock, at: datetime) -> bool:
         """A clock whose deadline has passed by `at` keeps that deadline from now on."""
         if clock.overdue_since is not None:
@@ -240,15 +332,16 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
             return True
         return False
 
-    def pause(clock: _Clock | None, at: datetime) -> None:
+    def pause(self, clock: _Clock | None, at: datetime) -> None:
         if clock is None or clock.resumed_at is None:
             return
-        if mark_overdue(clock, at):
+        if self.mark_overdue(clock, at):
             return  # already missed: waiting on the customer now cannot give the time back
         clock.remaining -= clock.measure.between(clock.resumed_at, at)
         clock.resumed_at = None
         clock.paused.append((at, None))
 
+    @staticmethod
     def resume(clock: _Clock | None, at: datetime) -> None:
         if clock is None or clock.resumed_at is not None or clock.overdue_since is not None:
             return
@@ -258,10 +351,10 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
         if clock.remaining <= timedelta(0):
             clock.overdue_since = at
 
-    def stop(clock: _Clock | None, at: datetime, cancelled: bool = False, reason: str | None = None) -> None:
+    def stop(self, clock: _Clock | None, at: datetime, cancelled: bool = False, reason: str | None = None) -> None:
         if clock is None:
             return
-        mark_overdue(clock, at)
+        self.mark_overdue(clock, at)
         if clock.overdue_since is not None:
             clock.due_when_stopped = clock.overdue_since
             cancelled = False  # a miss stays a miss
@@ -273,12 +366,12 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
         clock.resumed_at = None
         clock.stopped_at, clock.cancelled, clock.missed_reason = at, cancelled, reason
 
-    def retarget(clock: _Clock, at: datetime, terms_now: PolicyTerms) -> None:
+    def retarget(self, clock: _Clock, at: datetime, terms: PolicyTerms) -> None:
         """The new policy's target, counted from the clock's start, minus the time already used."""
-        if clock.stopped_at is not None or mark_overdue(clock, at):
+        if clock.stopped_at is not None or self.mark_overdue(clock, at):
             return
-        length, fixed_due = length_of(clock.target, terms_now, clock.started_at)
-        measure = _Measure(terms_now)
+        length, fixed_due = self.length_of(clock.target, terms, clock.started_at)
+        measure = _Measure(terms)
         if length is None and fixed_due is None:
             clock.stopped_at, clock.cancelled = at, True  # the new policy has no such target
             return
@@ -294,8 +387,8 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
             if clock.remaining <= timedelta(0):
                 clock.overdue_since = at  # the stricter target was already used up: overdue from now
 
-    def restart_resolution(at: datetime) -> None:
-        clock = next((c for c in reversed(clocks) if c.target == RESOLUTION), None)
+    def restart_resolution(self, at: datetime) -> None:
+        clock = next((c for c in reversed(self.clocks) if c.target == RESOLUTION), None)
         if clock is None or clock.stopped_at is None:
             return
         if clock.overdue_since is not None:
@@ -307,68 +400,13 @@ def replay(events: Iterable[ClockEvent], terms: Mapping[int | None, PolicyTerms]
         if clock.remaining <= timedelta(0):
             clock.overdue_since = at
 
-    def pause_waiting_clocks(at: datetime) -> None:
-        pause(live(NEXT_RESPONSE), at)
-        pause(live(RESOLUTION), at)
+    def pause_waiting_clocks(self, at: datetime) -> None:
+        self.pause(self.live(NEXT_RESPONSE), at)
+        self.pause(self.live(RESOLUTION), at)
 
-    def resume_waiting_clocks(at: datetime) -> None:
-        resume(live(NEXT_RESPONSE), at)
-        resume(live(RESOLUTION), at)
-
-    for _, event in ordered:
-        at = event.at
-        if event.type == "created":
-            state["created"], state["status"] = at, "new"
-            start(FIRST_RESPONSE, at)
-            start(RESOLUTION, at)
-        elif event.policy_to is not None and event.policy_to != policy_id and event.policy_to in book:
-            policy_id = event.policy_to
-            current = book[policy_id]
-            for clock in clocks:
-                retarget(clock, at, current)
-        elif event.type in AGENT_REPLY_EVENTS:
-            if event.type == "reply_delivered" and (event.data or {}).get("message_id") in bounced:
-                continue
-            if state["answered"] is None:
-                state["answered"] = at
-                stop(live(FIRST_RESPONSE), at)
-            stop(live(NEXT_RESPONSE), at)
-            if state["status"] == "new":
-                state["status"] = "open"
-        elif event.type == "customer_message":
-            if state["status"] == "pending":  # older histories lack the explicit status event
-                _close_span(pending, at)
-                resume_waiting_clocks(at)
-                state["status"] = "open"
-            if state["answered"] is not None and live(NEXT_RESPONSE) is None and state["status"] != "resolved":
-                start(NEXT_RESPONSE, at)
-        elif event.type == "reopened":
-            state["status"], state["resolved"] = "open", None
-            restart_resolution(at)
-            if live(NEXT_RESPONSE) is None and live(FIRST_RESPONSE) is None:
-                start(NEXT_RESPONSE, at)
-        elif event.type == "status":
-            to, was = event.status_to, state["status"]
-            if to == was or to is None:
-                continue
-            if was == "pending":
-                _close_span(pending, at)
-                resume_waiting_clocks(at)
-            if to == "pending":
-                pending.append((at, None))
-                pause_waiting_clocks(at)
-            elif to in ("resolved", "closed"):
-                state["resolved"] = at
-                stop(live(FIRST_RESPONSE), at, reason=RESOLVED_WITHOUT_REPLY)
-                stop(live(NEXT_RESPONSE), at, cancelled=True)
-                stop(live(RESOLUTION), at)
-            elif to in ("open", "new") and was in ("resolved", "closed"):
-                state["resolved"] = None
-                restart_resolution(at)
-            state["status"] = to
-
-    results = tuple(_result(c, now) for c in clocks)
-    return Replay(results, tuple(pending), state["answered"], state["resolved"], state["created"], policy_id)
+    def resume_waiting_clocks(self, at: datetime) -> None:
+        self.resume(self.live(NEXT_RESPONSE), at)
+        self.resume(self.live(RESOLUTION), at)
 
 
 def _close_span(spans: list[tuple[datetime, datetime | None]], at: datetime) -> None:
