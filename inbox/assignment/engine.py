@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from ..app_settings import AppSetting
 from ..auth.models import User
 from ..extensions import db
+from ..tickets.events import EventType
 from ..tickets.models import OPEN_STATUSES, Ticket, TicketEvent
 from ..timeutil import utcnow
 from .choose import MODES, Agent, available, ranked, ticket_order
@@ -88,7 +89,7 @@ def try_assign(ticket_id: int, agent_id: int, capacity: int | None, now: datetim
             db.session.execute(update(User).where(User.id == agent_id).values(last_auto_assigned_at=max(now, utcnow())))
         ticket = db.session.get(Ticket, ticket_id)
         db.session.refresh(ticket)
-        db.session.add(TicketEvent(ticket=ticket, type="assignment", actor_id=None, at=now,
+        db.session.add(TicketEvent(ticket=ticket, type=EventType.ASSIGNMENT, actor_id=None, at=now,
                                    data={"from": None, "to": agent_id, "how": how, **(data or {})}))
         db.session.commit()
         return True
@@ -133,7 +134,7 @@ def release_away(user: User, now: datetime | None = None) -> list[int]:
     ids = list(db.session.scalars(select(Ticket.id).where(Ticket.assignee_id == user.id, Ticket.status.in_(OPEN_STATUSES))))
     for ticket in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))):
         ticket.assignee_id = None
-        db.session.add(TicketEvent(ticket=ticket, type="assignment", actor_id=None, at=now,
+        db.session.add(TicketEvent(ticket=ticket, type=EventType.ASSIGNMENT, actor_id=None, at=now,
                                    data={"from": user.id, "to": None, "how": "away"}))
     db.session.commit()
     return ids

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..tickets.read.representation import sla_state
 from ..assignment.engine import try_assign
 from ..auth.models import User
 from ..extensions import db
+from ..tickets.events import EventType
 from ..tickets.models import (
     CannedResponse,
     Message,
@@ -23,6 +23,7 @@ from ..tickets.models import (
     TicketEvent,
     ticket_tags,
 )
+from ..tickets.read.representation import sla_state
 from ..tickets.signals import announce
 from ..tickets.sla.calendar import open_intervals
 from ..tickets.sla.policies import calendar_of
@@ -102,7 +103,7 @@ def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
         except ActionError as exc:
             log.info("rule %s on ticket %s: %s skipped (%s)", firing.rule.name, ticket.id, name, exc)
     _mark(ticket, firing.rule, before)
-    db.session.add(TicketEvent(ticket=ticket, type="rule_fired", actor_id=None, at=now,
+    db.session.add(TicketEvent(ticket=ticket, type=EventType.RULE_FIRED, actor_id=None, at=now,
                                data={"rule": firing.rule.name, "rule_id": firing.rule.id,
                                      "actions": describe_actions(firing.actions, _names(firing.actions), _canned(firing.actions))}))
     if actions.get("webhook"):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..connectors.base import DeliveryFailure
 from ..extensions import db
+from ..tickets.events import EventType
 from ..tickets.models import Message, TicketEvent
 from ..timeutil import utcnow
 
@@ -30,7 +31,7 @@ def mark_undelivered(account_id: int, failures: Iterable[DeliveryFailure]) -> in
         delivery = dict((message.raw or {}).get("delivery") or {})
         message.raw = {**(message.raw or {}), "delivery": {**delivery, "failed_at": utcnow().isoformat(), "bounced": True}}
         if message.ticket_id is not None:
-            db.session.add(TicketEvent(ticket_id=message.ticket_id, type="reply_bounced", at=utcnow(),
+            db.session.add(TicketEvent(ticket_id=message.ticket_id, type=EventType.REPLY_BOUNCED, at=utcnow(),
                                        data={"message_id": message.id, "reason": failure.reason[:500]}))
         log.warning("reply %s on account %s was not delivered: %s", message.id, account_id, failure.reason)
         changed += 1

@@ -15,9 +15,10 @@ from ..voice.corrections import load_corrections
 
 @click.command(help="Classify texts from stdin: JSONL ({\"text\": ...}) or plain lines; writes one JSON object per line.")
 @click.option("--batch-size", default=256, show_default=True)
-def classify(batch_size: int) -> None:
+@click.option("--model", default=None, help="e5 (default) or vader.")
+def classify(batch_size: int, model: str | None) -> None:
     try:
-        classifier = get_classifier()
+        classifier = get_classifier(model)
     except ModelUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 

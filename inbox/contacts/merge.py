@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from ..auth.models import User
 from ..extensions import db
+from ..tickets.events import EventType
 from ..tickets.models import Contact, ContactIdentity, Ticket, TicketEvent
 from ..timeutil import utcnow
 from .models import ContactMerge
@@ -39,7 +40,7 @@ def merge_contacts(source_id: int, target_id: int, user: User, reason: str = "")
     _move(Ticket, ticket_ids, target_id)
     db.session.flush()
     for ticket_id in ticket_ids:
-        db.session.add(TicketEvent(ticket_id=ticket_id, type="contact_merged", actor_id=user.id, at=now,
+        db.session.add(TicketEvent(ticket_id=ticket_id, type=EventType.CONTACT_MERGED, actor_id=user.id, at=now,
                                    data={"merge_id": record.id, "from": source_id, "to": target_id}))
     db.session.commit()
     log.info("user %s merged contact %s into %s (merge %s: %d identities, %d tickets)", user.id, source_id, target_id,
@@ -62,7 +63,7 @@ def undo_merge(merge_id: int, user: User) -> ContactMerge:
     _move(ContactIdentity, identities, record.source_id)
     _move(Ticket, tickets, record.source_id)
     for ticket_id in tickets:
-        db.session.add(TicketEvent(ticket_id=ticket_id, type="contact_unmerged", actor_id=user.id, at=now,
+        db.session.add(TicketEvent(ticket_id=ticket_id, type=EventType.CONTACT_UNMERGED, actor_id=user.id, at=now,
                                    data={"merge_id": record.id, "from": record.target_id, "to": record.source_id}))
     record.undone_at, record.undone_by_id = now, user.id
     db.session.commit()

@@ -44,10 +44,6 @@ def set_browser_alerts(user: User, kinds: Iterable[str]) -> None:
     db.session.commit()
 
 
-def last_notification_id() -> int:
-    return db.session.scalar(select(func.max(Notification.id))) or 0
-
-
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     ids = sorted(set(user_ids))
     if not ids:

@@ -1,4 +1,4 @@
-"""``inbox sentiment build | train | eval | classify``: a thin click layer over the package's functions.
+"""``inbox sentiment build | train | eval``: a thin click layer over the package's functions.
 
 The package is a leaf: agents' corrections live in the tickets' database, so the caller that
 registers these commands passes the function that reads them (``sentiment_commands(loader)``).
@@ -6,15 +6,12 @@ registers these commands passes the function that reads them (``sentiment_comman
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 import click
 
-from inbox.sentiment import ModelUnavailable, get_classifier
 from inbox.sentiment import evaluate as ev
 from inbox.sentiment.artefact import COMMITTED, active_artefact, instance_artefact
 from inbox.sentiment.build import COSINE_FLOOR
@@ -88,18 +85,6 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
             click.echo("\n" + ev.format_table("leave-one-source-out (trained without the set, scored on all of it)",
                                               ev.leave_one_source_out(data, log=click.echo)))
         click.echo(f"\n({time.monotonic() - started:.0f} s)")
-
-    @sentiment.command("classify", help="Classify texts given as arguments or one per line on stdin.")
-    @click.argument("texts", nargs=-1)
-    @click.option("--model", default=None, help="e5 (default) or vader.")
-    def classify_(texts: tuple[str, ...], model: str | None) -> None:
-        lines = list(texts) or [line.rstrip("\n") for line in sys.stdin]
-        try:
-            classifier = get_classifier(model)
-        except ModelUnavailable as exc:
-            raise click.ClickException(str(exc)) from exc
-        for text, s in zip(lines, classifier.classify(lines)):
-            click.echo(json.dumps({"text": text, "label": s.label, "score": s.score, "model": s.model}, ensure_ascii=False))
 
     return sentiment
 

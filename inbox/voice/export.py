@@ -23,6 +23,7 @@ from ..csvsafe import atomic_csv, safe_cell, safe_row
 from ..extensions import db
 from ..jobqueue import enqueue
 from ..sentiment import topic_embedder
+from ..tickets.events import EventType
 from ..tickets.models import Message, SentimentCorrection, Ticket, TicketEvent
 from .files import FILE_NAME, KINDS, store_files  # noqa: F401  (FILE_NAME, KINDS: where callers found them)
 from .pseudonym import pseudonymise
@@ -195,7 +196,7 @@ def _add_ticket_activity(summary: WeekSummary, start: datetime, end: datetime, z
     resolved = (
         select(TicketEvent.at, TicketEvent.data, Ticket.channel)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.type == "status", TicketEvent.at >= start, TicketEvent.at < end)
+        .where(TicketEvent.type == EventType.STATUS, TicketEvent.at >= start, TicketEvent.at < end)
     )
     for at, data, channel in db.session.execute(resolved):
         if (data or {}).get("to") == "resolved":

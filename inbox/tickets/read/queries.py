@@ -34,7 +34,6 @@ from ..models import (
     SENTIMENT_LABELS,
     TICKET_STATUSES,
     Contact,
-    ContactIdentity,
     Message,
     Tag,
     Ticket,
@@ -347,14 +346,3 @@ def ticket_page(ticket_id: int) -> Ticket | None:
         )
     )
 
-
-def earlier_tickets(ticket: Ticket, limit: int = 10) -> list[Ticket]:
-    return list(
-        db.session.scalars(
-            select(Ticket).where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id).order_by(Ticket.id.desc()).limit(limit)
-        )
-    )
-
-
-def primary_identity(contact: Contact) -> ContactIdentity | None:
-    return contact.identities[0] if contact.identities else None

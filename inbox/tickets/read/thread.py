@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ...auth.models import User
 from ...extensions import db
 from ...labels import label
+from ..events import EventType
 from ..models import Contact, Message, SlaPolicy, Ticket, TicketEvent, TicketNote
 from ..sla.clock import ClockResult
 from ..sla.outcomes import replay_ticket
@@ -60,7 +61,7 @@ def load_ticket(ticket_id: int) -> Ticket | None:
 def _names(ticket: Ticket) -> dict[int, str]:
     ids: set[int] = set()
     for event in ticket.events:
-        if event.type == "assignment" and event.data:
+        if event.type == EventType.ASSIGNMENT and event.data:
             ids.update(i for i in (event.data.get("from"), event.data.get("to")) if isinstance(i, int))
     if not ids:
         return {}

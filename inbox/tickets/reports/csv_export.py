@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from flask_babel import pgettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...csvsafe import safe_row
@@ -173,6 +173,3 @@ def ticket_csv(start: datetime, end: datetime, zone: ZoneInfo, now: datetime, ti
 def summary_csv(start: datetime, end: datetime, zone: ZoneInfo, now: datetime, titled: bool = False) -> Iterator[str]:
     return _lines(summary_rows(start, end, zone, now, titled))
 
-
-def count_tickets(start: datetime, end: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.opened_at >= start, Ticket.opened_at < end)) or 0

@@ -3,7 +3,7 @@ metrics (SQL aggregates over the stored outcomes, see tickets.sla.metrics)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext
 from sqlalchemy import func, select
@@ -54,9 +54,4 @@ def user_names() -> dict[int | None, str]:
     names: dict[int | None, str] = {u.id: u.name for u in db.session.scalars(select(User))}
     names[None] = gettext("Unassigned")
     return names
-
-
-def default_range(now: datetime, weeks: int = 8) -> tuple[datetime, datetime]:
-    return now - timedelta(weeks=weeks), now + timedelta(seconds=1)
-
 

@@ -149,13 +149,3 @@ def report(start: datetime, end: datetime, now: datetime) -> Report:
         dict(sorted(groups["day"].items())),
     )
 
-
-def outcome_counts(start: datetime, end: datetime, now: datetime) -> tuple[int, int]:
-    """(met, missed) over the range; what the compliance figure is made of."""
-    met, missed = met_and_missed(now)
-    o = SlaOutcome
-    row = db.session.execute(select(func.coalesce(func.sum(met), 0), func.coalesce(func.sum(missed), 0))
-                             .where(o.opened_at >= start, o.opened_at < end)).one()
-    return int(row[0]), int(row[1])
-
-

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 from ..events import EventType
 from .calendar import (
@@ -438,7 +438,3 @@ def _result(clock: _Clock, now: datetime) -> ClockResult:
     return ClockResult(clock.target, clock.seq, clock.started_at, due, min(warn, due), None, paused,
                        "breached" if now >= due else "running")
 
-
-def events_from_rows(rows: Sequence[object]) -> list[ClockEvent]:
-    """TicketEvent rows (anything with type, at, data) in recorded order."""
-    return [ClockEvent(r.type, r.at, r.data) for r in rows]  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from ...config import workspace_zone
 from ...extensions import db
 from ...timeutil import utcnow
+from ..events import EventType
 from ..models import SlaPolicy, Ticket, TicketEvent
 from .calendar import business_time_between
 from .clock import ClockEvent, PolicyTerms, Replay, replay
@@ -46,9 +47,9 @@ def policy_terms(ticket: Ticket, book: Any = None, pending: Sequence[Any] = ()) 
     initial: int | None = None
     for e in _history(ticket, pending):
         data = e.data or {}
-        if e.type == "created" and data.get("sla_policy") is not None:
+        if e.type == EventType.CREATED and data.get("sla_policy") is not None:
             initial = data["sla_policy"] if initial is None else initial
-        moved = data.get("sla_policy") if e.type == "priority" else (data if e.type == "sla_policy" else None)
+        moved = data.get("sla_policy") if e.type == EventType.PRIORITY else (data if e.type == EventType.SLA_POLICY else None)
         if isinstance(moved, dict):
             ids.update(i for i in (moved.get("from"), moved.get("to")) if isinstance(i, int))
             if initial is None and isinstance(moved.get("from"), int):

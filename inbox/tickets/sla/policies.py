@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ...config import workspace_timezone
 from ...extensions import db
+from ..events import EventType
 from ..models import BusinessCalendar, SlaPolicy, TicketEvent
 from .calendar import Calendar, office_hours
 from .clock import PolicyTerms
@@ -35,10 +36,6 @@ def calendar_of(row: BusinessCalendar | None) -> Calendar:
     if row is None:
         return office_hours(workspace_timezone())
     return Calendar.from_config(row.timezone, row.windows, row.holidays)
-
-
-def terms_of(policy: SlaPolicy) -> PolicyTerms:
-    return PolicyTerms(targets_of(policy), calendar_of(policy.calendar))
 
 
 class PolicyBook:
@@ -128,7 +125,7 @@ def apply_priority_policy(ticket: Any, priority: str, at: Any, by: Any = None, b
     ticket.sla_policy = policy
     data = {"from": current.id, "to": policy.id, "priority": priority, "reason": reason}
     if record is not None:
-        record("sla_policy", at, data, getattr(by, "id", None))
+        record(EventType.SLA_POLICY, at, data, getattr(by, "id", None))
     else:
-        ticket.events.append(TicketEvent(type="sla_policy", at=at, actor_id=getattr(by, "id", None), data=data))
+        ticket.events.append(TicketEvent(type=EventType.SLA_POLICY, at=at, actor_id=getattr(by, "id", None), data=data))
     return True
