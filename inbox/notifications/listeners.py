@@ -24,10 +24,10 @@ from sqlalchemy import (
 from ..auth.models import User
 from ..extensions import db
 from ..tickets.models import Ticket
-from ..tickets.signals import TicketSignal, assigned, sla_swept
+from ..tickets.signals import TicketSignal, assigned, sla_breached, sla_swept
 from ..tickets.sla.models import SlaBreach, SlaWarning
 from ..tickets.sla.targets import TARGET_NAMES
-from ..timeutil import UtcDateTime
+from ..timeutil import UtcDateTime, utcnow
 from .alerts import publish_notifications
 from .models import Notification
 
@@ -57,6 +57,17 @@ def on_swept(_sender: Any, event: TicketSignal) -> None:
     publish_notifications(after_id=before)
 
 
+def on_breached(_sender: Any, event: TicketSignal) -> None:
+    """A deadline found missed by the event that stopped its clock (a late reply, a late resolution);
+    the sweep's own breaches are told set-based, by `on_swept`."""
+    if event.data.get("found") != "event" or not isinstance(event.data.get("breach_id"), int):
+        return
+    before = db.session.scalar(select(func.max(Notification.id))) or 0
+    _notify_breaches(None, event.data["breach_id"])
+    db.session.commit()
+    publish_notifications(after_id=before)
+
+
 def _notify_warnings(swept_at: datetime) -> None:
     at = literal(swept_at, UtcDateTime)
     fresh = SlaWarning.warned_at == swept_at
@@ -76,10 +87,11 @@ def _notify_warnings(swept_at: datetime) -> None:
     db.session.execute(insert(Notification).from_select(_COLUMNS, union_all(assignees, leads)))
 
 
-def _notify_breaches(swept_at: datetime) -> None:
-    """The assignee and every lead/admin hear of each breach once (it is recorded once)."""
-    at = literal(swept_at, UtcDateTime)
-    fresh = SlaBreach.recorded_at == swept_at
+def _notify_breaches(swept_at: datetime | None, breach_id: int | None = None) -> None:
+    """The assignee and every lead/admin hear of each breach once (it is recorded once): the breaches of
+    one sweep, or one breach."""
+    at = literal(swept_at or utcnow(), UtcDateTime)
+    fresh = SlaBreach.recorded_at == swept_at if breach_id is None else SlaBreach.id == breach_id
     label = case(TARGET_NAMES, value=SlaBreach.target, else_=SlaBreach.target)
     text = literal("Ticket #", String) + cast(SlaBreach.ticket_id, String) + literal(": ", String) + label + literal(" target breached", String)
     # two equality joins instead of one OR join: the planner hashes both, even for thousands of breaches
@@ -103,3 +115,4 @@ def install() -> None:
     """Called by create_app."""
     assigned.connect(on_assigned)
     sla_swept.connect(on_swept)
+    sla_breached.connect(on_breached)

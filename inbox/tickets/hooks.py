@@ -43,7 +43,7 @@ from .signals import (
     tickets_changed,
     tickets_flushed,
 )
-from .sla.outcomes import refresh_touched
+from .sla.outcomes import record_missed_deadlines, refresh_touched
 
 # execution option of a statement whose tickets the writer reports itself (note_change): not "bulk"
 ROWS_REPORTED = "inbox_rows_reported"
@@ -51,6 +51,7 @@ _CHANGES = "inbox_ticket_changes"
 _BULK = "inbox_ticket_changes_bulk"
 _NOTED = "inbox_flush_noted"
 _DEFERRED = "inbox_flush_deferred"
+_MISSED = "inbox_sla_missed"  # sla.outcomes: clocks that stopped after their deadline, recorded after the flush
 # statements that change many rows at once and name no ticket (the sweep's UPDATE tickets ...)
 _BULK_TABLES = frozenset({"tickets", "ticket_events", "ticket_notes", ticket_tags.name})
 # a commit that touches a ticket in several ways is reported by the most telling kind
@@ -170,6 +171,7 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 
 
 def _after_flush_postexec(session: Session, _flush: UOWTransaction) -> None:
+    record_missed_deadlines(session)
     if not session.info.get(_DEFERRED):
         _send_noted(session)
 
@@ -199,7 +201,7 @@ def _after_commit(session: Session) -> None:
     signals = take_pending(session)
     changes = session.info.pop(_CHANGES, None) or {}
     bulk = session.info.pop(_BULK, False)
-    for key in (_NOTED, _DEFERRED):
+    for key in (_NOTED, _DEFERRED, _MISSED):
         session.info.pop(key, None)
     send(signals, TicketChanges(changes, bulk) if changes or bulk else None)
 
@@ -207,7 +209,7 @@ def _after_commit(session: Session) -> None:
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     # the outermost transaction ended without a commit (rollback or close): its changes never happened
     if transaction.parent is None:
-        for key in (_CHANGES, _BULK, _NOTED, _DEFERRED):
+        for key in (_CHANGES, _BULK, _NOTED, _DEFERRED, _MISSED):
             session.info.pop(key, None)
         take_pending(session)
 

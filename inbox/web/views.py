@@ -70,7 +70,7 @@ def _render_ticket(ticket_id: int, status: int = 200, **drafts: str) -> tuple[st
     earlier, earlier_total = customer_history(ticket)
     context: dict[str, Any] = {
         "ticket": ticket,
-        "thread": ticket_thread(ticket),
+        "thread": ticket_thread(ticket, when=local_time),
         "earlier": earlier,
         "earlier_total": earlier_total,
         "clocks": sla_clocks(ticket),

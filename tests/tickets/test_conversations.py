@@ -12,6 +12,7 @@ from inbox.extensions import db
 from inbox.tickets.workspace.actions import resolve_ticket
 from inbox.tickets.rules.placement import Placement, TicketSnapshot, place_message
 from inbox.tickets.ingest import ingest_messages
+from inbox.tickets.sla.models import SlaBreach
 from inbox.tickets.models import Ticket, TicketEvent
 from inbox.sentiment import Sentiment
 from tests.helpers import message
@@ -58,7 +59,12 @@ def test_same_conversation_joins_and_reopens_within_window(app, agent):
     db.session.refresh(ticket)
     assert ticket.status == "open" and ticket.resolved_at is None and ticket.message_count == 3
     types = [e.type for e in db.session.scalars(select(TicketEvent).order_by(TicketEvent.id)) if e.type != "customer_message"]
-    assert types == ["created", "status", "reopened"]
+    # resolved three days in without a reply: both deadlines had passed, and the resolution breached them
+    # then, stamped with each deadline (issue 24.2: no sweep ran in between)
+    assert types == ["created", "status", "sla_breached", "sla_breached", "reopened"]
+    breaches = db.session.execute(select(SlaBreach.target, SlaBreach.breached_at).order_by(SlaBreach.target)).all()
+    opened = ticket.opened_at
+    assert breaches == [("first_response", opened + timedelta(hours=4)), ("resolution", opened + timedelta(hours=24))]
     assert ticket.next_response_due_at == now + timedelta(hours=4)
 
 

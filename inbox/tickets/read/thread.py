@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -68,8 +68,9 @@ def _names(ticket: Ticket) -> dict[int, str]:
     return {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
 
 
-def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | None, str] | None:
-    """(who, what happened) for an event shown in the thread, or None when another item shows it."""
+def describe_event(event: TicketEvent, names: dict[int, str], retargeted: list[str] | None = None) -> tuple[str | None, str] | None:
+    """(who, what happened) for an event shown in the thread, or None when another item shows it.
+    `retargeted`: for a new SLA policy, what it did to each running clock ("first response due 12:15 (was 13:00)")."""
     data: dict[str, Any] = event.data or {}
     who = event.actor.name if event.actor is not None else None
     if who is None and data.get("rule"):
@@ -123,6 +124,9 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
         return who, ngettext("removed tag %(tags)s", "removed tags %(tags)s", count, tags=tags)
     if kind == "sla_policy":
         reason = data.get("reason") or _("priority changed")
+        if retargeted:
+            return who, _("re-targeted by priority %(priority)s (%(reason)s): %(clocks)s",
+                          priority=label("priority", data.get("priority", "")), reason=reason, clocks="; ".join(retargeted))
         return who, _("the %(priority)s SLA policy now applies (%(reason)s); running clocks re-targeted",
                       priority=label("priority", data.get("priority", "")), reason=reason)
     if kind == "rule_fired":
@@ -143,19 +147,37 @@ def describe_event(event: TicketEvent, names: dict[int, str]) -> tuple[str | Non
     return who, kind.replace("_", " ")
 
 
-def ticket_thread(ticket: Ticket) -> list[ThreadItem]:
-    """Customer messages, our replies, internal notes and what happened, oldest first."""
+def ticket_thread(ticket: Ticket, when: Callable[[datetime], str] | None = None) -> list[ThreadItem]:
+    """Customer messages, our replies, internal notes and what happened, oldest first. `when` writes a
+    moment for the reader (default: "24 Nov 14:00" UTC)."""
     items: list[ThreadItem] = []
     for message in ticket.messages:
         items.append(ThreadItem("message" if message.direction == "inbound" else "reply", message.sent_at, message))
     for note in ticket.notes:
         items.append(ThreadItem("note", note.created_at, note, note.author.name if note.author else None))
     names = _names(ticket)
+    retargets = _retargets(ticket, when or (lambda moment: moment.strftime("%d %b %H:%M")))
     for event in ticket.events:
-        described = describe_event(event, names)
+        described = describe_event(event, names, retargets.get(event.at) if event.type == EventType.SLA_POLICY else None)
         if described is not None:
             items.append(ThreadItem("event", event.at, event, described[0], described[1]))
     return sorted(items, key=lambda i: i.sort_key)
+
+
+def _retargets(ticket: Ticket, when: Callable[[datetime], str]) -> dict[datetime, list[str]]:
+    """What each new policy did to the running clocks, by the moment it applied (replayed, never stored)."""
+    if ticket.sla_policy is None or not any(e.type == EventType.SLA_POLICY for e in ticket.events):
+        return {}
+    found: dict[datetime, list[str]] = {}
+    for at, target, was, due in replay_ticket(ticket).retargets:
+        if due is None:
+            line = _("%(target)s: no target now", target=label("target", target))
+        elif was is None:
+            line = _("%(target)s due %(due)s", target=label("target", target), due=when(due))
+        else:
+            line = _("%(target)s due %(due)s (was %(was)s)", target=label("target", target), due=when(due), was=when(was))
+        found.setdefault(at, []).append(line)
+    return found
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ Rules:
   ticket is reopened) and stops at the next reply the customer got; resolving cancels it unless its
   deadline had already passed, which stays a miss;
 - the resolution clock starts at creation and stops when the ticket is resolved; a reopen resumes it;
-- pending (waiting on the customer) pauses the next-response and resolution clocks; the customer
-  writing, or an agent moving the ticket out of pending, resumes them;
+- pending (waiting on the customer) pauses every clock, first response included: nobody can be late
+  answering a customer we are waiting for; the customer writing, or an agent moving the ticket out of
+  pending, resumes them (a clock already overdue keeps the deadline it missed);
 - a deadline that has passed never moves: pausing, resuming or re-targeting an overdue clock keeps
   the deadline it missed, so the same breach is never recorded twice;
 - a new policy (a raised priority, say) re-targets the running clocks from the moment it applies:
@@ -156,6 +157,8 @@ class Replay:
     resolved_at: datetime | None
     created_at: datetime | None
     policy_id: int | None
+    # each running clock a new policy moved: (when, target, due before, due after)
+    retargets: tuple[tuple[datetime, str, datetime | None, datetime | None], ...] = ()
 
     def running(self) -> list[ClockResult]:
         return [c for c in self.clocks if c.outcome in ("running", "breached")]
@@ -217,12 +220,14 @@ class _Replayer:
         self.answered: datetime | None = None
         self.resolved: datetime | None = None
         self.created: datetime | None = None
+        self.retargets: list[tuple[datetime, str, datetime | None, datetime | None]] = []
 
     def run(self, now: datetime) -> Replay:
         for event in self.events:
             self.apply(event)
         results = tuple(_result(c, now) for c in self.clocks)
-        return Replay(results, tuple(self.pending), self.answered, self.resolved, self.created, self.policy_id)
+        return Replay(results, tuple(self.pending), self.answered, self.resolved, self.created, self.policy_id,
+                      tuple(self.retargets))
 
     def apply(self, event: ClockEvent) -> None:
         if event.type == EventType.CREATED:
@@ -252,7 +257,13 @@ class _Replayer:
         self.policy_id = policy_id
         self.terms = self.book[policy_id]
         for clock in self.clocks:
+            if clock.stopped_at is not None:
+                continue
+            before = clock.due()
             self.retarget(clock, at, self.terms)
+            after = clock.due() if not clock.cancelled else None
+            if before != after:
+                self.retargets.append((at, clock.target, before, after))
 
     def on_answer(self, at: datetime) -> None:
         if self.answered is None:
@@ -385,7 +396,9 @@ class _Replayer:
         if clock.resumed_at is not None:
             clock.resumed_at = at
             if clock.remaining <= timedelta(0):
-                clock.overdue_since = at  # the stricter target was already used up: overdue from now
+                # the stricter target was already used up: it was missed at the deadline it sets, counted
+                # from the clock's start (time already used counts), not at the moment of the change
+                clock.overdue_since = _deadline_from_start(clock, measure, length, at)
 
     def restart_resolution(self, at: datetime) -> None:
         clock = next((c for c in reversed(self.clocks) if c.target == RESOLUTION), None)
@@ -401,12 +414,24 @@ class _Replayer:
             clock.overdue_since = at
 
     def pause_waiting_clocks(self, at: datetime) -> None:
-        self.pause(self.live(NEXT_RESPONSE), at)
-        self.pause(self.live(RESOLUTION), at)
+        for target in TARGETS:
+            self.pause(self.live(target), at)
 
     def resume_waiting_clocks(self, at: datetime) -> None:
-        self.resume(self.live(NEXT_RESPONSE), at)
-        self.resume(self.live(RESOLUTION), at)
+        for target in TARGETS:
+            self.resume(self.live(target), at)
+
+
+def _deadline_from_start(clock: _Clock, measure: _Measure, length: timedelta, until: datetime) -> datetime:
+    """When `length` of `measure` was used up since the clock started, skipping its paused spans."""
+    moment, left = clock.started_at, length
+    for paused_from, paused_to in clock.paused:
+        span = measure.between(moment, paused_from)
+        if span >= left:
+            break
+        left -= span
+        moment = paused_to if paused_to is not None else until
+    return min(measure.add(moment, left), until)
 
 
 def _close_span(spans: list[tuple[datetime, datetime | None]], at: datetime) -> None:

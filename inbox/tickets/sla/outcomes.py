@@ -14,6 +14,8 @@ from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from ...config import workspace_zone
@@ -21,9 +23,10 @@ from ...extensions import db
 from ...timeutil import utcnow
 from ..events import EventType
 from ..models import SlaPolicy, Ticket, TicketEvent
+from ..signals import announce, sla_breached
 from .calendar import business_time_between
-from .clock import ClockEvent, PolicyTerms, Replay, replay
-from .models import SlaOutcome
+from .clock import ClockEvent, ClockResult, PolicyTerms, Replay, replay
+from .models import SlaBreach, SlaOutcome
 from .policies import PolicyBook, calendar_of
 from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 
@@ -31,6 +34,7 @@ from .targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 _COPIED = ("assignee_id", "channel")
 # session.info keys: history rows bulk writers announced per ticket, and the policy book they read them with
 _EXPECTED = "inbox_sla_expected"
+_MISSED = "inbox_sla_missed"
 _BOOK = "inbox_sla_book"
 
 
@@ -196,13 +200,48 @@ def refresh_touched(session: Session) -> None:
         return
     now, book = utcnow(), book or PolicyBook()
     zone = workspace_zone()
+    missed: list[tuple[Ticket, ClockResult]] = session.info.setdefault(_MISSED, [])
     with session.no_autoflush:
         for key, ticket in replayed.items():
-            refresh(ticket, now, book, zone, pending=expected[key][1] if key in expected else ())
+            result = refresh(ticket, now, book, zone, pending=expected[key][1] if key in expected else ())
+            missed += [(ticket, clock) for clock in result.clocks if _missed_deadline(clock)]
         for ticket in copied.values():
             row = ticket.sla_outcome
             if row is not None:
                 row.assignee_id, row.channel = ticket.assignee_id, ticket.channel
+
+
+def _missed_deadline(clock: ClockResult) -> bool:
+    """A clock stopped after its deadline had passed: a reply that came late, a resolution without reply
+    after the due time. (A running clock past its deadline is the sweep's to record.)"""
+    return (clock.outcome == "missed" and clock.due_at is not None and clock.stopped_at is not None
+            and clock.due_at <= clock.stopped_at)
+
+
+def record_missed_deadlines(session: Session) -> None:
+    """After each flush (tickets.hooks): a deadline missed before any sweep saw its clock running is
+    breached now, by the event that stopped the clock: once (the breach's unique key is ticket, target and
+    deadline, as for the sweep), stamped with the deadline, with its history row and its signal."""
+    missed: list[tuple[Ticket, ClockResult]] = session.info.pop(_MISSED, None) or []
+    rows = {(t.id, c.target, c.due_at): c for t, c in missed if t.id is not None}
+    if not rows:
+        return
+    now = utcnow()
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = SlaBreach.__table__
+    statement = (insert(table).values([{"ticket_id": ticket_id, "target": target, "due_at": due, "breached_at": due,
+                                        "recorded_at": now} for ticket_id, target, due in rows])
+                 .on_conflict_do_nothing(index_elements=["ticket_id", "target", "due_at"])
+                 .returning(table.c.id, table.c.ticket_id, table.c.target, table.c.due_at))
+    recorded = session.connection().execute(statement).all()
+    if not recorded:
+        return
+    session.connection().execute(TicketEvent.__table__.insert(), [
+        {"ticket_id": ticket_id, "type": EventType.SLA_BREACHED.value, "at": due, "actor_id": None,
+         "data": {"target": target, "breach_id": breach_id}} for breach_id, ticket_id, target, due in recorded])
+    for breach_id, ticket_id, target, due in recorded:
+        announce(session, sla_breached, ticket_id, {"breach_id": breach_id, "target": target, "due_at": due.isoformat(),
+                                                    "breached_at": due.isoformat(), "found": "event"}, due)
 
 
 def rebuild(session: Session, ticket_ids: list[int] | None = None, chunk: int = 500) -> int:
@@ -240,4 +279,5 @@ def backfill(chunk: int = 2000) -> int:
         after = missing[-1]
 
 
-__all__ = ["backfill", "expect", "policy_terms", "rebuild", "refresh", "refresh_touched", "replay_ticket"]
+__all__ = ["backfill", "expect", "policy_terms", "rebuild", "record_missed_deadlines", "refresh", "refresh_touched",
+           "replay_ticket"]

@@ -117,6 +117,6 @@ def swept_signals(swept_at: datetime) -> list[TicketSignal]:
     signals = [TicketSignal(sla_at_risk.name, w.ticket_id, {"target": w.target, "due_at": w.due_at.isoformat()}, w.warned_at)
                for w in db.session.scalars(select(SlaWarning).where(SlaWarning.warned_at == swept_at).order_by(SlaWarning.id))]
     signals += [TicketSignal(sla_breached.name, b.ticket_id, {"breach_id": b.id, "target": b.target, "due_at": b.due_at.isoformat(),
-                                                          "breached_at": b.breached_at.isoformat()}, b.recorded_at)
+                                                          "breached_at": b.breached_at.isoformat(), "found": "sweep"}, b.recorded_at)
                 for b in db.session.scalars(select(SlaBreach).where(SlaBreach.recorded_at == swept_at).order_by(SlaBreach.id))]
     return signals

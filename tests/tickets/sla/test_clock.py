@@ -98,15 +98,28 @@ def test_pending_pauses_resolution_and_next_response_and_a_customer_reply_resume
     assert result.pending_spans == ((T0 + 3 * H, T0 + 13 * H),)
 
 
-def test_while_pending_only_the_first_response_clock_can_run():
+def test_pending_pauses_every_clock_the_first_response_included():
+    """Waiting on the customer: nobody can be late answering a customer we are waiting for (issue 24.1)."""
     events = [ev("created", T0), status("pending", T0 + H, "new")]
-    result = replay(events, SOCIAL, CAL, T0 + 2 * H)
-    assert {c.target: c.outcome for c in result.clocks} == {"first_response": "running", "resolution": "paused"}
-    assert result.due_at == T0 + 4 * H
-    answered = replay(events + [ev("reply", T0 + 2 * H)], SOCIAL, CAL, T0 + 30 * H)
-    assert answered.due_at is None and answered.running() == []  # pending and answered: nothing can breach
-    paused = by_target(answered, "resolution")[0]
-    assert "paused since 24 Nov 10:00" in explain(paused, UTC)
+    result = replay(events, SOCIAL, CAL, T0 + 30 * H)
+    assert {c.target: c.outcome for c in result.clocks} == {"first_response": "paused", "resolution": "paused"}
+    assert result.due_at is None and result.running() == []  # nothing to breach: not in the Breached view
+    first = by_target(result, "first_response")[0]
+    assert "paused since 24 Nov 10:00" in explain(first, UTC)
+    # the customer writes back 20 h later: 3 h of the 4 h are left, counted from then
+    back = events + [ev("status", T0 + 21 * H, **{"from": "pending", "to": "open", "by": "customer"}),
+                     ev("customer_message", T0 + 21 * H)]
+    resumed = replay(back, SOCIAL, CAL, T0 + 22 * H)
+    assert by_target(resumed, "first_response")[0].due_at == T0 + 24 * H
+    answered = replay(back + [ev("reply_delivered", T0 + 23 * H)], SOCIAL, CAL, T0 + 30 * H)
+    assert by_target(answered, "first_response")[0].outcome == "met"
+
+
+def test_an_overdue_first_response_stays_overdue_when_the_ticket_goes_pending():
+    events = [ev("created", T0), status("pending", T0 + 5 * H, "new")]
+    result = replay(events, SOCIAL, CAL, T0 + 6 * H)
+    first = by_target(result, "first_response")[0]
+    assert (first.outcome, first.due_at) == ("breached", T0 + 4 * H)  # a missed deadline never moves
 
 
 def test_resolve_stops_resolution_and_cancels_an_unanswered_next_response():
@@ -240,10 +253,12 @@ def test_a_new_policy_retargets_running_clocks_from_the_moment_it_applies():
     result = replay_terms(raised_early, book, T0 + timedelta(minutes=40))
     assert {c.target: c.due_at for c in result.clocks} == {"first_response": T0 + H, "resolution": T0 + 8 * H}
     assert result.policy_id == 2
-    # raised after the stricter target was already used up: overdue from that moment, not back-dated
+    # raised after the stricter target was already used up: missed at the deadline the new target sets,
+    # counted from the start (the time already used counts), and the history can say so (issue 24.3)
     raised_late = [ev("created", T0, sla_policy=1), ev("sla_policy", T0 + 2 * H, **{"from": 1, "to": 2})]
     late = replay_terms(raised_late, book, T0 + 3 * H)
-    assert by_target(late, "first_response")[0].due_at == T0 + 2 * H
+    assert by_target(late, "first_response")[0].due_at == T0 + H
+    assert (T0 + 2 * H, "first_response", T0 + 4 * H, T0 + H) in late.retargets
     # a clock that had already stopped keeps its outcome under the policy it ran under
     answered = [ev("created", T0, sla_policy=1), ev("reply_delivered", T0 + 3 * H), ev("sla_policy", T0 + 4 * H, **{"from": 1, "to": 2})]
     assert by_target(replay_terms(answered, book, T0 + 5 * H), "first_response")[0].outcome == "met"
