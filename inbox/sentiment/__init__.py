@@ -15,9 +15,21 @@ import os
 import threading
 from typing import Any, Callable, Sequence
 
-from inbox.sentiment.types import Classifier, ModelUnavailable, Sentiment
+from inbox.sentiment.types import (
+    UNCERTAIN,
+    UNCERTAIN_BELOW,
+    Classifier,
+    ModelUnavailable,
+    Sentiment,
+    is_uncertain,
+    priority_label,
+    shown_label,
+)
 
-__all__ = ["Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "topic_embedder", "MODEL_NAMES"]
+__all__ = [
+    "Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "topic_embedder", "MODEL_NAMES",
+    "UNCERTAIN", "UNCERTAIN_BELOW", "is_uncertain", "priority_label", "shown_label",
+]
 
 MODEL_NAMES = ("e5", "vader")
 DEFAULT_MODEL = "e5"

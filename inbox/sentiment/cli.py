@@ -65,28 +65,57 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
             raise click.ClickException("kept the current model: " + "; ".join(report.reasons))
         click.echo(f"wrote {report.out} ({time.monotonic() - started:.0f} s); restart workers to load it")
 
-    @sentiment.command("eval", help="Test-split and hard-line scores of the model in use, VADER alongside; --loso for the headline.")
+    @sentiment.command("eval", help="Test-split, calibration and hard-line scores of the model in use, lexicon baselines alongside; --loso for the headline.")
     @click.option("--head", type=click.Path(path_type=Path, exists=True), default=None, help="Artefact file to evaluate.")
     @click.option("--loso", is_flag=True, help="Also leave-one-source-out: train without each set and score it (slow).")
-    def eval_(head: Path | None, loso: bool) -> None:
+    @click.option("--only", multiple=True, help="With --loso: only these held-out sets (repeatable).")
+    @click.option("--skip-test-split", is_flag=True, help="With --loso: leave out the test-split and hard-line tables.")
+    @click.option("--save", type=click.Path(path_type=Path), default=None,
+                  help="Write every scored item's gold label and probabilities (JSON), for calibration figures.")
+    @click.option("--from", "from_", type=click.Path(path_type=Path, exists=True), multiple=True,
+                  help="Print the leave-one-source-out tables from files written by --save (e.g. folds run in parallel with --only) instead of running anything.")
+    def eval_(head: Path | None, loso: bool, only: tuple[str, ...], skip_test_split: bool, save: Path | None,
+              from_: tuple[Path, ...]) -> None:
         from inbox.sentiment import evaluate as ev
-        from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
+        from inbox.sentiment.baselines import vader_labels
         from inbox.sentiment.data import load_all
 
         started = time.monotonic()
+        if from_:
+            results = [ev.SetScores.from_json(row) for path in from_
+                       for key, row in json.loads(path.read_text(encoding="utf-8")).items() if key.startswith("loso:")]
+            _print_loso(ev, results)
+            return
         data = load_all()
-        ours = E5Classifier(head_path=head)
-        predict = _labels(ours)
-        click.echo(ev.format_table(f"model: {ours.model_id} — test split (20 % of each set by text hash, never trained on)",
-                                   ev.test_split_scores(predict, data)))
-        rate, misses = ev.hard_lines_pass_rate(predict)
-        vader_rate, _ = ev.hard_lines_pass_rate(_labels(VaderClassifier()))
-        click.echo(f"\nhard lines: {rate:.3f} pass (VADER {vader_rate:.3f})")
-        for miss in misses:
-            click.echo(f"  {miss['label']} -> {miss['got']}: {miss['text']}")
+        saved: dict[str, dict] = {}
+        if not (loso and skip_test_split):
+            from inbox.sentiment.classifiers import E5Classifier
+
+            ours = E5Classifier(head_path=head)
+            predict = _labels(ours)
+            results = ev.test_split_scores(predict, data, ours.label_probabilities)
+            click.echo(ev.format_table(f"model: {ours.model_id} — test split (20 % of each set by text hash, never trained on)", results))
+            gold = [g for r in results for g in r.gold]
+            probs = [p for r in results for p in r.probabilities.tolist()]
+            click.echo("\ncalibration on the test split (all sets pooled): " + ev.format_reliability(ev.reliability(gold, probs)))
+            saved.update({f"test:{r.name}": r.to_json() for r in results})
+            rows = ev.load_hard_lines()
+            for batch, title in (("1", "hard lines, first set"), ("2", "hard lines, banter/sarcasm/off-topic/polite/kaomoji set")):
+                part = [r for r in rows if r.get("batch", "1") == batch]
+                if not part:
+                    continue
+                rate, misses = ev.hard_lines_pass_rate(predict, rows=part)
+                vader_rate, _ = ev.hard_lines_pass_rate(vader_labels, rows=part)
+                click.echo(f"\n{title}: {len(part) - len(misses)}/{len(part)} = {rate:.3f} pass (VADER {vader_rate:.3f})")
+                for miss in misses:
+                    click.echo(f"  {miss['label']} -> {miss['got']}: {miss['text']}")
         if loso:
-            click.echo("\n" + ev.format_table("leave-one-source-out (trained without the set, scored on all of it)",
-                                              ev.leave_one_source_out(data, log=click.echo)))
+            results = ev.leave_one_source_out(data, log=click.echo, only=only)
+            _print_loso(ev, results)
+            saved.update({f"loso:{r.name}": r.to_json() for r in results})
+        if save:
+            save.write_text(json.dumps(saved), encoding="utf-8")
+            click.echo(f"wrote {save}")
         click.echo(f"\n({time.monotonic() - started:.0f} s)")
 
     @sentiment.command("classify", help="Classify texts given as arguments or one per line on stdin.")
@@ -104,6 +133,16 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
             click.echo(json.dumps({"text": text, "label": s.label, "score": s.score, "model": s.model}, ensure_ascii=False))
 
     return sentiment
+
+
+def _print_loso(ev, results: list) -> None:
+    import numpy as np
+
+    click.echo("\n" + ev.format_table("leave-one-source-out (trained without the set, scored on all of it)", results))
+    gold = [g for r in results for g in r.gold]
+    probs = np.concatenate([r.probabilities for r in results])
+    click.echo("\ncalibration, leave-one-source-out (held-out sets pooled): " + ev.format_reliability(ev.reliability(gold, probs)))
+    click.echo(f"uncertainty threshold from these predictions: {ev.uncertainty_threshold(gold, probs):.2f}")
 
 
 def _maybe(value: float | None) -> str:
