@@ -7,6 +7,7 @@ from collections import Counter
 from inbox.sentiment.data import (
     PER_CLASS,
     Example,
+    has_emoji,
     informal_label,
     load_informal,
     load_kaomoji,
@@ -53,6 +54,10 @@ def test_sample_is_fixed_and_capped_per_class():
     first = per_class_sample(rows, 40)
     assert Counter(e.label for e in first) == {"negative": 40, "neutral": 40, "positive": 40}
     assert {e.text for e in first} == {e.text for e in per_class_sample(list(reversed(rows)), 40)}  # not order-bound
+    with_emoji = [Example("great 😂", "positive", "x"), Example("fine (^^)", "positive", "x")]
+    picked = per_class_sample(rows + with_emoji, 5, emoji_first=True)
+    assert "great 😂" in {e.text for e in picked}  # the one with an emoji is taken before lower hashes
+    assert not has_emoji("fine (^^)") and has_emoji("great 😂") and has_emoji("nice ✨")
     informal = load_set("informal_en")
     assert max(Counter(e.label for e in informal).values()) <= PER_CLASS["informal_en"]
     assert [e.text for e in informal[:50]] == [e.text for e in load_set("informal_en")[:50]]
