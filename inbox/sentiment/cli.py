@@ -43,7 +43,8 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
     @click.option("--write-committed", is_flag=True, help="Replace the artefact committed in inbox/sentiment/heads/.")
     @click.option("--out", type=click.Path(path_type=Path), default=None, help="Artefact file (default: the instance folder's).")
     @click.option("--force", is_flag=True, help="Write the new model even if it does worse than the current one.")
-    def train(with_corrections: bool, write_committed: bool, out: Path | None, force: bool) -> None:
+    @click.option("--with-informal", is_flag=True, help="Also train on informal English and kaomoji (the issue-28 recipe; not the shipped one).")
+    def train(with_corrections: bool, write_committed: bool, out: Path | None, force: bool, with_informal: bool) -> None:
         from inbox.sentiment.artefact import COMMITTED, active_artefact, instance_artefact
         from inbox.sentiment.retrain import retrain
 
@@ -55,7 +56,12 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
             click.echo(f"{len(corrections)} corrections from the database")
         target = COMMITTED if write_committed else (out or instance_artefact())
         started = time.monotonic()
-        report = retrain(corrections, target, active_artefact(), force=force, log=click.echo)
+        from inbox.sentiment.data import load_all
+        from inbox.sentiment.train import informal_config
+
+        cfg = informal_config() if with_informal else None
+        report = retrain(corrections, target, active_artefact(), force=force, cfg=cfg, data=load_all(informal=with_informal),
+                         log=click.echo)
         current = report.current
         click.echo(f"candidate: dev macro-F1 {report.candidate.dev_macro_f1:.3f}, held-out corrections "
                    f"{_maybe(report.candidate.held_out_accuracy)} ({report.corrections_held_out})")
@@ -72,10 +78,11 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
     @click.option("--skip-test-split", is_flag=True, help="With --loso: leave out the test-split and hard-line tables.")
     @click.option("--save", type=click.Path(path_type=Path), default=None,
                   help="Write every scored item's gold label and probabilities (JSON), for calibration figures.")
+    @click.option("--with-informal", is_flag=True, help="Also the opt-in informal English and kaomoji sets (scored, and trained on with --loso).")
     @click.option("--from", "from_", type=click.Path(path_type=Path, exists=True), multiple=True,
                   help="Print the leave-one-source-out tables from files written by --save (e.g. folds run in parallel with --only) instead of running anything.")
     def eval_(head: Path | None, loso: bool, only: tuple[str, ...], skip_test_split: bool, save: Path | None,
-              from_: tuple[Path, ...]) -> None:
+              with_informal: bool, from_: tuple[Path, ...]) -> None:
         from inbox.sentiment import evaluate as ev
         from inbox.sentiment.baselines import vader_labels
         from inbox.sentiment.data import load_all
@@ -86,7 +93,7 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
                        for key, row in json.loads(path.read_text(encoding="utf-8")).items() if key.startswith("loso:")]
             _print_loso(ev, results)
             return
-        data = load_all()
+        data = load_all(informal=with_informal)
         saved: dict[str, dict] = {}
         if not (loso and skip_test_split):
             from inbox.sentiment.classifiers import E5Classifier
