@@ -1,12 +1,14 @@
 """Sentiment throughput, load time and memory, on real tweets from the VADER set.
 
-    python bench/sentiment.py [--runs 5] [--batches 10] [--batch-size 32] [--model e5] [--no-compare]
+    python bench/sentiment.py [--runs 5] [--batches 10] [--batch-size 32] [--model e5] [--no-compare] [--against FILE]
 
 Prints the model load time (imports included: what a fresh worker pays), the median throughput over
 ``--runs`` runs of ``--batches`` batches, process RSS (current and peak) right after, and raw VADER
 throughput on the same texts. Then, in the same process, the served precision (bfloat16 where the
 CPU has it) against float32, runs interleaved so that both see the same machine load: the median
-of the per-run ratios is the figure to quote on a shared machine.
+of the per-run ratios is the figure to quote on a shared machine. ``--against FILE`` compares, the same
+way, the served artefact with another one (e.g. the previous commit's ``git show <rev>:inbox/sentiment/heads/…``),
+so a retrained model's throughput is measured against the old one under the same load.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--model", default="e5")
     parser.add_argument("--no-compare", action="store_true", help="Skip the float32 comparison.")
+    parser.add_argument("--against", type=Path, default=None, help="Another artefact to compare with, runs interleaved.")
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
 
@@ -89,9 +92,23 @@ def main() -> None:
     print(f"raw VADER: {vader_rate:.0f} texts/s on {len(sample)} tweets "
           f"({vader_rate / statistics.median(rates):.0f}x the model)")
 
+    from inbox.sentiment.classifiers import E5Classifier
+
+    if encoder is not None and args.against:
+        other = E5Classifier(head_path=args.against)
+        other.classify(tweets[: args.batch_size])
+        ratios, other_rates, served_rates = [], [], []
+        for texts in runs:
+            served_rates.append(rate(classifier, texts, args.batch_size))
+            other_rates.append(rate(other, texts, args.batch_size))
+            ratios.append(served_rates[-1] / other_rates[-1])
+        print(
+            f"same run, interleaved: served {statistics.median(served_rates):.1f} vs {other.model_id} "
+            f"{statistics.median(other_rates):.1f} texts/s; median ratio {statistics.median(ratios):.2f}x "
+            f"(runs {', '.join(f'{r:.2f}' for r in ratios)})"
+        )
     if encoder is None or args.no_compare:
         return
-    from inbox.sentiment.classifiers import E5Classifier
 
     os.environ["INBOX_SENTIMENT_DTYPE"] = "float32"
     full = E5Classifier(head_path=classifier.path)

@@ -15,12 +15,22 @@ import os
 import threading
 from typing import Any, Callable, Sequence
 
-from inbox.sentiment.artefact import active_artefact
-from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
-from inbox.sentiment.paths import model_dir
-from inbox.sentiment.types import Classifier, ModelUnavailable, Sentiment
+from inbox.sentiment.paths import active_artefact, model_dir
+from inbox.sentiment.types import (
+    UNCERTAIN,
+    UNCERTAIN_BELOW,
+    Classifier,
+    ModelUnavailable,
+    Sentiment,
+    is_uncertain,
+    priority_label,
+    shown_label,
+)
 
-__all__ = ["Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "topic_embedder", "MODEL_NAMES"]
+__all__ = [
+    "Classifier", "ModelUnavailable", "Sentiment", "classify", "get_classifier", "topic_embedder", "MODEL_NAMES",
+    "UNCERTAIN", "UNCERTAIN_BELOW", "is_uncertain", "priority_label", "shown_label",
+]
 
 MODEL_NAMES = ("e5", "vader")
 DEFAULT_MODEL = "e5"
@@ -49,6 +59,9 @@ def get_classifier(name: str | None = None) -> Classifier:
     with _lock:
         classifier = _classifiers.get(key)
         if classifier is None:
+            # deferred: torch and transformers (seconds to import) load in the processes that classify, not the web
+            from inbox.sentiment.classifiers import E5Classifier, VaderClassifier
+
             if name == "e5":
                 classifier = E5Classifier(head_path=os.environ.get("INBOX_SENTIMENT_HEAD") or None)
             else:

