@@ -194,7 +194,7 @@ class _Batch:
 
     def open_ticket(self, message: InboundMessage, identity: ContactIdentity, sentiment: Sentiment | None) -> Ticket:
         priority = initial_priority(
-            sentiment.label if sentiment else None, identity.followers, public=message.kind in PUBLIC_KINDS
+            sentiment.for_priority if sentiment else None, identity.followers, public=message.kind in PUBLIC_KINDS
         )
         policy = self.policies.policy_for(self.account.channel, priority)
         ticket = Ticket(
@@ -320,7 +320,7 @@ class _Batch:
             if sentiment is not None:
                 ticket.first_sentiment = ticket.first_sentiment or sentiment.label
                 ticket.last_sentiment = sentiment.label
-                proposed = initial_priority(sentiment.label, identity.followers if identity else None, message.kind in PUBLIC_KINDS)
+                proposed = initial_priority(sentiment.for_priority, identity.followers if identity else None, message.kind in PUBLIC_KINDS)
                 raised = raise_priority(ticket.priority, proposed)
                 if raised != ticket.priority:
                     ticket.priority = raised

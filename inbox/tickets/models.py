@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..sentiment.types import shown_label
 from ..timeutil import UtcDateTime, utcnow
 
 TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
@@ -226,6 +227,12 @@ class Message(db.Model):
     @property
     def effective_sentiment(self) -> str | None:
         return self.corrections[-1].label if self.corrections else self.sentiment_label
+
+    @property
+    def shown_sentiment(self) -> str | None:
+        """What the ticket page shows: an agent's label, else the model's, or "uncertain" where the model
+        was unsure (inbox.sentiment.types.UNCERTAIN_BELOW); exports keep the stored label and score."""
+        return self.corrections[-1].label if self.corrections else shown_label(self.sentiment_label, self.sentiment_score)
 
 
 class SentimentCorrection(db.Model):
