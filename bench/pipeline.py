@@ -339,8 +339,7 @@ class Timed:
 
 
 def run_pipeline(index: int, messages: dict[str, list[dict]], expected: dict[str, Any], profile: str | None) -> dict[str, Any]:
-    import inbox.sentiment
-    import inbox.tickets.ingest
+    import inbox.jobs.ingest
     from rq.registry import FailedJobRegistry
     from sqlalchemy import func, select
 
@@ -360,7 +359,8 @@ def run_pipeline(index: int, messages: dict[str, list[dict]], expected: dict[str
             files[account] = path
         worker = make_worker()
         profiler = None
-        with Timed(inbox.sentiment, "classify") as model, Timed(inbox.tickets.ingest, "ingest_messages") as store:
+        # the job's own names: it imports classify and ingest_messages at the top of inbox/jobs/ingest.py
+        with Timed(inbox.jobs.ingest, "classify") as model, Timed(inbox.jobs.ingest, "ingest_messages") as store:
             if profile == "cprofile":
                 import cProfile
 
