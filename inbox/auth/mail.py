@@ -7,8 +7,9 @@ import logging
 from sqlalchemy import select
 
 from ..channels.models import ChannelAccount
-from ..connectors.base import ConnectorError, connector_class
+from ..connectors.base import ConnectorError, connector_for
 from ..extensions import db
+from ..security.outbound import current_allowlist
 from ..translatable import N_
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def outgoing_mailbox():  # type: ignore[no-untyped-def]
     for account in accounts:
         if (account.config or {}).get("smtp_host") and (account.config or {}).get("address"):
             try:
-                return connector_class("email")(account.config, account.name)
+                return connector_for(account, allowlist=current_allowlist())
             except KeyError:  # the email connector's dependency is missing
                 return None
     return None

@@ -13,9 +13,10 @@ from redis.exceptions import RedisError
 from ..connectors.base import DeliveryFailure, Rejected
 from ..connectors.email.mailbox import MailboxUnreadable, messages_in
 from ..connectors.email.messages import read_email
-from ..connectors.email.threads import StoredThreads, ThreadRule
+from ..connectors.email.threads import ThreadRule
 from ..extensions import db
 from ..timeutil import utcnow
+from .conversations import StoredConversations
 from .importer import ImportError_, ImportReport, _enqueue_with_patience
 from .models import account_by_name, get_or_create_account
 from .poller import BATCH_SIZE
@@ -35,7 +36,7 @@ def import_mailbox(path: Path, account_name: str | None) -> ImportReport:
         raise ImportError_(f"account {name!r} is a {account.connector} account, not an email account")
     account_id = account.id
     own = str(account.config.get("address") or "")
-    rule = ThreadRule(StoredThreads(name))
+    rule = ThreadRule(StoredConversations(account))
     report = ImportReport()
     batch: list[dict] = []
     rejected: list[Rejected] = []

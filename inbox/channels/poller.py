@@ -27,13 +27,15 @@ from ..connectors.base import (
     RateLimited,
     Rejected,
     check_message,
-    connector_class,
+    connector_for,
 )
 from ..extensions import db
 from ..jobqueue import enqueue
 from ..leader import Leadership
 from ..redis_client import get_redis
+from ..security.outbound import current_allowlist
 from ..timeutil import utcnow
+from .conversations import StoredConversations
 from .models import ChannelAccount
 from .quarantine import quarantine
 from .undelivered import mark_undelivered
@@ -76,7 +78,7 @@ def due_accounts(force: bool = False) -> list[ChannelAccount]:
         if account.backoff_until and account.backoff_until > now:
             continue
         try:
-            ready, _why = connector_class(account.connector)(account.config, account.name).configured()
+            ready, _why = connector_for(account).configured()
         except KeyError:
             log.warning("account %s uses unknown connector %r", account.name, account.connector)
             continue
@@ -117,7 +119,7 @@ def enqueue_batches(account_id: int, messages: list[InboundMessage]) -> int:
 
 def poll_account(account: ChannelAccount) -> PollOutcome:
     outcome = PollOutcome(account.name)
-    connector = connector_class(account.connector)(account.config, account.name)
+    connector = connector_for(account, conversations=StoredConversations(account), allowlist=current_allowlist())
     try:
         result = connector.fetch(account.cursor)
     except RateLimited as exc:

@@ -13,6 +13,7 @@ from .models import RejectedMessage
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_CHARS = 64_000
+LOOKUP_CHUNK = 500
 
 
 def _storable(text: str, limit: int) -> str:
@@ -22,14 +23,28 @@ def _storable(text: str, limit: int) -> str:
 
 
 def quarantine(account_id: int | None, stage: str, rejected: Iterable[Rejected]) -> int:
-    """Add one row per rejected item to the current transaction (the caller commits)."""
-    rows = [
-        RejectedMessage(account_id=account_id, stage=stage, reference=_storable(item.reference, 500),
-                        reason=_storable(item.reason, 2000), payload=_storable(item.payload, MAX_PAYLOAD_CHARS))
-        for item in rejected
-    ]
+    """Add one row per rejected item to the current transaction (the caller commits); returns how many.
+
+    An item already set aside (same account, stage, place, reason and content) is not added again:
+    the same mailbox imported twice, or a file read again from its start, lists each bad item once."""
+    items = list(dict.fromkeys(
+        (_storable(item.reference, 500), _storable(item.reason, 2000), _storable(item.payload, MAX_PAYLOAD_CHARS))
+        for item in rejected))
+    known = _already_set_aside(account_id, stage, sorted({reference for reference, _reason, _payload in items}))
+    rows = [RejectedMessage(account_id=account_id, stage=stage, reference=reference, reason=reason, payload=payload)
+            for reference, reason, payload in items if (reference, reason, payload) not in known]
     db.session.add_all(rows)
     return len(rows)
+
+
+def _already_set_aside(account_id: int | None, stage: str, references: list[str]) -> set[tuple[str, str, str]]:
+    account = RejectedMessage.account_id.is_(None) if account_id is None else RejectedMessage.account_id == account_id
+    known: set[tuple[str, str, str]] = set()
+    for start in range(0, len(references), LOOKUP_CHUNK):
+        known.update(tuple(row) for row in db.session.execute(
+            select(RejectedMessage.reference, RejectedMessage.reason, RejectedMessage.payload)
+            .where(account, RejectedMessage.stage == stage, RejectedMessage.reference.in_(references[start:start + LOOKUP_CHUNK]))))
+    return known
 
 
 def recent_rejections(limit: int = 100, account_id: int | None = None) -> list[RejectedMessage]:

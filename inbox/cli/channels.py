@@ -43,7 +43,7 @@ def x_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn = click.option(f"--{key.replace('_', '-')}", key, envvar=f"INBOX_X_{key.upper()}", default=None, help=help_text)(fn)
     fn = click.option("--user-id", "user_id", default=None, help="The brand's X user id (looked up with get_me when omitted).")(fn)
     fn = click.option("--username", default=None, help="The brand's X handle without @ (for permalinks).")(fn)
-    fn = click.option("--poll-interval", "poll_interval", type=int, default=None, help="Seconds between polls (see docs/x.md).")(fn)
+    fn = click.option("--poll-interval", "poll_interval", type=int, default=None, help="Seconds between polls (see inbox/connectors/x/README.md).")(fn)
     fn = click.option("--dms/--no-dms", default=None, help="Poll direct messages (needs the user-context keys).")(fn)
     return fn
 
@@ -117,7 +117,7 @@ def _field_options(kind: str) -> Callable[[Callable[..., Any]], Callable[..., An
 
 
 def _add_command(kind: str, title: str) -> None:
-    @add.command(kind, help=f"Add a {title} account (see docs/{kind}.md).")
+    @add.command(kind, help=f"Add a {title} account (see inbox/connectors/{kind}/README.md).")
     @click.option("--name", required=True, help="A name for this account in Inbox.")
     @_field_options(kind)
     @with_app

@@ -1,7 +1,21 @@
-"""The connector contract: every network is one module with one `Connector` subclass.
+"""The connector contract: every network is one folder with one `Connector` subclass.
 
 `fetch(cursor)` only talks to the network and returns normalised messages plus the next cursor;
 the poller decides when the cursor is saved (after the batch is safely queued).
+
+A connector is a leaf: it never reads the database. Whoever builds one hands it what it may need,
+through `connector_for(account, conversations=..., allowlist=..., **settings)`:
+
+- `conversations` (the `Conversations` protocol below): what earlier polls stored for this account
+  (the conversation of a message it answers, the raw payload of a message being replied to, a
+  customer's recent email conversations). Reading it is the only thing `fetch` does besides talking
+  to the network. The poller, the delivery job, the mailbox importer and the channel Test pass the
+  database-backed `inbox.channels.conversations.StoredConversations`; without it a connector knows
+  no stored conversation (`NO_CONVERSATIONS`), which is enough to check settings or build a notice.
+- `allowlist` (`inbox.security.outbound.Allowlist`): the outbound allow-list every address an admin
+  typed (a Mastodon or Bluesky server, an IMAP or SMTP host) is checked against at connect time,
+  like webhooks. Without it only public addresses are reached.
+- `**settings` override the account's stored config for this one connector (the Test reads one page).
 """
 from __future__ import annotations
 
@@ -11,7 +25,9 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, Protocol, Sequence
+
+from ..security.outbound import Allowlist
 
 log = logging.getLogger(__name__)
 
@@ -217,15 +233,49 @@ class FetchResult:
     delivery_failures: list[DeliveryFailure] = field(default_factory=list)
 
 
+class Conversations(Protocol):
+    """What earlier polls stored for one account, as a connector may ask it (read only)."""
+
+    def conversation_of(self, external_ids: Sequence[str]) -> str | None:
+        """The conversation of the first of these external ids that is stored, in the given order
+        (our own replies count: their network id is their external id once sent)."""
+
+    def raw_of(self, external_id: str) -> dict[str, Any]:
+        """The stored raw payload of one message (what the network sent), or {}."""
+
+    def customer_conversations(self, customer_id: str, since: datetime) -> list[tuple[str, str]]:
+        """(conversation key, ticket title) of the tickets this customer (their external id on the
+        account's channel) opened on this account since `since`, newest first, at most 50."""
+
+
+class NoConversations:
+    """Nothing stored: a connector built only to check its settings or a reply, or to send a notice."""
+
+    def conversation_of(self, external_ids: Sequence[str]) -> str | None:
+        return None
+
+    def raw_of(self, external_id: str) -> dict[str, Any]:
+        return {}
+
+    def customer_conversations(self, customer_id: str, since: datetime) -> list[tuple[str, str]]:
+        return []
+
+
+NO_CONVERSATIONS = NoConversations()
+
+
 class Connector(ABC):
     """One channel account's connection to its network."""
 
     kind: ClassVar[str]
     title: ClassVar[str]
 
-    def __init__(self, config: Mapping[str, Any], account_name: str = "") -> None:
+    def __init__(self, config: Mapping[str, Any], account_name: str = "", *, conversations: Conversations | None = None,
+                 allowlist: Allowlist | None = None) -> None:
         self.config = dict(config)
         self.account_name = account_name
+        self.conversations: Conversations = conversations or NO_CONVERSATIONS
+        self.allowlist = allowlist or Allowlist()
         # facts learned from the network (e.g. the brand's own user id) that the caller saves to config
         self.config_updates: dict[str, Any] = {}
 
@@ -295,6 +345,22 @@ def connector_class(kind: str) -> type[Connector]:
         raise KeyError(f"unknown connector kind {kind!r}; known: {', '.join(sorted(_registry))}") from None
 
 
+class ConnectorAccount(Protocol):
+    """What `connector_for` reads of a channel account (the model is not imported here)."""
+
+    connector: str
+    config: Mapping[str, Any] | None
+    name: str
+
+
+def connector_for(account: ConnectorAccount, *, conversations: Conversations | None = None,
+                  allowlist: Allowlist | None = None, **settings: Any) -> Connector:
+    """The account's connector; KeyError when its kind is unknown. `settings` override stored config
+    entries for this connector only (see the module docstring for the other arguments)."""
+    config = {**(account.config or {}), **settings}
+    return connector_class(account.connector)(config, account.name, conversations=conversations, allowlist=allowlist)
+
+
 def available_kinds() -> dict[str, type[Connector]]:
     """Connectors whose dependencies are present; a missing dependency skips, never crashes."""
     _load_builtin()
@@ -309,7 +375,6 @@ def _load_builtin() -> None:
     if _BUILTIN_LOADED:
         return
     _BUILTIN_LOADED = True
-
     for module in ("inbox.connectors.jsonl", "inbox.connectors.x", "inbox.connectors.email", "inbox.connectors.mastodon",
                    "inbox.connectors.bluesky"):
         try:

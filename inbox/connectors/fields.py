@@ -1,5 +1,6 @@
 """What an admin fills in to connect an account: each connector folder's `settings.py` lists its
-fields; the admin pages and the CLI build their forms from that list."""
+fields; the admin pages and the CLI build their forms from that list, and every way of saving
+settings (`inbox.channels.settings`) checks the values with `SettingField.check`."""
 from __future__ import annotations
 
 import importlib
@@ -19,6 +20,11 @@ class SettingField:
     placeholder: str = ""
     choices: tuple[str, ...] = ()
     default: Any = None
+    minimum: int = 0  # numbers only
+    maximum: int = 2**31 - 1
+    # a server the connector connects to ("url": http(s) address, "host": name or address): the
+    # outbound guard checks it when it is saved and again when the connector connects
+    server: str = ""
 
     def read(self, form: Mapping[str, str]) -> Any:
         """The value the form gives; None leaves the stored value as it is (an empty secret, a blank field)."""
@@ -27,13 +33,21 @@ class SettingField:
         raw = (form.get(self.key) or "").strip()
         if not raw:
             return None
+        return self.check(raw)
+
+    def check(self, value: Any) -> Any:
+        """`value` as this field stores it (a number as int); ValueError in words an admin can act on."""
         if self.kind == "number":
-            if not raw.isdigit():
+            text = str(value).strip()
+            if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
                 raise ValueError(N_("%(field)s must be a whole number", field=self.label))
-            return int(raw)
-        if self.kind == "choice" and raw not in self.choices:
+            if len(text) > len(str(self.maximum)) or not self.minimum <= int(text) <= self.maximum:
+                raise ValueError(N_("%(field)s must be a whole number from %(low)s to %(high)s", field=self.label,
+                                    low=self.minimum, high=self.maximum))
+            return int(text)
+        if self.kind == "choice" and value not in self.choices:
             raise ValueError(N_("%(field)s must be one of %(choices)s", field=self.label, choices=", ".join(self.choices)))
-        return raw
+        return value
 
 
 def fields_for(kind: str) -> tuple[SettingField, ...]:

@@ -17,17 +17,12 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import select, update
 
+from ..channels.conversations import StoredConversations
 from ..channels.models import ChannelAccount
-from ..connectors.base import (
-    ConnectorError,
-    NeedsAttention,
-    RateLimited,
-    SendRejected,
-    UnsupportedOperation,
-    connector_class,
-)
+from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, SendRejected, UnsupportedOperation, connector_for
 from ..extensions import db
 from ..jobqueue import enqueue
+from ..security.outbound import current_allowlist
 from ..tickets.events import EventType
 from ..tickets.hooks import ROWS_REPORTED
 from ..tickets.models import Message, Ticket, TicketEvent
@@ -173,7 +168,7 @@ def deliver_reply(message_id: int) -> dict[str, Any]:
         if account is None:
             return _fail(message, "the channel account no longer exists")
         try:
-            connector = connector_class(account.connector)(account.config, account.name)
+            connector = connector_for(account, conversations=StoredConversations(account), allowlist=current_allowlist())
         except KeyError:
             return _fail(message, f"unknown connector {account.connector!r}")
         target = _delivery(message).get("target") or {}

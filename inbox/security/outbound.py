@@ -1,5 +1,6 @@
-"""Every request the server makes to a URL someone typed (the SLA breach webhook today; later
-webhooks and survey links) goes through here.
+"""Every request the server makes to a URL someone typed (webhooks, survey links) and every server
+address an admin typed for a channel (a Mastodon or Bluesky server, an IMAP or SMTP host) goes
+through here.
 
 A URL is refused when its host resolves to an address that is not public: loopback, private,
 link-local (cloud metadata at 169.254.169.254 included), shared/carrier-grade NAT, multicast,
@@ -7,6 +8,10 @@ reserved or unspecified, IPv4 inside IPv6 included, unless an admin allow-list n
 or the address. The host is resolved once and the connection goes to the address that was
 checked (TLS still verifies the name), so a DNS answer that changes between check and connect
 (rebinding) cannot lead it elsewhere. Redirects are never followed.
+
+Channel connectors use client libraries that open their own connections: `check_host` checks the
+server before the library connects (and, for HTTP libraries, before every request and redirect),
+by name, so there the connection is not pinned to the checked address.
 """
 from __future__ import annotations
 
@@ -37,6 +42,10 @@ Resolver = Callable[[str, int], list[str]]
 
 class OutboundRefused(ValueError):
     """The URL may not be fetched or posted to; the message says why, for the admin."""
+
+
+class Unresolvable(OutboundRefused):
+    """The host name does not resolve: a network or typing problem, not a forbidden address."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ def _system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise OutboundRefused(N_("cannot resolve %(host)s: %(reason)s", host=host, reason=exc)) from None
+        raise Unresolvable(N_("cannot resolve %(host)s: %(reason)s", host=host, reason=exc)) from None
     return [info[4][0] for info in infos]
 
 
@@ -134,6 +143,27 @@ def check_url(url: str, allow: Allowlist | None = None, resolve: Resolver | None
     host = parts.hostname.rstrip(".")
     port = port or (443 if scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    addresses = _checked_addresses(host, port, allow, resolve, trust_named=False)
+    return Target(scheme, host, port, path, addresses[0] if addresses else "")
+
+
+def check_host(host: str, port: int, allow: Allowlist | None = None, resolve: Resolver | None = _system_resolver) -> None:
+    """OutboundRefused unless a client library may connect to `host`: a public address, or one the
+    allow-list covers. A host name the allow-list names is trusted as it is, without resolving it.
+    With `resolve=None` only what the name itself says is checked (a literal address, "localhost"):
+    for validating a setting as it is saved. Unresolvable when the name does not resolve."""
+    name = (host or "").strip().strip("[]").rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        if not name or len(name) > 253 or not all(part and len(part) <= 63 and all(c.isalnum() or c in "-_" for c in part)
+                                                  for part in name.split(".")):
+            raise OutboundRefused(N_("not a host name or address: %(host)s", host=repr(str(host)[:80]))) from None
+    _checked_addresses(name, port, allow or Allowlist(), resolve, trust_named=True)
+
+
+def _checked_addresses(host: str, port: int, allow: Allowlist, resolve: Resolver | None, trust_named: bool) -> list[str]:
+    """The addresses `host` stands for, each one checked; [] when it was not resolved (see check_host)."""
     try:
         literal: Address | None = ipaddress.ip_address(host)
     except ValueError:
@@ -142,18 +172,18 @@ def check_url(url: str, allow: Allowlist | None = None, resolve: Resolver | None
         raise OutboundRefused(N_("%(host)s is this machine; add it to the outbound allow-list to use it", host=host))
     if literal is not None:
         addresses = [str(literal)]
-    elif resolve is None:
-        return Target(scheme, host, port, path, "")
+    elif resolve is None or (trust_named and allow.names(host)):
+        return []
     else:
         addresses = resolve(host, port)
         if not addresses:
-            raise OutboundRefused(N_("cannot resolve %(host)s", host=host))
+            raise Unresolvable(N_("cannot resolve %(host)s", host=host))
     for raw in addresses:
         address = ipaddress.ip_address(raw.split("%", 1)[0])
         if not (is_public(address) or allow.names(host) or allow.covers(address)):
             raise OutboundRefused(N_("%(host)s resolves to %(address)s, a private, loopback, link-local or reserved address; "
                                      "add it to the outbound allow-list if it is meant to be reached", host=host, address=address))
-    return Target(scheme, host, port, path, addresses[0].split("%", 1)[0])
+    return [raw.split("%", 1)[0] for raw in addresses]
 
 
 @dataclass(frozen=True)

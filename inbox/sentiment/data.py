@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import kaomoji_dataset
+
 from inbox.sentiment.paths import PACKAGE_DIR, eval_dir
 
 LABELS = ("negative", "neutral", "positive")
@@ -188,10 +190,6 @@ KAOMOJI_POLARITY = {
 
 def load_kaomoji() -> list[Example]:
     """Every labelled face of the kaomoji-dataset package (with the Japanese words some of them carry)."""
-    try:
-        import kaomoji_dataset
-    except ImportError as exc:
-        raise FileNotFoundError(f"kaomoji-dataset is not installed: {exc}") from exc
     path = Path(kaomoji_dataset.__file__).parent / "data" / "kaomoji.jsonl.gz"
     examples: list[Example] = []
     with gzip.open(path, "rt", encoding="utf-8") as fh:

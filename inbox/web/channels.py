@@ -15,23 +15,13 @@ from sqlalchemy import func, select
 
 from ..auth.roles import role_required
 from ..channels import ChannelAccount
+from ..channels.conversations import StoredConversations
 from ..channels.health import account_health
-from ..channels.settings import (
-    SettingsError,
-    add_account,
-    apply_settings,
-    is_secret,
-    masked_config,
-)
-from ..connectors.base import (
-    ConnectorError,
-    NeedsAttention,
-    RateLimited,
-    available_kinds,
-    connector_class,
-)
+from ..channels.settings import SettingsError, add_account, apply_settings, is_secret, masked_config
+from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, available_kinds, connector_class, connector_for
 from ..connectors.fields import SettingField, fields_for
 from ..extensions import db
+from ..security.outbound import current_allowlist
 from ..security.params import parse_bounded_int
 from ..tickets.models import Message
 from ..timeutil import utcnow
@@ -174,7 +164,8 @@ def test_channel(account_id: int):
     """Connect and fetch one page, without queueing anything or moving the cursor."""
     account = _account_or_404(account_id)
     try:
-        connector = connector_class(account.connector)({**account.config, "max_pages": 1, "fetch_limit": 5}, account.name)
+        connector = connector_for(account, conversations=StoredConversations(account), allowlist=current_allowlist(),
+                                  max_pages=1, fetch_limit=5)
         ready, why = connector.configured()
         if not ready:
             flash(_("%(name)s: not ready to connect: %(reason)s.", name=account.name, reason=why), "error")

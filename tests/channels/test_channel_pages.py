@@ -2,6 +2,7 @@
 secrets never shown back and states in plain words."""
 from __future__ import annotations
 
+import socket
 from datetime import datetime, timezone
 
 import pytest
@@ -11,6 +12,7 @@ from inbox.auth.users import create_user
 from inbox.channels.models import ChannelAccount, account_by_name
 from inbox.channels.poller import poll_once
 from inbox.extensions import db
+from inbox.security.outbound import ALLOWLIST_ENV
 from tests.connectors.email.servers import PASSWORD, free_port
 from tests.connectors.email.test_email_connector import customer_mail
 from tests.helpers import csrf_token
@@ -122,3 +124,85 @@ def test_an_unused_account_is_deleted(admin):
 def test_agents_cannot_manage_channels(logged_in):
     assert logged_in.get("/admin/channels/email/new").status_code == 403
     assert logged_in.post("/admin/channels/1/remove").status_code in (400, 403)
+
+
+class Listener:
+    """A loopback TCP port that only records whether anyone connected to it."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.setblocking(False)
+        self.port = self.socket.getsockname()[1]
+
+    def connections(self) -> int:
+        """Connections made so far (the kernel completes a handshake before anyone accepts it)."""
+        count = 0
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except BlockingIOError:
+                return count
+            conn.close()
+            count += 1
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+@pytest.fixture
+def listener():
+    port = Listener()
+    yield port
+    port.close()
+
+
+@pytest.mark.parametrize("kind, form, why", [
+    ("mastodon", {"api_base_url": "http://127.0.0.1:3000", "access_token": "t"}, "127.0.0.1"),
+    ("mastodon", {"api_base_url": "http://localhost:3000", "access_token": "t"}, "localhost is this machine"),
+    ("bluesky", {"handle": "acme.bsky.social", "app_password": "p", "service": "http://169.254.169.254"}, "169.254.169.254"),
+    ("email", {"address": "s@example.com", "imap_host": "10.0.0.5", "username": "u", "password": "p"}, "10.0.0.5"),
+    ("email", {"address": "s@example.com", "imap_host": "imap.example.com", "smtp_host": "[::1]", "username": "u",
+               "password": "p"}, "::1"),
+])
+def test_an_inside_server_address_is_refused_when_saved(admin, monkeypatch, kind, form, why):
+    monkeypatch.delenv(ALLOWLIST_ENV)  # no allow-list at all here
+    response = post(admin, f"/admin/channels/{kind}/new", {"name": "Inside", **form}, f"/admin/channels/{kind}/new")
+    assert response.status_code == 422
+    assert "is refused" in response.get_data(as_text=True) and why in response.get_data(as_text=True)
+    assert account_by_name("Inside") is None
+    monkeypatch.setenv(ALLOWLIST_ENV, "127.0.0.1 localhost 169.254.169.254 10.0.0.0/8 ::1")  # the admin allows it
+    assert post(admin, f"/admin/channels/{kind}/new", {"name": "Inside", **form}, f"/admin/channels/{kind}/new").status_code == 302
+
+
+def test_ports_are_range_checked(admin):
+    base = {"name": "Mail", "address": "s@example.com", "imap_host": "imap.example.com", "username": "u", "password": "p"}
+    for port in ("9223372036854775808", "0", "65536", "²"):
+        response = post(admin, "/admin/channels/email/new", {**base, "imap_port": port}, "/admin/channels/email/new")
+        assert response.status_code == 422, port
+        assert ("IMAP port must be a whole number" in response.get_data(as_text=True)), port
+    assert account_by_name("Mail") is None
+    assert post(admin, "/admin/channels/email/new", {**base, "imap_port": "993"}, "/admin/channels/email/new").status_code == 302
+    assert account_by_name("Mail").config["imap_port"] == 993
+
+
+def _test_page(admin, account) -> str:
+    response = post(admin, f"/admin/channels/{account.id}/test")
+    return admin.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_test_button_never_reaches_an_inside_address_taken_off_the_allow_list(admin, listener, monkeypatch):
+    monkeypatch.setenv(ALLOWLIST_ENV, "127.0.0.1")
+    servers = {
+        "email": {"address": "s@example.com", "imap_host": "127.0.0.1", "imap_port": str(listener.port),
+                  "imap_security": "none", "username": "u", "password": "p"},
+        "mastodon": {"api_base_url": f"http://127.0.0.1:{listener.port}", "access_token": "t"},
+        "bluesky": {"handle": "acme.bsky.social", "app_password": "p", "service": f"http://127.0.0.1:{listener.port}"},
+    }
+    for kind, form in servers.items():
+        assert post(admin, f"/admin/channels/{kind}/new", {"name": kind, **form}, f"/admin/channels/{kind}/new").status_code == 302
+    monkeypatch.delenv(ALLOWLIST_ENV)  # the admin took 127.0.0.1 off the list
+    for kind, what in (("email", "IMAP server"), ("mastodon", "Mastodon server"), ("bluesky", "Bluesky server")):
+        page = _test_page(admin, account_by_name(kind))
+        assert f"{kind}: the {what} address is refused: 127.0.0.1 resolves to 127.0.0.1" in page, page
+    assert listener.connections() == 0
+    assert account_by_name("bluesky").config.get("session_token") is None  # no login happened

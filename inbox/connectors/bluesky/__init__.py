@@ -13,12 +13,14 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from ...security.outbound import Allowlist, OutboundRefused
 from ...timeutil import utcnow
 from ..base import (
     MAX_FIELD_CHARS,
     Author,
     Connector,
     ConnectorError,
+    Conversations,
     FetchResult,
     InboundMessage,
     InvalidMessage,
@@ -30,12 +32,13 @@ from ..base import (
     register,
     to_utc,
 )
-from ..threads import StoredConversations
+from ..guard import check_server_url, httpx_request_guard, refused
 
 try:
     from atproto import Client
     from atproto_client import exceptions as at_errors
     from atproto_client.client.session import Session
+    from atproto_client.request import Request
 except ImportError:  # the Bluesky connector is skipped; every other channel keeps working
     Client = None
 
@@ -103,9 +106,9 @@ class BlueskyConnector(Connector):
     title = "Bluesky"
     credential_words = "Needs a new app password"
 
-    def __init__(self, config: Mapping[str, Any], account_name: str = "", threads: StoredConversations | None = None) -> None:
-        super().__init__(config, account_name)
-        self.threads = threads or StoredConversations(account_name)
+    def __init__(self, config: Mapping[str, Any], account_name: str = "", *, conversations: Conversations | None = None,
+                 allowlist: Allowlist | None = None) -> None:
+        super().__init__(config, account_name, conversations=conversations, allowlist=allowlist)
         self._client: Any = None
 
     @classmethod
@@ -137,8 +140,8 @@ class BlueskyConnector(Connector):
         if self._client is not None:
             return self._client
         service = str(self.config.get("service") or DEFAULT_SERVICE).rstrip("/")
-        self._client = Client(base_url=service)
-        self._client.on_session_change(self._save_session)
+        check_server_url("Bluesky server", service, self.allowlist)
+        self._client = self._new_client(service)
         saved = self.config.get("session_token")
         try:
             if saved:
@@ -146,8 +149,7 @@ class BlueskyConnector(Connector):
                     self._client.login(session_string=str(saved), fetch_bsky_profile=False)
                     return self._client
                 except (at_errors.UnauthorizedError, at_errors.BadRequestError, at_errors.LoginRequiredError, ValueError):
-                    self._client = Client(base_url=service)  # the session is gone: log in again below
-                    self._client.on_session_change(self._save_session)
+                    self._client = self._new_client(service)  # the session is gone: log in again below
             if not self.config.get("app_password"):
                 raise NeedsAttention("the saved Bluesky session expired and there is no app password to log in again")
             self._client.login(str(self.config["handle"]), str(self.config["app_password"]), fetch_bsky_profile=False)
@@ -157,7 +159,17 @@ class BlueskyConnector(Connector):
         except at_errors.AtProtocolError as exc:
             self._client = None
             raise self.translate(exc, sending=False) from exc
+        except OutboundRefused as exc:  # the saved session's PDS, or a redirect, points inside
+            self._client = None
+            raise refused("Bluesky server", exc) from exc
         return self._client
+
+    def _new_client(self, service: str) -> Any:
+        # the guard runs before every request, the login with the app password first of all; the
+        # chat proxy's client is a clone and keeps it
+        client = Client(base_url=service, request=Request(event_hooks={"request": [httpx_request_guard(self.allowlist)]}))
+        client.on_session_change(self._save_session)
+        return client
 
     def brand_did(self) -> str:
         session = Session.decode(self.client().export_session_string())
@@ -184,6 +196,8 @@ class BlueskyConnector(Connector):
             return fn(*args, **kwargs)
         except at_errors.AtProtocolError as exc:
             raise self.translate(exc, sending) from exc
+        except OutboundRefused as exc:
+            raise refused("Bluesky server", exc) from exc
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -344,7 +358,7 @@ class BlueskyConnector(Connector):
                               sending=True)
             return f"{CHAT_PREFIX}{convo_id}:{sent.id}"
         in_reply_to = ticket_message.get("in_reply_to")
-        post = self.threads.raw_of(str(in_reply_to)).get("post") if in_reply_to else None
+        post = self.conversations.raw_of(str(in_reply_to)).get("post") if in_reply_to else None
         if not isinstance(post, Mapping) or not post.get("uri") or not post.get("cid"):
             raise SendRejected("there is no customer post to reply to")
         parent = {"uri": post["uri"], "cid": post["cid"]}

@@ -29,9 +29,10 @@ from ..base import (
     SendRejected,
     register,
 )
+from ..guard import check_server
 from .messages import read_email
 from .parse import DEFAULT_MAX_ATTACHMENT_BYTES, has_reply_prefix, safe_header
-from .threads import KnownThreads, StoredThreads, ThreadRule
+from .threads import ThreadRule, reply_headers
 
 try:
     import imapclient
@@ -50,12 +51,21 @@ MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
 
-def _port(value: Any, default: int) -> int:
-    try:
-        port = int(value)
-    except (TypeError, ValueError):
-        return default
-    return port if 0 < port < 65536 else default
+def port_problem(value: Any, what: str) -> str | None:
+    """Why `value` cannot be the port of the `what` server (None when unset: the default is used)."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or len(text) > 5 or not 0 < int(text) < 65536:
+        return f"the {what} port must be a whole number from 1 to 65535, not {text[:24]!r}"
+    return None
+
+
+def _port(value: Any, default: int, what: str) -> int:
+    problem = port_problem(value, what)
+    if problem:
+        raise NeedsAttention(problem)
+    return default if value is None or value == "" else int(value)
 
 
 def _reach_problem(what: str, host: str, port: int, exc: BaseException) -> ConnectorError:
@@ -79,10 +89,6 @@ class EmailConnector(Connector):
     title = "Email (IMAP and SMTP)"
     credential_words = "Needs a new password"
 
-    def __init__(self, config: Mapping[str, Any], account_name: str = "", threads: KnownThreads | None = None) -> None:
-        super().__init__(config, account_name)
-        self.threads = threads or StoredThreads(account_name)
-
     @classmethod
     def enabled(cls) -> bool:
         return imapclient is not None
@@ -103,6 +109,10 @@ class EmailConnector(Connector):
         for key in ("imap_security", "smtp_security"):
             if self.config.get(key) and self.config[key] not in SECURITY:
                 return False, f"{key} must be one of {', '.join(SECURITY)}"
+        for key, what in (("imap_port", "IMAP"), ("smtp_port", "SMTP")):
+            problem = port_problem(self.config.get(key), what)
+            if problem:
+                return False, problem
         return True, ""
 
     @property
@@ -123,7 +133,8 @@ class EmailConnector(Connector):
             raise ConnectorError("the imapclient package is not installed")
         host = str(self.config["imap_host"])
         security = self.config.get("imap_security") or "ssl"
-        port = _port(self.config.get("imap_port"), 993 if security == "ssl" else 143)
+        port = _port(self.config.get("imap_port"), 993 if security == "ssl" else 143, "IMAP")
+        check_server("IMAP server", host, port, self.allowlist)
         context = ssl.create_default_context()
         try:
             client = imapclient.IMAPClient(host, port=port, ssl=security == "ssl", ssl_context=context, timeout=self._timeout())
@@ -185,7 +196,7 @@ class EmailConnector(Connector):
         messages: list[InboundMessage] = []
         rejected: list[Rejected] = []
         failures: list[DeliveryFailure] = []
-        rule = ThreadRule(self.threads)
+        rule = ThreadRule(self.conversations)
         for uid in taken:
             headers_only = uid not in bodies
             if headers_only:
@@ -226,7 +237,7 @@ class EmailConnector(Connector):
     def compose(self, ticket_message: Mapping[str, Any], text: str) -> EmailMessage:
         """The reply as it goes out: to the customer (or their Reply-To), threaded under their mail."""
         in_reply_to = ticket_message.get("in_reply_to")
-        references, reply_to = self.threads.reply_headers(in_reply_to) if in_reply_to else ([], None)
+        references, reply_to = reply_headers(self.conversations, in_reply_to) if in_reply_to else ([], None)
         recipient = safe_header(reply_to or ticket_message.get("customer_id"), 320)
         subject = safe_header(ticket_message.get("subject") or "", 400) or "Your message"
         domain = self.address.split("@", 1)[1] if "@" in self.address else "inbox.invalid"
@@ -254,7 +265,8 @@ class EmailConnector(Connector):
         """A connection to the outgoing server (TLS as configured, not yet logged in), its host, port and security."""
         host = str(self.config["smtp_host"])
         security = self.config.get("smtp_security") or "starttls"
-        port = _port(self.config.get("smtp_port"), {"ssl": 465, "starttls": 587}.get(security, 25))
+        port = _port(self.config.get("smtp_port"), {"ssl": 465, "starttls": 587}.get(security, 25), "SMTP")
+        check_server("SMTP server", host, port, self.allowlist)
         context = ssl.create_default_context()
         try:
             if security == "ssl":

@@ -9,14 +9,17 @@ multiparts costs nothing.
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, Parser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .text import html_to_text, strip_quotes_and_signature, tidy
@@ -26,6 +29,7 @@ MAX_PARTS = 200
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS_TOTAL = 15 * 1024 * 1024
 MAX_HEADER_CHARS = 998
+MAX_ADDRESS_HEADER_CHARS = 20_000  # a To or Cc with many recipients
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,500})>")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _FILENAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\"<>:|?*]+')
@@ -147,30 +151,173 @@ def _header(msg: Message, name: str) -> str:
     return safe_header(value)
 
 
-def _raw_header(msg: Message, name: str) -> str:
-    """The header's undecoded text (for addresses the modern policy refuses)."""
+def _raw_header(msg: Message, name: str, limit: int = MAX_HEADER_CHARS) -> str:
+    """The header's undecoded text, as the sender wrote it (encoded words still encoded)."""
     for key, value in msg.raw_items() if hasattr(msg, "raw_items") else msg.items():
         if key.lower() == name.lower():
-            return safe_header(value)
+            return safe_header(value, limit)
     return ""
 
 
 def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    values: list[str] = []
-    try:
-        header = msg.get(name)
-        addresses = getattr(header, "addresses", None)
-        if addresses is not None:
-            return [(safe_header(a.display_name, 200), safe_header(a.addr_spec, 320).lower()) for a in addresses if a.addr_spec and "@" in a.addr_spec]
-        values = [str(header)] if header is not None else []
-    except Exception:
-        values = [_raw_header(msg, name)]
     result = []
-    for display, address in getaddresses(values):
+    for display, address in strict_addresses(_raw_header(msg, name, MAX_ADDRESS_HEADER_CHARS)):
         address = safe_header(address, 320).lower()
         if "@" in address:
             result.append((safe_header(display, 200), address))
     return result
+
+
+def strict_addresses(value: str) -> list[tuple[str, str]]:
+    """(display name, address) of each mailbox in an address header's raw text (RFC 5322).
+
+    The address is what the angle brackets hold whenever there are any, however much the display name
+    looks like an address: `alice@example.com <bob@example.com>` is bob, and so is a reply to
+    `Reply-To: henry@example.com <ivan@example.com>` ivan's (Python's own parser takes the unquoted
+    name for the address there). Groups (`team: a@x, b@y;`) give their members; comments are dropped
+    from the address and stand for the name when there is none (`bob@example.com (Bob)`)."""
+    found = []
+    for item in _mailboxes(value):
+        angle = _last_angle(item)
+        if angle is not None:
+            start, end = angle
+            address = item[start + 1:end]
+            display = item[:start] + item[end + 1:]
+            comment = ""
+        else:
+            address, comment = _without_comments(item)
+            display = ""
+        if address.startswith("@") and ":" in address:  # an obsolete source route: <@relay:bob@example.com>
+            address = address.split(":", 1)[1]
+        address = "".join(address.split())
+        name = _decoded_words(_unquoted(_without_comments(display)[0] if display else "")) or _decoded_words(comment)
+        if address:
+            found.append((name, address))
+    return found
+
+
+def _mailboxes(value: str) -> list[str]:
+    """The header split at the commas that separate mailboxes (not those in quotes, comments or
+    angle brackets); a group's name and its closing ";" are dropped."""
+    items: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    comments = angles = 0
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\" and (quoted or comments):
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == '"' and not comments:
+            quoted = True
+        elif char == "(":
+            comments += 1
+        elif char == ")" and comments:
+            comments -= 1
+        elif comments:
+            pass
+        elif char == "<":
+            angles += 1
+        elif char == ">" and angles:
+            angles -= 1
+        elif angles:
+            pass
+        elif char in ",;":
+            items.append("".join(current))
+            current = []
+            continue
+        elif char == ":":  # "group name:" — what follows are its members
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
+
+
+def _last_angle(item: str) -> tuple[int, int] | None:
+    """(start, end) of the last <...> outside quotes and comments."""
+    quoted = escaped = False
+    comments = 0
+    start = found = None
+    for index, char in enumerate(item):
+        if escaped:
+            escaped = False
+        elif char == "\\" and (quoted or comments):
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == '"' and not comments:
+            quoted = True
+        elif char == "(":
+            comments += 1
+        elif char == ")" and comments:
+            comments -= 1
+        elif comments:
+            pass
+        elif char == "<":
+            start = index
+        elif char == ">" and start is not None:
+            found, start = (start, index), None
+    return found
+
+
+def _without_comments(text: str) -> tuple[str, str]:
+    """(text without its (comments), the comments' words)."""
+    kept: list[str] = []
+    said: list[str] = []
+    quoted = escaped = False
+    depth = 0
+    for char in text:
+        if escaped:
+            escaped = False
+            (said if depth else kept).append(char)
+            continue
+        if char == "\\" and (quoted or depth):
+            escaped = True
+            if not depth:
+                kept.append(char)
+            continue
+        if depth:
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                continue
+            said.append(char)
+            continue
+        if char == '"':
+            quoted = not quoted
+        elif char == "(" and not quoted:
+            depth = 1
+            continue
+        kept.append(char)
+    return "".join(kept).strip(), " ".join("".join(said).split())
+
+
+def _unquoted(text: str) -> str:
+    out: list[str] = []
+    escaped = False
+    for char in text:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char != '"':
+            out.append(char)
+    return " ".join("".join(out).split())
+
+
+def _decoded_words(text: str) -> str:
+    """RFC 2047 encoded words (=?charset?b?...?=) in a display name, decoded."""
+    if "=?" not in text:
+        return text
+    try:
+        return str(make_header(decode_header(text)))
+    except (LookupError, UnicodeError, ValueError, AssertionError):
+        return text
 
 
 def _date(msg: Message) -> datetime | None:
@@ -192,32 +339,65 @@ def _date(msg: Message) -> datetime | None:
     return moment
 
 
+# what mail clients mean when they declare a charset that is a subset of what they actually write
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "euc_kr": "cp949", "shift_jis": "cp932", "euc_jp": "euc_jis_2004",
+              "iso2022_jp": "iso2022_jp_ext", "iso8859-1": "cp1252", "ascii": "cp1252"}
+
+
 def _decoded_text(part: Message, problems: list[str]) -> str:
-    """A text part's content in whatever charset it claims; a charset Python does not know, or
-    bytes that do not fit the claimed one, are decoded with replacement rather than failing."""
+    """A text part's content, decoded strictly in the charset it declares (or its usual superset:
+    GB2312 mail written in GBK). Bytes that do not fit are read as UTF-8 when they are valid UTF-8
+    (the common mislabel), else with replacement characters; either way a note under the message
+    says what was done. Never the silent substitution `get_content()` would make."""
     try:
-        content = part.get_content()  # type: ignore[attr-defined]
-        if isinstance(content, str):
-            return content
-    except (LookupError, UnicodeError, ValueError, AssertionError, KeyError, AttributeError, TypeError):
-        pass
-    try:
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
     except Exception:
-        payload = b""
-    if isinstance(payload, str):
-        return payload
-    charset = part.get_content_charset() or "utf-8"
+        payload = None
+    if not isinstance(payload, bytes):
+        text = part.get_payload()
+        return text if isinstance(text, str) else ""
+    declared_name = part.get_content_charset()
+    declared = _codec(declared_name) if declared_name else None
+    label = safe_header(declared_name, 40)
+    if declared_name and declared is None:
+        problems.append(f"the text's charset {label!r} is unknown; read as "
+                        + ("UTF-8" if _fits(payload, "utf-8") else "Windows-1252"))
+    if declared is not None:
+        if _fits(payload, declared):
+            return payload.decode(declared)
+        # valid UTF-8 beyond ASCII is almost never an accident, while a legacy multi-byte charset
+        # (GB18030 above all) decodes nearly any bytes into something: UTF-8 is tried first
+        if declared != "utf-8" and _fits(payload, "utf-8"):
+            problems.append(f"the text says it is {label} but is UTF-8; read as UTF-8")
+            return payload.decode("utf-8")
+        superset = _SUPERSETS.get(declared)
+        if superset and _fits(payload, superset):
+            return payload.decode(superset)
+        if declared == "utf-8" and _fits(payload, "cp1252"):
+            problems.append(f"the text says it is {label} but is not; read as Windows-1252")
+            return payload.decode("cp1252")
+        problems.append(f"the text does not fit its charset {label}; shown with replacement characters")
+        return payload.decode(superset or declared, "replace")
+    if _fits(payload, "utf-8"):
+        return payload.decode("utf-8")
+    if declared_name is None:
+        problems.append("the text names no charset and is not UTF-8; read as Windows-1252")
+    return payload.decode("cp1252", "replace")
+
+
+def _codec(name: str) -> str | None:
     try:
-        return payload.decode(charset)
-    except (LookupError, UnicodeError):
-        problems.append(f"charset {safe_header(charset, 40)!r} could not decode the text; shown with replacements")
-    for fallback in ("utf-8", "cp1252"):
-        try:
-            return payload.decode(fallback)
-        except UnicodeError:
-            continue
-    return payload.decode("utf-8", "replace")
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):
+        return None
+
+
+def _fits(payload: bytes, codec: str) -> bool:
+    try:
+        payload.decode(codec)
+    except (UnicodeError, LookupError):
+        return False
+    return True
 
 
 def safe_content_type(value: str) -> str:
@@ -258,6 +438,92 @@ def _walk(msg: Message, problems: list[str]) -> list[tuple[Message, int]]:
             continue
         leaves.append((part, depth))
     return leaves
+
+
+_BOUNDARY_LINE = re.compile(r"^--([0-9A-Za-z'()+_,./:=?-]{1,70}?)(--)?[ \t]*\r?$", re.MULTILINE)
+_MIME_INSIDE = re.compile(r"^(content-(type|transfer-encoding|disposition)[ \t]*:|[A-Za-z0-9+/]{60,}={0,2}[ \t]*\r?$)",
+                          re.IGNORECASE | re.MULTILINE)
+
+
+def _repair(msg: Message, problems: list[str]) -> None:
+    """Mend, in place, the two boundary mistakes senders make, so no part is lost or shown as raw MIME:
+
+    - a multipart whose declared boundary never appears, while its body is separated by another one:
+      its parts are read by the boundary they actually use;
+    - a nested multipart that reuses the boundary of the part around it: its closing line ends the
+      outer part too, and the parts after it (a zip, often) would fall into the outer epilogue,
+      which nobody reads; they are read from there and added to the outer part.
+    Each repair is noted under the message."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    visited = 0
+    while stack:
+        part, depth = stack.pop()
+        visited += 1
+        if visited > MAX_PARTS or depth >= MAX_DEPTH or part.get_content_maintype() != "multipart":
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, str):
+            used = _used_boundary(payload)
+            children, _rest = _split_parts(payload, used) if used else ([], "")
+            if not children:
+                continue
+            part.set_payload(children)
+            payload = children
+            problems.append("the email's MIME boundary does not match the one its parts use; its parts were read by the one they use")
+        if not isinstance(payload, list):
+            continue
+        boundary = part.get_boundary()
+        epilogue = part.epilogue or ""
+        recovered = 0
+        while boundary and epilogue and _opens_part(epilogue, boundary) and len(payload) < MAX_PARTS:
+            extra, epilogue = _split_parts(epilogue, boundary)
+            if not extra:
+                problems.append("text after the end of the email's parts could not be read as parts; open it in the mailbox")
+                break
+            payload.extend(extra)
+            recovered += len(extra)
+        if recovered:
+            part.epilogue = epilogue
+            problems.append(f"a nested part reused the MIME boundary of the part around it; {recovered} part(s) after it "
+                            "were recovered")
+        stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
+
+
+def _opens_part(text: str, boundary: str) -> bool:
+    """Whether `text` has a line that opens a part with `boundary` (a repeated closing line does not)."""
+    return re.search(rf"^--{re.escape(boundary)}[ \t]*\r?$", text, re.MULTILINE) is not None
+
+
+def _used_boundary(body: str) -> str | None:
+    """The boundary a multipart body actually uses: the first `--token` line that comes back."""
+    tokens = [match.group(1) for match in _BOUNDARY_LINE.finditer(body[:1_000_000])][:MAX_PARTS * 10]
+    counts = Counter(tokens)
+    return next((token for token in tokens if counts[token] > 1), None)
+
+
+def _split_parts(body: str, boundary: str) -> tuple[list[Message], str]:
+    """(the parts of `body` separated by `boundary`, the text after its closing line)."""
+    if '"' in boundary or "\\" in boundary:
+        return [], body
+    container = BytesParser(policy=policy.default).parsebytes(
+        f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii") + _as_bytes(body))
+    children = container.get_payload()
+    if not isinstance(children, list):
+        return [], body
+    return [child for child in children if isinstance(child, Message)], container.epilogue or ""
+
+
+def _as_bytes(text: str) -> bytes:
+    """A payload the bytes parser gave as text, back to its bytes (8-bit bytes ride as surrogates)."""
+    try:
+        return text.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+
+
+def _payload_bytes(part: Message) -> bytes:
+    payload = part.get_payload()
+    return _as_bytes(payload) if isinstance(payload, str) else b""
 
 
 def _automatic(msg: Message, content_type: str) -> str | None:
@@ -348,6 +614,9 @@ def parse_email(raw: bytes, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_B
     if not senders:
         raise UnreadableEmail("no sender address (From) in the message")
     sender_name, sender = senders[0]
+    if _looks_like_another_address(sender_name, sender):
+        problems.append(f"the sender's name looks like another address ({sender_name[:100]}); the address is {sender[:200]}")
+        sender_name = sender
     if len(_addresses(headers, "From")) > 1:
         problems.append("more than one From address; the first one is the customer")
     message_id = next(iter(message_ids(_header(msg, "Message-ID"))), None) or fallback_message_id(raw)
@@ -359,9 +628,22 @@ def parse_email(raw: bytes, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_B
     broken: list[str] = []
     kept_bytes = 0
     try:
+        _repair(msg, problems)
         leaves = _walk(msg, problems)
     except RecursionError:
         leaves, problems = [], problems + ["MIME structure nested too deeply to read"]
+
+    def keep(name: str, ctype: str, data: bytes) -> None:
+        nonlocal kept_bytes
+        if len(data) > max_attachment_bytes:
+            attachments.append(Attachment(name, ctype, len(data), None,
+                                          f"larger than {max_attachment_bytes // (1024 * 1024)} MB; open it in the mailbox"))
+        elif kept_bytes + len(data) > MAX_ATTACHMENTS_TOTAL:
+            attachments.append(Attachment(name, ctype, len(data), None, "the message's attachments together are too large"))
+        else:
+            kept_bytes += len(data)
+            attachments.append(Attachment(name, ctype, len(data), data))
+
     for index, (part, _depth) in enumerate(leaves, start=1):
         kind = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower() if hasattr(part, "get_content_disposition") else ""
@@ -372,8 +654,16 @@ def parse_email(raw: bytes, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_B
         if kind.startswith("message/") or kind == "text/rfc822-headers":
             continue  # reports' inner parts; not a customer's file
         if kind.startswith("multipart/"):
-            # a multipart whose boundary never appears: its body is all there is to read
-            broken.append(_decoded_text(part, problems))
+            # a multipart whose parts could not be separated (see _repair): its body is all there is
+            body = _decoded_text(part, problems)
+            if not body.strip():
+                continue
+            if _MIME_INSIDE.search(body):  # headers or base64 an agent must not be shown: kept as a file
+                name = f"unreadable-part-{index}.txt"
+                keep(name, "text/plain", _payload_bytes(part))
+                problems.append(f"a part of this email could not be separated into its own parts; it is attached as {name}")
+            else:
+                broken.append(body)
             continue
         try:
             data = part.get_payload(decode=True) or b""
@@ -382,16 +672,7 @@ def parse_email(raw: bytes, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_B
             problems.append(f"attachment {index} could not be decoded")
         if not isinstance(data, bytes):
             data = str(data).encode("utf-8", "replace")
-        name = safe_filename(filename, f"attachment-{index}")
-        ctype = safe_content_type(kind)
-        if len(data) > max_attachment_bytes:
-            attachments.append(Attachment(name, ctype, len(data), None,
-                                          f"larger than {max_attachment_bytes // (1024 * 1024)} MB; open it in the mailbox"))
-        elif kept_bytes + len(data) > MAX_ATTACHMENTS_TOTAL:
-            attachments.append(Attachment(name, ctype, len(data), None, "the message's attachments together are too large"))
-        else:
-            kept_bytes += len(data)
-            attachments.append(Attachment(name, ctype, len(data), data))
+        keep(safe_filename(filename, f"attachment-{index}"), safe_content_type(kind), data)
 
     if plain and any(p.strip() for p in plain):
         full = tidy("\n\n".join(plain))
@@ -429,7 +710,12 @@ def parse_email(raw: bytes, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_B
     defects = getattr(msg, "defects", [])
     if defects:
         problems.append(f"{len(defects)} MIME defect(s) tolerated ({type(defects[0]).__name__})")
+    problems[:] = list(dict.fromkeys(problems))  # two parts with the same fault say it once
     return parsed
+
+
+def _looks_like_another_address(name: str, address: str) -> bool:
+    return bool(re.fullmatch(r"\S+@\S+\.\S+", name.strip())) and name.strip().lower() != address
 
 
 def _is_mailer_daemon(address: str) -> bool:
@@ -452,7 +738,3 @@ def _utf8_headers(raw: bytes) -> Message | None:
         return Parser(policy=policy.default).parsestr(text, headersonly=True)
     except Exception:
         return None
-
-
-def parse_headers_only(raw: bytes) -> EmailMessage:
-    return BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)  # type: ignore[return-value]

@@ -1,16 +1,20 @@
 """JSONL connector: one normalised message per line, from a file or a folder of `*.jsonl` files.
 
 It is how any channel without an API (SMS gateways, phone logs, exports) gets in. The cursor
-remembers a byte offset per file; a line still being written (no newline yet) waits for the
-next poll.
+remembers, per file name, a byte offset and line number and which file that was (device, inode and
+a hash of its first bytes), so a rotated or truncated file loses no line; a line still being
+written (no newline yet) waits for the next poll.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Iterator, Mapping
 
 from ..base import (
@@ -34,6 +38,10 @@ DEFAULT_FETCH_LIMIT = 1_000
 BOM = b"\xef\xbb\xbf"
 # what is kept of a rejected line for the admin to read
 MAX_REJECTED_PAYLOAD = 64_000
+# how much of a file's start identifies it (with its device and inode)
+HEAD_BYTES = 4096
+# a folder this crowded is not searched further for a rotated file
+MAX_SIBLINGS = 10_000
 
 
 @dataclass(frozen=True)
@@ -159,16 +167,79 @@ def read_messages(path: Path) -> Iterator[ParsedLine]:
                 yield result
 
 
+@dataclass
+class FilePosition:
+    """How far one file was read, and which file it was: its device and inode, and a hash of its first
+    bytes (an inode can be reused by a new file once the old one is deleted)."""
+
+    offset: int = 0
+    line: int = 0
+    device: int | None = None
+    inode: int | None = None
+    head: str | None = None
+    head_bytes: int = 0
+
+    @classmethod
+    def from_cursor(cls, data: Any) -> "FilePosition":
+        data = data if isinstance(data, Mapping) else {}
+
+        def number(key: str) -> int | None:
+            value = data.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+        return cls(number("offset") or 0, number("line") or 0, number("device"), number("inode"),
+                   data.get("head") if isinstance(data.get("head"), str) else None, number("head_bytes") or 0)
+
+    def to_cursor(self) -> dict[str, Any]:
+        return {"offset": self.offset, "line": self.line, "device": self.device, "inode": self.inode,
+                "head": self.head, "head_bytes": self.head_bytes}
+
+    def is_file(self, stat: os.stat_result) -> bool | None:
+        """Whether `stat` is this file; None when this position never learned which file it was."""
+        if self.inode is None or self.device is None:
+            return None
+        return (stat.st_dev, stat.st_ino) == (self.device, self.inode)
+
+    def remember(self, path: Path, stat: os.stat_result) -> None:
+        self.device, self.inode = stat.st_dev, stat.st_ino
+        self.head_bytes = min(self.offset, HEAD_BYTES)
+        self.head = _head_hash(path, self.head_bytes)
+
+
+def _head_hash(path: Path, length: int) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(length)
+    except OSError:
+        return None
+    return hashlib.sha256(head).hexdigest()[:32] if len(head) == length else None
+
+
 @register
 class JsonlConnector(Connector):
+    """Reads each file from where the last poll stopped, and knows each file by its identity, not only
+    its name. A file renamed away (log rotation: `mv sms.jsonl sms.jsonl.1`, a new sms.jsonl started)
+    is found again among the files beside it by its device, inode and first bytes, and finished
+    before the new file is read from its start; a file truncated or rewritten in place is read again
+    from its start (ingestion skips what is already stored)."""
+
     kind = "jsonl"
     title = "JSONL file or folder"
 
+    def _root(self) -> Path:
+        return Path(self.config.get("path", ""))
+
     def _files(self) -> list[Path]:
-        root = Path(self.config.get("path", ""))
+        root = self._root()
         if root.is_dir():
             return sorted(p for p in root.glob("*.jsonl") if p.is_file())
         return [root] if root.is_file() else []
+
+    def _path_of(self, name: str) -> Path | None:
+        root = self._root()
+        if root.is_dir():
+            return root / name
+        return root if root.name == name else None
 
     def configured(self) -> tuple[bool, str]:
         path = self.config.get("path")
@@ -180,45 +251,106 @@ class JsonlConnector(Connector):
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> FetchResult:
         limit = int(self.config.get("fetch_limit", DEFAULT_FETCH_LIMIT))
-        offsets: dict[str, Any] = dict((cursor or {}).get("files", {}))
+        tracked: dict[str, Any] = dict((cursor or {}).get("files", {}))
         messages: list[InboundMessage] = []
         rejected: list[Rejected] = []
-        for path in self._files():
-            if len(messages) >= limit:
-                break
-            state = offsets.get(path.name) or {"offset": 0, "line": 0}
-            offset, line_number = int(state["offset"]), int(state["line"])
-            size = path.stat().st_size
-            if size < offset:  # truncated or replaced: start again; ingestion is idempotent
-                offset, line_number = 0, 0
-            with open(path, "rb") as fh:
-                fh.seek(offset)
-                while len(messages) < limit:
-                    raw = fh.readline(MAX_LINE_BYTES + 2)
-                    if not raw:
-                        break
-                    if not raw.endswith(b"\n"):
-                        if len(raw) > MAX_LINE_BYTES:
-                            head = raw
-                            # an oversized line: skip to its end so one bad line cannot stall the file
-                            while raw and not raw.endswith(b"\n"):
-                                raw = fh.readline(MAX_LINE_BYTES)
-                            line_number += 1
-                            offset = fh.tell()
-                            rejected.append(Rejected(f"{path.name} line {line_number}",
-                                                     f"line is longer than {MAX_LINE_BYTES:,} bytes", printable(head)))
-                            continue
-                        break  # a line still being written
-                    if offset == 0 and raw.startswith(BOM):
-                        raw = raw[len(BOM):]
-                    line_number += 1
-                    offset = fh.tell()
-                    result = parse_line(raw.rstrip(b"\r\n"), line_number)
-                    if result.error:
-                        rejected.append(result.rejected(path.name))
-                    elif result.message:
-                        messages.append(result.message)
-            offsets[path.name] = {"offset": offset, "line": line_number}
+        files: dict[str, Any] = {}
+        names = [p.name for p in self._files()]
+        names += [name for name in tracked if name not in names]
+        for name in names:
+            path = self._path_of(name)
+            if path is None:
+                continue
+            entry = tracked.get(name) if isinstance(tracked.get(name), Mapping) else {}
+            current = FilePosition.from_cursor(entry)
+            rotated = [FilePosition.from_cursor(item) for item in entry.get("rotated") or [] if isinstance(item, Mapping)]
+            stat = _stat(path)
+            same = current.is_file(stat) if stat is not None else None
+            if same is False or (stat is None and current.inode is not None):
+                # the name was given to another file, or to none yet: the file read so far is finished first
+                rotated.append(current)
+                current = FilePosition()
+            elif stat is not None and current.offset and (
+                    stat.st_size < current.offset or (current.head is not None and current.head != _head_hash(path, current.head_bytes))):
+                log.info("account %s: %s was truncated or rewritten; reading it again from its start", self.account_name, name)
+                current = FilePosition()
+            unfinished = []
+            for old in rotated:
+                found = self._find_rotated(path, old)
+                if found is None:
+                    log.warning("account %s: the file that was %s is gone before it was read to its end (from byte %s)",
+                                self.account_name, name, old.offset)
+                    continue
+                old_path, old_stat = found
+                at_end = self._read(old_path, old, limit, messages, rejected)
+                old.remember(old_path, old_stat)
+                if not at_end:
+                    unfinished.append(old)
+            if stat is not None and len(messages) < limit:
+                self._read(path, current, limit, messages, rejected)
+                current.remember(path, stat)
+            if stat is not None or unfinished:
+                files[name] = {**current.to_cursor(), **({"rotated": [old.to_cursor() for old in unfinished]} if unfinished else {})}
         for problem in rejected:
             log.warning("account %s: skipped %s", self.account_name, problem)
-        return FetchResult(messages=messages, cursor={"files": offsets}, rejected=rejected)
+        return FetchResult(messages=messages, cursor={"files": files}, rejected=rejected)
+
+    @staticmethod
+    def _find_rotated(path: Path, old: FilePosition) -> tuple[Path, os.stat_result] | None:
+        """The file `old` was, by identity, among the files beside `path` (wherever rotation renamed it)."""
+        if old.inode is None:
+            return None
+        try:
+            siblings = sorted(path.parent.iterdir())[:MAX_SIBLINGS]
+        except OSError:
+            return None
+        for candidate in siblings:
+            stat = _stat(candidate)
+            if stat is not None and S_ISREG(stat.st_mode) and old.is_file(stat) and \
+                    stat.st_size >= old.offset and old.head == _head_hash(candidate, old.head_bytes):
+                return candidate, stat
+        return None
+
+    def _read(self, path: Path, position: FilePosition, limit: int, messages: list[InboundMessage],
+              rejected: list[Rejected]) -> bool:
+        """Complete lines of `path` from `position` on, until `limit` messages; moves `position`.
+        True when the file was read to its end (no line left half written)."""
+        offset, line_number = position.offset, position.line
+        at_end = False
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            while len(messages) < limit:
+                raw = fh.readline(MAX_LINE_BYTES + 2)
+                if not raw:
+                    at_end = True
+                    break
+                if not raw.endswith(b"\n"):
+                    if len(raw) > MAX_LINE_BYTES:
+                        head = raw
+                        # an oversized line: skip to its end so one bad line cannot stall the file
+                        while raw and not raw.endswith(b"\n"):
+                            raw = fh.readline(MAX_LINE_BYTES)
+                        line_number += 1
+                        offset = fh.tell()
+                        rejected.append(Rejected(f"{path.name} line {line_number}",
+                                                 f"line is longer than {MAX_LINE_BYTES:,} bytes", printable(head)))
+                        continue
+                    break  # a line still being written
+                if offset == 0 and raw.startswith(BOM):
+                    raw = raw[len(BOM):]
+                line_number += 1
+                offset = fh.tell()
+                result = parse_line(raw.rstrip(b"\r\n"), line_number)
+                if result.error:
+                    rejected.append(result.rejected(path.name))
+                elif result.message:
+                    messages.append(result.message)
+        position.offset, position.line = offset, line_number
+        return at_end
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None

@@ -32,8 +32,8 @@ from ..base import (
     register,
     to_utc,
 )
+from ..guard import check_server_url, guarded_session, refusal_in, refused
 from ..html_text import html_to_text
-from ..threads import StoredConversations
 
 try:
     import mastodon as mastodon_py
@@ -108,10 +108,6 @@ class MastodonConnector(Connector):
     title = "Mastodon"
     credential_words = "Needs a new access token"
 
-    def __init__(self, config: Mapping[str, Any], account_name: str = "", threads: StoredConversations | None = None) -> None:
-        super().__init__(config, account_name)
-        self.threads = threads or StoredConversations(account_name)
-
     @classmethod
     def enabled(cls) -> bool:
         return mastodon_py is not None
@@ -132,9 +128,12 @@ class MastodonConnector(Connector):
     def client(self) -> Any:
         if mastodon_py is None:
             raise ConnectorError("Mastodon.py is not installed")
+        base = str(self.config["api_base_url"]).rstrip("/")
+        check_server_url("Mastodon server", base, self.allowlist)
         return mastodon_py.Mastodon(
             access_token=str(self.config["access_token"]),
-            api_base_url=str(self.config["api_base_url"]).rstrip("/"),
+            api_base_url=base,
+            session=guarded_session(self.allowlist),  # every request and redirect checked again
             version_check_mode="none",
             ratelimit_method="throw",  # waiting would block the worker; the poller backs off instead
             request_timeout=float(self.config.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS),
@@ -152,13 +151,17 @@ class MastodonConnector(Connector):
     def translate(self, client: Any, exc: Exception, sending: bool) -> ConnectorError:
         errors = mastodon_py
         server = str(self.config.get("api_base_url") or "the server")
+        refusal = refusal_in(exc)
+        if refusal is not None:  # a redirect, or a name that now resolves inside
+            return refused("Mastodon server", refusal)
         if isinstance(exc, errors.MastodonRatelimitError):
             reset = getattr(client, "ratelimit_reset", None)
             reset_at = datetime.fromtimestamp(reset, tz=timezone.utc) if isinstance(reset, (int, float)) and reset > 0 else None
             reset_at = reset_at if reset_at and reset_at > utcnow() else utcnow() + FALLBACK_RATE_LIMIT_WAIT
             return RateLimited(f"{server} rate limit reached; resets at {reset_at.isoformat()}", reset_at)
         if isinstance(exc, errors.MastodonUnauthorizedError):
-            return NeedsAttention(f"{server} rejected the access token; create a new one (docs/mastodon.md) and save it here")
+            return NeedsAttention(f"{server} rejected the access token; create a new one (Preferences → Development on the "
+                                  "server) and save it here")
         status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         if isinstance(exc, errors.MastodonAPIError) and status == 403:
             return NeedsAttention(f"{server} refused access ({status}); the token needs the read and write scopes")
@@ -256,7 +259,7 @@ class MastodonConnector(Connector):
             raise InvalidMessage("status has no author account")
         visibility = status.get("visibility") if status.get("visibility") in VISIBILITIES else "public"
         in_reply_to = str(status["in_reply_to_id"]) if _numeric(status.get("in_reply_to_id")) is not None else None
-        conversation = (self.threads.conversation_of([in_reply_to]) if in_reply_to else None) or in_reply_to or str(status_id)
+        conversation = (self.conversations.conversation_of([in_reply_to]) if in_reply_to else None) or in_reply_to or str(status_id)
         followers = account.get("followers_count")
         acct = clean_text(str(account.get("acct")), MAX_FIELD_CHARS - 1)
         name = account.get("display_name") if isinstance(account.get("display_name"), str) and account.get("display_name").strip() else None
@@ -286,7 +289,7 @@ class MastodonConnector(Connector):
     def _reply_parts(self, ticket_message: Mapping[str, Any], text: str) -> tuple[str, str, str | None, str]:
         """(the post's text with the customer mentioned, its visibility, the post it answers, its content warning)."""
         in_reply_to = ticket_message.get("in_reply_to")
-        status = (self.threads.raw_of(str(in_reply_to)).get("status") if in_reply_to else None) or {}
+        status = (self.conversations.raw_of(str(in_reply_to)).get("status") if in_reply_to else None) or {}
         visibility = status.get("visibility") if status.get("visibility") in VISIBILITIES else (
             "direct" if ticket_message.get("kind") == "dm" else "public")
         acct = ((status.get("account") or {}).get("acct") or "").strip()

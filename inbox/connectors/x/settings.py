@@ -1,4 +1,4 @@
-"""The X account form (see docs/x.md for where each credential comes from)."""
+"""The X account form (see README.md beside it for where each credential comes from)."""
 from ...translatable import N_
 from ..fields import SettingField
 

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 
 from ...auth.models import User
 from ...channels import ChannelAccount
-from ...connectors.base import connector_class
+from ...channels.conversations import StoredConversations
+from ...connectors.base import connector_for
 from ...connectors.x.text import length_problem
 from ...extensions import db
 from ...timeutil import utcnow
@@ -61,7 +62,7 @@ def reply_problem(ticket: Ticket, text: str) -> str | None:
             return problem
     account: ChannelAccount = ticket.account
     try:
-        connector = connector_class(account.connector)(account.config, account.name)
+        connector = connector_for(account, conversations=StoredConversations(account))
     except KeyError:
         return None  # the delivery job reports the unknown connector on the message itself
     return connector.check_reply(reply_target(ticket), text)

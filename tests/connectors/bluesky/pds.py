@@ -1,12 +1,10 @@
 """A loopback XRPC server that answers the atproto SDK with responses built from the posts and
-profiles recorded on the live network (shared eval data). No public recording of notification
-lists or chat traffic exists, so each response is assembled from recorded views and validated with
-the SDK's own models (generated from the lexicons) and the lexicon's required fields before it is
-served: a response the real server could not send fails the test."""
+profiles recorded on the live network (`inbox.connectors.bluesky.fixtures`), each validated with the
+SDK's own models and the lexicon's required fields before it is served: a response the real server
+could not send fails the test."""
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import threading
 import time
@@ -15,44 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from atproto import models
-
-from tests.conftest import SHARED_EVAL
-
-RECORDED = SHARED_EVAL / "bluesky_api" / "recorded"
-LEXICONS = SHARED_EVAL / "bluesky_api" / "lexicons"
-BRAND_DID = "did:plc:kvwvcn5iqfooopmyzvb4qzba"  # test.marshal.dev, the SDK's own test account
-BRAND_HANDLE = "test.marshal.dev"
-
-RESPONSE_MODELS = {
-    "com.atproto.server.createSession": models.ComAtprotoServerCreateSession.Response,
-    "com.atproto.server.refreshSession": models.ComAtprotoServerRefreshSession.Response,
-    "app.bsky.notification.listNotifications": models.AppBskyNotificationListNotifications.Response,
-    "chat.bsky.convo.getLog": models.ChatBskyConvoGetLog.Response,
-    "chat.bsky.convo.listConvos": models.ChatBskyConvoListConvos.Response,
-    "chat.bsky.convo.sendMessage": models.ChatBskyConvoDefs.MessageView,
-    "com.atproto.repo.createRecord": models.ComAtprotoRepoCreateRecord.Response,
-}
-
-
-def recorded(name: str) -> Any:
-    return json.loads((RECORDED / name).read_text())
-
-
-def lexicon_required(nsid: str) -> list[str]:
-    schema = json.loads((LEXICONS / f"{nsid}.json").read_text())["defs"]["main"]
-    body = schema.get("output") or {}
-    return list((body.get("schema") or {}).get("required") or [])
-
-
-def validate(nsid: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Fails when the SDK's model (and so the lexicon) would reject this response."""
-    model = RESPONSE_MODELS[nsid]
-    model.model_validate(body)
-    if (LEXICONS / f"{nsid}.json").exists():
-        missing = [name for name in lexicon_required(nsid) if name not in body]
-        assert not missing, f"{nsid}: missing required {missing}"
-    return body
+from inbox.connectors.bluesky.fixtures import BRAND_DID, BRAND_HANDLE, validate
 
 
 def jwt(did: str, seconds: int, scope: str = "com.atproto.appPass") -> str:
@@ -61,49 +22,6 @@ def jwt(did: str, seconds: int, scope: str = "com.atproto.appPass") -> str:
 
     now = int(time.time())
     return f"{part({'typ': 'at+jwt', 'alg': 'ES256K'})}.{part({'scope': scope, 'sub': did, 'iat': now, 'exp': now + seconds, 'jti': uuid.uuid4().hex})}.c2lnbmF0dXJl"
-
-
-# -- responses built from the recordings ---------------------------------------------------------
-
-def profiles() -> list[dict[str, Any]]:
-    """Real profiles (get_follows), as the ProfileView a notification carries."""
-    return [dict(p) for p in recorded("get_follows.json")["follows"]]
-
-
-def brand_profile() -> dict[str, Any]:
-    return copy.deepcopy(recorded("thread_view_post_with_embed_media.json")["thread"]["post"]["author"])
-
-
-def post_record(text: str, created_at: str, reply_to: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    """A post record shaped like the recorded one (post_record.json), with our text."""
-    record = dict(recorded("post_record.json")["value"])
-    record.update(text=text, createdAt=created_at, **extra)
-    if reply_to:
-        record["reply"] = reply_to
-    return record
-
-
-def brand_post_ref() -> dict[str, str]:
-    post = recorded("thread_view_post_with_embed_media.json")["thread"]["post"]
-    return {"uri": post["uri"], "cid": post["cid"]}
-
-
-def notification(author: dict[str, Any], rkey: str, cid: str, reason: str, record: dict[str, Any], indexed_at: str) -> dict[str, Any]:
-    return {
-        "uri": f"at://{author['did']}/app.bsky.feed.post/{rkey}",
-        "cid": cid,
-        "author": author,
-        "reason": reason,
-        "record": record,
-        "isRead": False,
-        "indexedAt": indexed_at,
-        "labels": [],
-    }
-
-
-def basic(profile: dict[str, Any]) -> dict[str, Any]:
-    keep = ("did", "handle", "displayName", "avatar", "associated", "viewer", "labels", "createdAt")
-    return {k: v for k, v in profile.items() if k in keep}
 
 
 class Pds:

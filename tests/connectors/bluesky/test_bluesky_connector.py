@@ -9,14 +9,25 @@ from sqlalchemy import select
 
 from inbox.channels.models import RejectedMessage
 from inbox.channels.poller import poll_once
-from inbox.channels.settings import add_account
+from inbox.channels.settings import SettingsError, add_account, apply_settings
 from inbox.connectors.base import available_kinds
+from inbox.connectors.bluesky.fixtures import (
+    BRAND_DID,
+    BRAND_HANDLE,
+    basic,
+    brand_post_ref,
+    brand_profile,
+    notification,
+    post_record,
+    profiles,
+)
 from inbox.extensions import db
+from inbox.security.outbound import ALLOWLIST_ENV
 from inbox.tickets.models import Message, Ticket
 from inbox.tickets.workspace.replies import queue_reply
 from tests.helpers import ago
 
-from .pds import BRAND_DID, BRAND_HANDLE, Pds, basic, brand_post_ref, brand_profile, notification, post_record, profiles
+from .pds import Pds
 
 
 def iso(**delta: float) -> str:
@@ -197,3 +208,32 @@ def test_an_expiring_session_is_refreshed_and_saved(app, pds):
     db.session.refresh(account)
     assert pds.sent("com.atproto.server.refreshSession")
     assert account.config["session_token"] != first and pds.logins == 1
+
+
+def test_the_app_password_is_never_sent_to_an_inside_server(app, pds, monkeypatch):
+    account = bluesky_account(pds)  # saved while this folder's conftest allow-lists 127.0.0.1
+    monkeypatch.delenv(ALLOWLIST_ENV)  # the admin took it off the list
+    [outcome] = poll_once()
+    assert pds.requests == []  # no login, no password
+    db.session.refresh(account)
+    assert account.status == "needs_attention"
+    assert "Bluesky server address is refused" in account.status_detail and "127.0.0.1" in account.status_detail
+    with pytest.raises(SettingsError, match="Server is refused"):  # saving it again is refused too
+        apply_settings(account, {"service": pds.url, "app_password": "another-app-password"})
+
+
+def test_a_session_whose_pds_is_inside_is_refused_before_any_request(app, pds, monkeypatch):
+    account = bluesky_account(pds)
+    [outcome] = poll_once()
+    assert outcome.error is None and pds.logins == 1
+    db.session.refresh(account)
+    session = account.config["session_token"].split(":::")
+    account.config = {**account.config, "service": "https://bsky.social",
+                      "session_token": ":::".join(session[:-1] + ["http://169.254.169.254"])}  # a PDS on the metadata address
+    db.session.commit()
+    before = len(pds.requests)
+    monkeypatch.setenv(ALLOWLIST_ENV, "bsky.social")  # the public server is fine (and cannot be resolved offline)
+    [outcome] = poll_once()
+    assert len(pds.requests) == before
+    db.session.refresh(account)
+    assert account.status == "needs_attention" and "169.254.169.254" in account.status_detail

@@ -1,34 +1,29 @@
 """Our reply's headers: threaded under the customer's mail, and never carrying injected headers."""
 from __future__ import annotations
 
+from datetime import timedelta
 from email import message_from_bytes, policy
 
-from inbox.connectors.email import EmailConnector
+from inbox.channels.conversations import StoredConversations
+from inbox.channels.settings import add_account
+from inbox.connectors.base import connector_for
+from inbox.connectors.email.messages import to_message
 from inbox.connectors.email.parse import parse_email
+from inbox.tickets.ingest import ingest_messages
+from tests.helpers import ago
 
 
-class KnownReplies:
-    """What earlier polls stored about the customer's message (the KnownThreads protocol)."""
-
-    def __init__(self, references: list[str], reply_to: str | None) -> None:
-        self.references, self.reply_to = references, reply_to
-
-    def conversation_of(self, message_ids):
-        return None
-
-    def conversation_by_subject(self, sender, subject, since):
-        return None
-
-    def reply_headers(self, message_id):
-        return self.references, self.reply_to
-
-
-def test_injected_subject_and_address_stay_in_one_header():
+def test_injected_subject_and_address_stay_in_one_header(app):
     raw = (b"From: Eve <eve@example.org>\r\nReply-To: =?utf-8?q?x=0D=0ABcc=3A_all=40example=2Eorg?= <eve@example.org>\r\n"
-           b"Subject: =?utf-8?q?Refund=0D=0ABcc=3A_all=40example=2Eorg?=\r\nMessage-ID: <evil@example.org>\r\n\r\nbody\r\n")
+           b"Subject: =?utf-8?q?Refund=0D=0ABcc=3A_all=40example=2Eorg?=\r\nMessage-ID: <evil@example.org>\r\n"
+           b"References: <root@example.org>\r\n\r\nbody\r\n")
+    account = add_account("Mail", "email", {"address": "support@inbox.example", "display_name": "Acme\r\nBcc: x@example.org",
+                                            "imap_host": "imap.example.com", "username": "support", "password": "secret"})
     parsed = parse_email(raw)
-    connector = EmailConnector({"address": "support@inbox.example", "display_name": "Acme\r\nBcc: x@example.org"}, "Mail",
-                               threads=KnownReplies(["root@example.org"], parsed.reply_to))
+    stored = to_message(parsed, parsed.root_id, "support@inbox.example", ago(minutes=5), {})
+    ingest_messages(account, [stored], [None], reopen_window=timedelta(days=7))  # what the poll stored about her mail
+
+    connector = connector_for(account, conversations=StoredConversations(account))
     message = connector.compose({"in_reply_to": parsed.message_id, "customer_id": parsed.sender, "subject": parsed.subject},
                                 "We refunded you.")
     sent = message_from_bytes(message.as_bytes(), policy=policy.default)

@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from inbox.channels.models import RejectedMessage
 from inbox.channels.poller import poll_once
 from inbox.channels.settings import add_account
+from inbox.connectors.email.fixtures import recorded_email
 from inbox.extensions import db
+from inbox.security.outbound import ALLOWLIST_ENV
 from inbox.tickets.attachments import MessageAttachment
 from inbox.tickets.models import Message, Ticket
 from inbox.tickets.workspace.replies import queue_reply
 from tests.helpers import ago
-from .conftest import fixture
 
 
 def email_account(mailbox, smtp=None, **extra):
@@ -42,8 +43,8 @@ def tickets() -> list[Ticket]:
 
 
 def test_fixture_mail_becomes_tickets_titled_by_subject(app, mailbox, run_jobs):
-    mailbox.deliver(fixture("multi_charset/japanese_iso_2022.eml"), fixture("multi_charset/japanese_shift_jis.eml"),
-                    fixture("plain_emails/raw_email_reply.eml"), fixture("rfc6532/utf8_headers.eml"))
+    mailbox.deliver(recorded_email("multi_charset/japanese_iso_2022.eml"), recorded_email("multi_charset/japanese_shift_jis.eml"),
+                    recorded_email("plain_emails/raw_email_reply.eml"), recorded_email("rfc6532/utf8_headers.eml"))
     account = email_account(mailbox)
     [outcome] = poll_once()
     assert outcome.error is None and outcome.fetched == 4
@@ -123,8 +124,8 @@ def test_bounce_marks_the_reply_failed_and_opens_no_ticket(app, mailbox, smtp, r
     db.session.refresh(reply)
     our_id = reply.external_id
     # the real bounce fixture, pointed at the message we sent
-    bounce = fixture("multipart_report_emails/report_530.eml").replace(b"200712232303.lBNN3jDq002941@mail12.rrrr.com.au", our_id.encode())
-    mailbox.deliver(bounce, fixture("multipart_report_emails/report_422.eml"))
+    bounce = recorded_email("multipart_report_emails/report_530.eml").replace(b"200712232303.lBNN3jDq002941@mail12.rrrr.com.au", our_id.encode())
+    mailbox.deliver(bounce, recorded_email("multipart_report_emails/report_422.eml"))
     [outcome] = poll_once()
     assert outcome.fetched == 0 and outcome.rejected == 2
     run_jobs()
@@ -152,7 +153,7 @@ def test_attachments_are_stored_listed_and_downloaded_safely(app, mailbox, run_j
     big.set_content("Photos attached.")
     big.add_attachment(b"\x89PNG" + b"\x00" * (20 * 1024 * 1024), maintype="image", subtype="png", filename="huge.png")
     big.add_attachment(b"<script>alert(1)</script>", maintype="text", subtype="html", filename="note.html")
-    mailbox.deliver(fixture("multi_charset/japanese_attachment.eml"), big.as_bytes())
+    mailbox.deliver(recorded_email("multi_charset/japanese_attachment.eml"), big.as_bytes())
     email_account(mailbox)
     [outcome] = poll_once()
     assert outcome.error is None and outcome.fetched == 2
@@ -267,7 +268,7 @@ def test_hostile_messages_never_stop_the_poll(app, mailbox, run_jobs):
             "Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
             + "".join(f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n" for i in range(depth))
             + "payload\r\n").encode()
-    mailbox.deliver(bomb, fixture("rfc2822/example13.eml"), fixture("mime_emails/raw_email_with_illegal_boundary.eml"),
+    mailbox.deliver(bomb, recorded_email("rfc2822/example13.eml"), recorded_email("mime_emails/raw_email_with_illegal_boundary.eml"),
                     customer_mail("fine"))
     account = email_account(mailbox)
     [outcome] = poll_once()
@@ -277,3 +278,57 @@ def test_hostile_messages_never_stop_the_poll(app, mailbox, run_jobs):
     db.session.refresh(account)
     assert account.status == "ok"
     assert any("no sender" in r.reason for r in db.session.scalars(select(RejectedMessage)))
+
+
+def raw_mail(headers: str, body: bytes = b"Please refund order 42.\r\n") -> bytes:
+    """A message exactly as a sender's client wrote it (EmailMessage would quote or re-fold the headers)."""
+    return (headers.replace("\n", "\r\n") + f"Date: {format_datetime(ago(minutes=30))}\r\n\r\n").encode("ascii") + body
+
+
+def test_an_address_as_display_name_never_wins_over_the_address(app, mailbox, smtp, run_jobs, agent):
+    mailbox.deliver(raw_mail("From: alice@example.com <bob@example.com>\nReply-To: henry@example.com <ivan@example.com>\n"
+                             "To: support@inbox.example\nSubject: Refund\nMessage-ID: <spoof@example.com>\n"))
+    email_account(mailbox, smtp)
+    poll_once()
+    run_jobs()
+    [ticket] = tickets()
+    assert [i.external_id for i in ticket.contact.identities] == ["bob@example.com"]
+    assert ticket.messages[0].author_handle == "bob@example.com"
+    assert "looks like another address (alice@example.com)" in " ".join(ticket.messages[0].raw["email"]["problems"])
+    reply = queue_reply(ticket, agent, "Your refund is on its way.")
+    run_jobs()
+    db.session.refresh(reply)
+    assert reply.delivery_state == "sent"
+    [envelope] = smtp.handler.received
+    assert envelope.rcpt_tos == ["ivan@example.com"]
+    assert message_from_bytes(envelope.content, policy=policy.default)["To"] == "ivan@example.com"
+
+
+def test_a_mislabelled_charset_is_read_as_what_it_is_and_said_under_the_message(app, mailbox, run_jobs, logged_in):
+    text = "我的订单还没有到。Grüße, Jana"
+    mailbox.deliver(raw_mail("From: Jana <jana@example.org>\nTo: support@inbox.example\nSubject: Order\n"
+                             "Message-ID: <gb@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=GB2312\n"
+                             "Content-Transfer-Encoding: 8bit\n", text.encode("utf-8") + b"\r\n"))
+    email_account(mailbox)
+    poll_once()
+    run_jobs()
+    [ticket] = tickets()
+    assert ticket.messages[0].text == text
+    page = logged_in.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "Read with care: the text says it is gb2312 but is UTF-8; read as UTF-8" in page
+
+
+def test_no_reply_goes_to_an_smtp_server_taken_off_the_allow_list(app, mailbox, smtp, run_jobs, agent, monkeypatch):
+    mailbox.deliver(customer_mail("Hello?"))
+    account = email_account(mailbox, smtp)
+    poll_once()
+    run_jobs()
+    [ticket] = tickets()
+    monkeypatch.delenv(ALLOWLIST_ENV)  # the admin took 127.0.0.1 off the list
+    reply = queue_reply(ticket, agent, "We are on it.")
+    run_jobs()
+    db.session.refresh(reply)
+    assert reply.delivery_state == "failed" and "SMTP server address is refused" in reply.delivery_error
+    assert smtp.handler.received == []
+    db.session.refresh(account)
+    assert account.status == "needs_attention"

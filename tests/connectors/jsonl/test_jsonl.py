@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from inbox.connectors.base import connector_class
 from inbox.connectors.jsonl import MAX_LINE_BYTES, JsonlConnector
 from tests.helpers import ago, message, write_jsonl
@@ -99,3 +101,70 @@ def test_poison_lines_each_get_a_reason_and_good_lines_around_them_are_read(tmp_
         "poison.jsonl line 7": "author.followers must be a non-negative integer",
         "poison.jsonl line 8": "text is missing or not a string",
     }
+
+
+def _batch(prefix: str, count: int) -> list[dict]:
+    return [message(f"{prefix}{i}", f"{prefix}-c", f"{prefix} line {i}", ago(minutes=90 - i)) for i in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("poll_folder", [False, True], ids=["file", "folder"])
+def test_a_file_rotated_between_two_polls_loses_no_line(tmp_path, poll_folder):
+    path = write_jsonl(tmp_path / "sms.jsonl", _batch("a", 10))
+    connector = JsonlConnector({"path": str(tmp_path if poll_folder else path)})
+    first = connector.fetch(None)
+    assert len(first.messages) == 10
+    # before the next poll: 5 more lines (the 4th not JSON), `mv sms.jsonl sms.jsonl.1`, a new sms.jsonl of 30
+    extra = _batch("b", 4)
+    write_jsonl(path, extra[:3], raw_lines=["{cut off"])
+    write_jsonl(path, extra[3:])
+    path.rename(tmp_path / "sms.jsonl.1")
+    new = _batch("c", 30)
+    write_jsonl(path, new[:6], raw_lines=["{not json either"])
+    write_jsonl(path, new[7:])
+    second = connector.fetch(first.cursor)
+    assert [m.external_id for m in second.messages] == [m["external_id"] for m in extra + new[:6] + new[7:]]
+    assert len(first.messages) + len(second.messages) + len(second.rejected) == 45
+    assert [r.reference for r in second.rejected] == ["sms.jsonl.1 line 14", "sms.jsonl line 7"]
+    third = connector.fetch(second.cursor)
+    assert third.messages == [] and third.rejected == []
+    assert "rotated" not in third.cursor["files"]["sms.jsonl"]
+
+
+def test_rotation_waits_for_the_old_file_when_the_limit_is_reached(tmp_path):
+    path = write_jsonl(tmp_path / "sms.jsonl", _batch("a", 2))
+    connector = JsonlConnector({"path": str(path), "fetch_limit": 4})
+    first = connector.fetch(None)
+    write_jsonl(path, _batch("b", 6))
+    path.rename(tmp_path / "sms.jsonl.1")
+    write_jsonl(path, _batch("c", 3))
+    second = connector.fetch(first.cursor)
+    assert [m.external_id for m in second.messages] == ["b1", "b2", "b3", "b4"]  # the old file first
+    third = connector.fetch(second.cursor)
+    assert [m.external_id for m in third.messages] == ["b5", "b6", "c1", "c2"]
+    fourth = connector.fetch(third.cursor)
+    assert [m.external_id for m in fourth.messages] == ["c3"]
+
+
+def test_a_file_truncated_in_place_is_read_again_from_its_start(tmp_path):
+    path = write_jsonl(tmp_path / "sms.jsonl", _batch("a", 10))
+    connector = JsonlConnector({"path": str(path)})
+    first = connector.fetch(None)
+    path.write_text("")  # truncated by the writer, then refilled past the old offset before the next poll
+    longer = _batch("z", 12)
+    write_jsonl(path, longer[:2], raw_lines=["{broken"])
+    write_jsonl(path, longer[3:])
+    second = connector.fetch(first.cursor)
+    assert [m.external_id for m in second.messages] == [m["external_id"] for m in longer[:2] + longer[3:]]
+    assert [r.reference for r in second.rejected] == ["sms.jsonl line 3"]
+    path.write_text("")
+    write_jsonl(path, _batch("y", 2))  # shorter than before
+    third = connector.fetch(second.cursor)
+    assert [m.external_id for m in third.messages] == ["y1", "y2"]
+
+
+def test_a_cursor_from_before_file_identities_resumes_where_it_was(tmp_path):
+    path = write_jsonl(tmp_path / "sms.jsonl", _batch("a", 3))
+    offset = path.stat().st_size
+    write_jsonl(path, _batch("b", 1))
+    result = JsonlConnector({"path": str(path)}).fetch({"files": {"sms.jsonl": {"offset": offset, "line": 3}}})
+    assert [m.external_id for m in result.messages] == ["b1"]

@@ -3,23 +3,25 @@ replayed at the HTTP layer → poll → worker → tickets; replies with the rig
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
+from inbox.channels.conversations import StoredConversations
 from inbox.channels.health import account_health
 from inbox.channels.models import ChannelAccount, RejectedMessage
 from inbox.channels.poller import poll_once
 from inbox.channels.settings import add_account
-from inbox.connectors.base import available_kinds
-from inbox.connectors.mastodon import MastodonConnector
+from inbox.connectors.base import available_kinds, connector_for
+from inbox.connectors.mastodon.fixtures import ADMIN_ID, HALCY_ID, LOCAL, SOCIAL, TEST_USER_ID, body, edited, recorded
 from inbox.extensions import db
+from inbox.security.outbound import ALLOWLIST_ENV
 from inbox.tickets.ingest import ingest_messages
 from inbox.tickets.models import Message, Ticket
 from inbox.tickets.workspace.replies import queue_reply
 from zoneinfo import ZoneInfo
 
-from .replay import ADMIN_ID, HALCY_ID, LOCAL, SOCIAL, TEST_USER_ID, body, cassette, edited, recorded
+from .replay import cassette
 
 NOTIFICATIONS_SOCIAL = recorded("entity/test_entity_notification.yaml", 0)
 CONVERSATIONS_SOCIAL = recorded("entity/test_entity_conversation.yaml", 0)
@@ -84,7 +86,7 @@ def test_real_mastodon_social_notifications_and_dms(app, run_jobs, tmp_path):
 def _customer_status(name: str, index: int, brand: str) -> Ticket:
     """A recorded post by a customer, stored as the poller and worker would have."""
     account = db.session.scalar(select(ChannelAccount))
-    connector = MastodonConnector(account.config, account.name)
+    connector = connector_for(account, conversations=StoredConversations(account))
     message = connector.status_message(body(recorded(name, index)), brand)
     ingest_messages(account, [message], [None], reopen_window=timedelta(days=7))
     return db.session.scalar(select(Ticket).order_by(Ticket.id.desc()))
@@ -196,3 +198,25 @@ def test_blocked_accounts_and_malformed_posts_are_set_aside(app, run_jobs, tmp_p
         [outcome] = poll_once()
     assert outcome.error is None
     assert any("no author account" in r.reason for r in db.session.scalars(select(RejectedMessage)))
+
+
+def test_a_redirect_to_an_inside_address_is_not_followed(app, tmp_path):
+    account = mastodon_account(SOCIAL, HALCY_ID)
+    moved = edited(NOTIFICATIONS_SOCIAL, status=(302, "Found"), edit_body=lambda _: {},
+                   location="http://169.254.169.254/latest/meta-data/iam/security-credentials/")
+    with cassette(tmp_path, [moved]) as tape:
+        [outcome] = poll_once()
+    assert [urlsplit(r.uri).hostname for r in tape.requests] == ["mastodon.social"]  # nothing sent to the metadata address
+    db.session.refresh(account)
+    assert account.status == "needs_attention" and account.cursor is None
+    assert "Mastodon server address is refused" in account.status_detail and "169.254.169.254" in account.status_detail
+
+
+def test_an_inside_server_is_refused_unless_allow_listed(app, tmp_path, monkeypatch):
+    account = mastodon_account()  # http://localhost:3000, allow-listed by this folder's conftest
+    monkeypatch.delenv(ALLOWLIST_ENV)  # the admin took it off the list
+    with cassette(tmp_path, []) as tape:
+        [outcome] = poll_once()
+    assert tape.requests == []
+    db.session.refresh(account)
+    assert account.status == "needs_attention" and "localhost is this machine" in account.status_detail

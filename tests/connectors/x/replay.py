@@ -1,6 +1,6 @@
-"""Replaying X API traffic with vcrpy: tweepy's own recordings (shared eval data) and the cassettes
-derived from them in cassettes/ (see derive.py there). Requests match on method and path only,
-so query strings (since_id, pagination_token) and OAuth headers never stop a replay."""
+"""Replaying X API traffic with vcrpy: tweepy's own recordings (read by `inbox.connectors.x.fixtures`)
+and the cassettes derived from them in cassettes/ (see derive.py there). Requests match on method and
+path only, so query strings (since_id, pagination_token) and OAuth headers never stop a replay."""
 from __future__ import annotations
 
 import json
@@ -10,13 +10,9 @@ from typing import Any, Iterator
 
 import vcr
 
-from tests.conftest import SHARED_EVAL
+from inbox.connectors.x.fixtures import recorded_cassette
 
-RECORDED = SHARED_EVAL / "x_api" / "v2"
 DERIVED = Path(__file__).resolve().parent / "cassettes"
-
-BRAND_ID, BRAND_HANDLE = "783214", "Twitter"
-TWEEPYDEV_ID = "1072250532645998596"
 CREDENTIALS = {
     "bearer_token": "bearer-token-for-replay-0001",
     "consumer_key": "consumer-key-for-replay-0002",
@@ -24,15 +20,6 @@ CREDENTIALS = {
     "access_token": "access-token-for-replay-0004",
     "access_token_secret": "access-secret-for-replay-0005",
 }
-
-
-def cassette_path(name: str | Path) -> Path:
-    if Path(name).is_absolute() and Path(name).exists():  # built by the test itself
-        return Path(name)
-    for folder in (DERIVED, RECORDED):
-        if (folder / name).exists():
-            return folder / name
-    raise FileNotFoundError(f"no cassette {name} in {DERIVED} or {RECORDED}")
 
 
 class Replay:
@@ -74,7 +61,7 @@ def replay(name: str | Path) -> Iterator[Replay]:
         decode_compressed_response=True,
         before_record_request=tape._capture,
     )
-    with recorder.use_cassette(str(cassette_path(name))) as cassette:
+    with recorder.use_cassette(str(recorded_cassette(name, DERIVED))) as cassette:
         tape.cassette = cassette
         tape.live = True
         yield tape

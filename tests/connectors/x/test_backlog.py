@@ -19,7 +19,8 @@ from inbox.channels.poller import poll_once
 from inbox.channels.settings import add_account
 from inbox.extensions import db
 from inbox.tickets.models import Message
-from tests.connectors.x.replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, DERIVED, replay
+from inbox.connectors.x.fixtures import BRAND_HANDLE, BRAND_ID
+from tests.connectors.x.replay import CREDENTIALS, DERIVED, replay
 
 TWITTER_EPOCH_MS = 1288834974657
 NEWEST = 1599000000000000000

@@ -11,7 +11,8 @@ from inbox.channels import account_by_name
 from inbox.cli import main
 from inbox.extensions import db
 from inbox.channels.poller import poll_once
-from tests.connectors.x.replay import BRAND_ID, CREDENTIALS, replay
+from inbox.connectors.x.fixtures import BRAND_ID
+from tests.connectors.x.replay import CREDENTIALS, replay
 from tests.helpers import csrf_token
 
 SECRET_OPTIONS = [f"--{key.replace('_', '-')}={value}" for key, value in CREDENTIALS.items()]

@@ -13,7 +13,8 @@ from inbox.connectors.base import available_kinds
 from inbox.extensions import db
 from inbox.channels.poller import due_accounts, poll_once
 from inbox.tickets.models import ContactIdentity, Message, Ticket
-from tests.connectors.x.replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, TWEEPYDEV_ID, replay
+from inbox.connectors.x.fixtures import BRAND_HANDLE, BRAND_ID, TWEEPYDEV_ID
+from tests.connectors.x.replay import CREDENTIALS, replay
 from tests.helpers import ago, message, write_jsonl
 
 THREAD_ROOT = "1578511538419212288"

@@ -11,7 +11,8 @@ from inbox.jobs.delivery import deliver_reply
 from inbox.extensions import db
 from inbox.channels.poller import poll_once
 from inbox.tickets.models import Message, Ticket, TicketEvent
-from tests.connectors.x.replay import BRAND_HANDLE, BRAND_ID, CREDENTIALS, replay
+from inbox.connectors.x.fixtures import BRAND_HANDLE, BRAND_ID
+from tests.connectors.x.replay import CREDENTIALS, replay
 from tests.helpers import ago, csrf_token, message, write_jsonl
 
 THREAD_ROOT = "1578511538419212288"

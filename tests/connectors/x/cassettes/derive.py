@@ -23,15 +23,16 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from inbox.connectors.x.fixtures import recorded_folder
+
 HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("INBOX_EVAL_DIR", HERE.parents[4] / "shared" / "eval")) / "x_api" / "v2"
+SHARED = recorded_folder()
 
 BRAND = {"id": "783214", "name": "Twitter", "username": "Twitter"}
 TWITTERDEV = {"id": "2244994945", "name": "Twitter Dev", "username": "TwitterDev"}
