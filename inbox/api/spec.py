@@ -77,7 +77,7 @@ class AnyDigits(BaseConverter):
     """Any run of digits routes to the operation, which answers 404 for an id out of range: a bounded
     converter would make werkzeug answer 405 when another method's rule has the same path."""
 
-    regex = r"\d+"
+    regex = r"[0-9]+"
     part_isolating = True
 
     def to_python(self, value: str) -> int:

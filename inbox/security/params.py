@@ -33,21 +33,36 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _digits(raw: str | None, max_len: int) -> str | None:
+    """`raw` stripped, if it is 1 … max_len ASCII digits. `str.isdigit()` alone is not enough: it
+    accepts "²" and "١٢", which int() refuses or reads as a number nobody typed."""
+    value = (raw or "").strip()
+    return value if value.isascii() and value.isdigit() and len(value) <= max_len else None
+
+
 def parse_id(raw: str | None) -> int | None:
     """A positive id as typed in a form or query string, or None when it cannot be one of ours."""
-    value = (raw or "").strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 10:
-        return None
-    number = int(value)
+    value = _digits(raw, len(str(MAX_ID)))
+    number = int(value) if value is not None else 0
     return number if 0 < number <= MAX_ID else None
 
 
-def parse_bounded_int(raw: str, low: int, high: int) -> int | None:
+def parse_bounded_int(raw: str | None, low: int, high: int) -> int | None:
     """A whole number typed in a form, within [low, high]; None otherwise (never a huge int)."""
-    value = raw.strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > len(str(high)):
+    value = _digits(raw, len(str(high)))
+    if value is None:
         return None
     number = int(value)
+    return number if low <= number <= high else None
+
+
+def parse_decimal(raw: str | None, low: float, high: float, places: int = 2) -> float | None:
+    """A number with at most `places` decimals ("80", "12.5") within [low, high]; None otherwise
+    (no exponent, no "nan" or "inf", no digits of another script)."""
+    whole, dot, fraction = (raw or "").strip().partition(".")
+    if _digits(whole, len(str(int(high)))) is None or (dot and _digits(fraction, places) is None):
+        return None
+    number = float(f"{whole}.{fraction or 0}")
     return number if low <= number <= high else None
 
 

@@ -26,7 +26,7 @@ from ..automation.rules import Rule
 from ..automation.service import try_rule
 from ..extensions import db
 from ..jobqueue import enqueue
-from ..security.params import parse_bounded_int
+from ..security.params import parse_bounded_int, parse_id
 from ..timeutil import utcnow
 from .blueprint import bp
 from .i18n import error_text
@@ -90,8 +90,11 @@ def _typed() -> dict:
 @role_required("admin")
 def admin_rule_save():
     """Save (new or existing, by `rule_id`), or with `test` run the typed rule over recent messages first."""
-    raw_id = request.form.get("rule_id", "")
-    rule = _rule_or_404(int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
+    raw_id = request.form.get("rule_id", "").strip()
+    rule_id = parse_id(raw_id)
+    if raw_id and rule_id is None:
+        abort(404)
+    rule = _rule_or_404(rule_id) if rule_id is not None else None
     try:
         parsed = parse_rule_form(request.form)
     except RuleError as exc:

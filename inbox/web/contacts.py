@@ -7,25 +7,26 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..contacts.merge import MergeError, merge_contacts, undo_merge
+from ..security.params import parse_id
 from .blueprint import bp
 from .i18n import error_text
 
 
 def _back():
-    ticket_id = request.form.get("ticket_id", "")
-    target = url_for("web.ticket", ticket_id=int(ticket_id)) + "#h-customer" if ticket_id.isdigit() else url_for("web.inbox")
+    ticket_id = parse_id(request.form.get("ticket_id"))
+    target = url_for("web.ticket", ticket_id=ticket_id) + "#h-customer" if ticket_id is not None else url_for("web.inbox")
     return redirect(target)
 
 
 @bp.post("/contacts/<int:contact_id>/merge")
 @login_required
 def merge_contact(contact_id: int):
-    other = request.form.get("other_id", "")
-    if not other.isdigit():
+    other = parse_id(request.form.get("other_id"))
+    if other is None:
         flash(_("Choose the contact to merge."), "error")
         return _back()
     try:
-        record = merge_contacts(int(other), contact_id, current_user, request.form.get("reason", "")[:200])
+        record = merge_contacts(other, contact_id, current_user, request.form.get("reason", "")[:200])
     except MergeError as exc:
         flash(error_text(exc), "error")
         return _back()

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..security.params import parse_id
+from ..security.params import parse_bounded_int, parse_decimal, parse_id
 from ..tickets.models import BusinessCalendar
 from ..tickets.sla.policy_changes import PolicyError
 from ..translatable import N_, message_of
@@ -25,9 +25,10 @@ def parse_duration(hours: str | None, minutes: str | None) -> int | None:
     hours, minutes = (hours or "").strip(), (minutes or "").strip()
     if not hours and not minutes:
         return None
-    if not (hours or "0").isdigit() or not (minutes or "0").isdigit() or len(hours) > 6 or len(minutes) > 6:
+    whole_hours, whole_minutes = parse_bounded_int(hours or "0", 0, 999999), parse_bounded_int(minutes or "0", 0, 999999)
+    if whole_hours is None or whole_minutes is None:
         raise DurationError(_("Whole hours and minutes, like 4 and 30."))
-    total = int(hours or 0) * 60 + int(minutes or 0)
+    total = whole_hours * 60 + whole_minutes
     if not 0 < total <= MAX_MINUTES:
         raise DurationError(_("Between 1 minute and a year."))
     return total
@@ -47,20 +48,19 @@ def _minutes(raw: str | None, label: str, field: str | None = None) -> int | Non
     raw = (raw or "").strip()
     if not raw:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise PolicyError(N_("%(target)s must be a whole number of minutes", target=label), field) from None
-    if value <= 0 or value > 60 * 24 * 365:
+    value = parse_bounded_int(raw, 0, 10**9)
+    if value is None:
+        raise PolicyError(N_("%(target)s must be a whole number of minutes", target=label), field)
+    if value <= 0 or value > MAX_MINUTES:
         raise PolicyError(N_("%(target)s must be between 1 minute and a year", target=label), field)
     return value
 
 
 def parse_policy_form(form: Mapping[str, str]) -> dict[str, Any]:
-    try:
-        fraction = float(form.get("warning_percent", "80")) / 100
-    except ValueError:
-        raise PolicyError(_("A percentage, like 80."), "warning_percent") from None
+    percent = parse_decimal(form.get("warning_percent", "80"), 0, 1000)
+    if percent is None:
+        raise PolicyError(_("A percentage, like 80."), "warning_percent")
+    fraction = percent / 100
     if not 0 < fraction < 1:
         raise PolicyError(_("Between 1 and 99 %."), "warning_percent")
     raw_calendar = (form.get("calendar_id") or "").strip()
