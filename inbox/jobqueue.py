@@ -47,7 +47,8 @@ class JobPolicy:
 
 
 JOBS: dict[str, JobPolicy] = {
-    "ingest_batch": JobPolicy("inbox.jobs.ingest.ingest_batch", INGEST_QUEUE, 600, OUTAGE_RETRY),
+    # a finished ingest job is deleted at once: its arguments are customers' words, which an erasure must reach
+    "ingest_batch": JobPolicy("inbox.jobs.ingest.ingest_batch", INGEST_QUEUE, 600, OUTAGE_RETRY, result_ttl=0),
     "deliver_reply": JobPolicy("inbox.jobs.delivery.deliver_reply", DELIVERY_QUEUE, 120, (10, 30, 60)),
     "requeue_replies": JobPolicy("inbox.jobs.delivery.requeue_stalled_replies", DEFAULT_QUEUE, 55, result_ttl=300),
     "sla_sweep": JobPolicy("inbox.jobs.sla.sla_sweep", DEFAULT_QUEUE, 55, result_ttl=300, failure_ttl=86400),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 
+from ..contacts.models import ContactMerge
 from ..extensions import db
 from ..tickets.models import Contact, ContactIdentity, Message, Ticket, TicketNote
 
@@ -26,10 +27,38 @@ class ContactRows:
         return [t.id for t in self.tickets]
 
 
-def needles(contact: Contact, identities: list[ContactIdentity]) -> list[str]:
-    """What names the customer in free text: their handles and names (with and without "@")."""
+@dataclass
+class MergedIn:
+    """The contacts merged into a customer (and into those, …) by merges still standing: the same
+    person under the names they had before, and every merge record that names one of them."""
+
+    contacts: list[Contact] = field(default_factory=list)
+    merges: list[ContactMerge] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.display_name for c in self.contacts] + [m.source_name for m in self.merges]
+
+
+def merged_in(contact: Contact) -> MergedIn:
+    people, frontier = {contact.id}, [contact.id]
+    while frontier:
+        sources = set(db.session.scalars(select(ContactMerge.source_id).where(
+            ContactMerge.target_id.in_(frontier), ContactMerge.undone_at.is_(None))))
+        frontier = sorted(sources - people)
+        people.update(frontier)
+    others = sorted(people - {contact.id})
+    contacts = list(db.session.scalars(select(Contact).where(Contact.id.in_(others)).order_by(Contact.id))) if others else []
+    merges = list(db.session.scalars(select(ContactMerge).where(
+        or_(ContactMerge.source_id.in_(people), ContactMerge.target_id.in_(people))).order_by(ContactMerge.id)))
+    return MergedIn(contacts, merges)
+
+
+def needles(contact: Contact, identities: list[ContactIdentity], also: list[str] | None = None) -> list[str]:
+    """What names the customer in free text: their handles and names (with and without "@"), and
+    `also` (the names they had before a merge)."""
     found: set[str] = set()
-    for value in [contact.display_name] + [v for i in identities for v in (i.handle, i.name)]:
+    for value in [contact.display_name] + [v for i in identities for v in (i.handle, i.name)] + (also or []):
         value = (value or "").strip()
         for variant in (value, value.lstrip("@")):
             if len(variant) >= NEEDLE_MIN_CHARS:
@@ -45,7 +74,7 @@ def contact_rows(contact: Contact) -> ContactRows:
     identity_ids = [i.id for i in identities]
     mine = ([Message.ticket_id.in_(ticket_ids)] if ticket_ids else []) + ([Message.identity_id.in_(identity_ids)] if identity_ids else [])
     messages = list(db.session.scalars(select(Message).where(or_(*mine)).order_by(Message.sent_at, Message.id))) if mine else []
-    notes = notes_mentioning(ticket_ids, needles(contact, identities))
+    notes = notes_mentioning(ticket_ids, needles(contact, identities, merged_in(contact).names))
     return ContactRows(contact, identities, tickets, messages, notes)
 
 

@@ -27,7 +27,7 @@ from ..voice.export import enqueue_export, file_name
 from ..voice.files import FILE_NAME, has_export
 from ..voice.weeks import IsoWeek
 from ..webhooks.dispatch import erase_payloads
-from .contacts import contact_rows, name_pattern, needles, notes_mentioning
+from .contacts import contact_rows, merged_in, name_pattern, needles, notes_mentioning
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,8 @@ def _erase_identity(identity: ContactIdentity) -> None:
 def erase_contact_data(contact: Contact, now: datetime) -> ErasureResult:
     """Everything of one contact (no commit, no audit): the part retention shares."""
     rows = contact_rows(contact)
-    names = needles(contact, rows.identities)
+    merged = merged_in(contact)
+    names = needles(contact, rows.identities, merged.names)
     result = erase_tickets(rows.tickets, now, names)
     # their messages outside their tickets (context posts, messages moved by a merge)
     for message in rows.messages:
@@ -110,6 +111,16 @@ def erase_contact_data(contact: Contact, now: datetime) -> ErasureResult:
             result.messages += 1
     for identity in rows.identities:
         _erase_identity(identity)
+    # erasure follows merges: the contacts merged into this one were the same person under another name
+    people = {contact.id} | {c.id for c in merged.contacts}
+    for other in merged.contacts:
+        other.display_name, other.erased_at = TOMBSTONE, now
+    for merge in merged.merges:
+        if merge.source_id in people:
+            # why two names were one person says who they are (a first name is no needle): all of it goes
+            merge.source_name, merge.reason = TOMBSTONE, TOMBSTONE if merge.reason else ""
+        else:  # undone since: somebody else's merge, which may name ours
+            merge.reason = _scrub(merge.reason or "", names)
     contact.display_name = TOMBSTONE
     contact.erased_at = now
     result.contact_id = contact.id

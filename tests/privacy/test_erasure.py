@@ -125,3 +125,105 @@ def test_names_in_other_notes_are_erased_as_whole_words():
         f"{TOMBSTONE} called; announce it to {TOMBSTONE}@example and {TOMBSTONE}"
     assert _scrub("ping @zq_quill_secret and zq_quill_secret_2", ["@zq_quill_secret", "zq_quill_secret"]) == \
         f"ping {TOMBSTONE} and zq_quill_secret_2"
+
+
+def test_erasure_follows_merges(app, client, customer):
+    """A contact merged into the customer was the same person under another name: erasing the customer
+    erases that name too, on the merged contact, on the merge record (name and reason) and wherever
+    they are shown (issue 24 item 9)."""
+    from inbox.api.tokens import create_token
+    from inbox.contacts.merge import merge_contacts
+    from tests.privacy.conftest import _ingest
+
+    admin = user("admin", "Ann Admin")
+    earlier = _ingest("zs-1", "zsms-1", "text me back", 100, author="+15550001", handle="+15550001",
+                      name="Zeb Quillby", channel="sms", label="neutral")
+    merged_contact = earlier.contact_id
+    # a merged contact merged in once more, by a second merge that still stands
+    chained = _ingest("zs-2", "zsms-2", "another number", 90, author="+15550002", handle="+15550002",
+                      name="Zebby Q-Quill", channel="sms", label="neutral")
+    chained_contact = chained.contact_id
+    merge_contacts(chained_contact, merged_contact, admin, "Zebby Q-Quill wrote from her second phone")
+    merge_contacts(merged_contact, customer.contact.id, admin, "Zeb Quillby is Zelda's SMS name")
+    # a merge undone since: that contact is somebody else, and keeps their name
+    stranger = _ingest("zs-3", "zsms-3", "wrong person", 80, author="+15550003", handle="+15550003",
+                       name="Otto Unrelated", channel="sms", label="neutral")
+    from inbox.contacts.merge import undo_merge
+
+    undo_merge(merge_contacts(stranger.contact_id, customer.contact.id, admin, "Otto, not Zelda Quillfeather").id, admin)
+    traces = ("Zeb Quillby", "Quillby", "Zebby Q-Quill")
+    login(client, admin.email)
+    _, plaintext = create_token(admin, "privacy check", "read")
+    api = {"Authorization": f"Bearer {plaintext}"}
+    ticket_page = client.get(f"/tickets/{customer.open_ticket.id}").data.decode()
+    assert "Zeb Quillby" in ticket_page  # "Merged here" on the customer panel
+    assert "Zeb Quillby" in client.get(f"/api/v1/contacts/{merged_contact}", headers=api).data.decode()
+    assert rows_mentioning(traces)
+    assert "No customer matches." not in client.get("/admin/privacy?q=Quillby").data.decode()
+
+    response = client.post(f"/admin/contacts/{customer.contact.id}/erase", data={"confirm": "erase", "csrf_token": token(client)})
+    assert response.status_code == 200
+
+    db.session.expire_all()
+    assert rows_mentioning(traces + TRACES) == []
+    assert not any(t in client.get(f"/tickets/{customer.open_ticket.id}").data.decode() for t in traces)
+    assert "No customer matches." in client.get("/admin/privacy?q=Quillby").data.decode()
+    for contact_id in (merged_contact, chained_contact):
+        shown = client.get(f"/api/v1/contacts/{contact_id}", headers=api)
+        assert shown.status_code == 200 and shown.get_json()["display_name"] == TOMBSTONE
+    from inbox.contacts.models import ContactMerge
+
+    reasons = {m.source_id: m.reason for m in db.session.scalars(select(ContactMerge))}
+    assert reasons[merged_contact] == reasons[chained_contact] == TOMBSTONE
+    # the undone merge's contact is another person: their name stays, ours leaves its reason
+    assert db.session.get(Ticket, stranger.id).contact.display_name == "Otto Unrelated"
+    assert reasons[stranger.contact_id] == f"Otto, not {TOMBSTONE}"
+
+
+def _redis_text(prefix: str = "rq:") -> str:
+    """Everything RQ keeps in Redis under `prefix`, job payloads unpacked (they are zlib-compressed pickles)."""
+    import pickle
+    import zlib
+
+    from inbox.redis_client import get_redis
+
+    redis = get_redis()
+
+    def readable(raw: bytes) -> str:
+        for unpack in (lambda b: repr(pickle.loads(zlib.decompress(b))), lambda b: repr(pickle.loads(b)),
+                       lambda b: b.decode("utf-8", "replace")):
+            try:
+                return unpack(raw)
+            except Exception:  # noqa: BLE001  (not that encoding: try the next)
+                continue
+        return ""
+
+    parts = []
+    for key in redis.scan_iter(prefix + "*"):
+        kind = redis.type(key).decode()
+        if kind == "string":
+            parts.append(readable(redis.get(key)))
+        elif kind == "hash":
+            parts += [readable(v) for v in redis.hgetall(key).values()]
+        elif kind == "list":
+            parts += [readable(v) for v in redis.lrange(key, 0, -1)]
+        elif kind == "stream":
+            parts += [readable(v) for _, fields in redis.xrange(key) for v in fields.values()]
+    return "\n".join(parts)
+
+
+def test_finished_ingest_jobs_keep_no_customer_text(app, tmp_path, run_jobs):
+    """A finished ingest job's arguments are the customer's words: RQ would keep them in Redis for the
+    job's result TTL, out of reach of an erasure. Ingest keeps no finished job (issue 24 item 9)."""
+    from inbox.channels.importer import import_jsonl
+    from tests.helpers import ago, message, write_jsonl
+
+    words = "my passport number is QX-77-REDIS"
+    path = write_jsonl(tmp_path / "in.jsonl", [message("rq-1", "rqconv-1", words, ago(minutes=5), author="rq-author-1",
+                                                       handle="@rq_secret_handle")])
+    import_jsonl(path, "RQ check", "x")
+    assert "QX-77-REDIS" in _redis_text()  # queued, the job carries them (the check sees job payloads)
+    run_jobs()
+    assert db.session.scalars(select(Message.text).where(Message.external_id == "rq-1")).one() == words
+    left = _redis_text()
+    assert "QX-77-REDIS" not in left and "rq_secret_handle" not in left
