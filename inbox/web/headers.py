@@ -1,8 +1,8 @@
-"""Security headers on every response: the pages load only our own scripts and styles, and no other
-site may frame them."""
+"""Security headers on every response: the pages load only our own scripts and styles, no other
+site may frame them, and nothing but our static files is kept by a browser or proxy cache."""
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 
 # No 'unsafe-inline' anywhere: templates carry no inline script, event handler or style attribute
 # (tests/security/test_headers.py and the browser tests check that the pages still work under it).
@@ -30,6 +30,10 @@ def security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    # pages and API answers show customers' words and a CSRF token: no cache (shared or the browser's
+    # back button on a shared computer) keeps them; a view may say more ("no-store, no-transform")
+    if request.endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
+        headers["Cache-Control"] = "no-store"
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response

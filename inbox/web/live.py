@@ -68,7 +68,7 @@ def events() -> Any:
     )
     # the database session goes back to the pool when this returns; the stream needs only Redis
     return Response(stream, mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache, no-transform",
+        "Cache-Control": "no-cache, no-store, no-transform",
         "X-Accel-Buffering": "no",  # a reverse proxy must pass each event on at once
     })
 

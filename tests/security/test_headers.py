@@ -27,6 +27,8 @@ def _check(response, where: str, hsts: bool) -> None:
     assert headers.get("X-Frame-Options") == "DENY", where
     assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), where
     assert ("Strict-Transport-Security" in headers) == hsts, where
+    if "/static/" not in where:  # pages and API answers are never cached (issue 24 item 12)
+        assert "no-store" in headers.get("Cache-Control", ""), where
     if hsts:
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000"), where
 
@@ -140,3 +142,15 @@ def test_our_scripts_build_no_code_from_strings(name):
     text = (Path(__file__).resolve().parents[2] / "static" / name).read_text()
     assert "eval(" not in text and "new Function" not in text and "setAttribute(\"style\"" not in text
     assert not re.search(r"setTimeout\(\s*[\"']", text)
+
+
+def test_api_answers_are_never_cached(app, make_api):
+    """Every API read, with a good token and with none or a bad one (issue 24 item 12)."""
+    api = make_api("admin")
+    reads = [rule.rule for rule in app.url_map.iter_rules()
+             if rule.rule.startswith("/api/v1") and "GET" in rule.methods and "<" not in rule.rule]
+    assert len(reads) >= 5
+    for url in reads:
+        for headers in ({"Authorization": f"Bearer {api.token}"}, {}, {"Authorization": "Bearer not-a-token"}):
+            response = api.client.get(url, headers=headers)
+            assert response.status_code < 500 and "no-store" in response.headers.get("Cache-Control", ""), (url, headers)
