@@ -1,16 +1,20 @@
 """Signing in: throttled, audited, and as slow for an unknown address as for a known one."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record
+from ..audit.models import AuditEntry
 from ..extensions import db
+from ..timeutil import utcnow
 from .models import User
 from .sessions import end_sessions_now
 from .throttle import Refusal, throttle
@@ -18,6 +22,9 @@ from .throttle import Refusal, throttle
 log = logging.getLogger(__name__)
 
 _dummy_hash: str | None = None
+# refused attempts are counted on one audit line per throttled account (or address) and window: a
+# line each would let anyone grow the audit table without limit by retrying a locked account
+REFUSALS_WINDOW = timedelta(minutes=15)
 
 
 def _dummy() -> str:
@@ -51,7 +58,7 @@ def sign_in(email: str, password: str, address: str) -> SignIn:
         log.error("sign-in throttle unavailable, not applied: %s", exc)
         refused = None
     if refused is not None:
-        record("sign_in_throttled", email, None, {"scope": refused.scope, "retry_after": refused.retry_after})
+        _record_refusal(email, address, refused)
         db.session.commit()
         return SignIn(refused=refused)
     user = find_user(email)
@@ -67,6 +74,24 @@ def sign_in(email: str, password: str, address: str) -> SignIn:
            {"reason": "deactivated" if user is not None and not user.active and matches else "wrong email or password"})
     db.session.commit()
     return SignIn()
+
+
+def _record_refusal(email: str, address: str, refused: Refusal) -> None:
+    """Count this refusal on the window's audit line of what is throttled (the account, or the
+    address whatever account it types), starting a line when there is none."""
+    throttled = email if refused.scope == "account" else (address or "-")
+    key = f"{refused.scope}:" + hashlib.sha256(throttled.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    now = utcnow()
+    line = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "sign_in_throttled", AuditEntry.target_type == "sign_in_scope", AuditEntry.target_id == key,
+        AuditEntry.at >= now - REFUSALS_WINDOW).order_by(AuditEntry.id.desc()).limit(1).with_for_update())
+    if line is None:
+        record("sign_in_throttled", email, ("sign_in_scope", key, refused.scope),
+               {"scope": refused.scope, "retry_after": refused.retry_after, "count": 1, "last_at": now.isoformat()})
+        return
+    details = dict(line.details or {})
+    details.update(count=int(details.get("count", 1)) + 1, retry_after=refused.retry_after, last_at=now.isoformat())
+    line.details = details
 
 
 def sign_out_everywhere(user: User) -> None:

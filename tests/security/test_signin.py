@@ -69,11 +69,12 @@ def test_brute_force_gets_growing_delays_then_a_lock_even_for_the_right_password
     clock.now += lock
     assert _attempt(client, agent.email, PASSWORD).status_code == 302  # the lock is temporary
     actions = _actions()
-    assert actions.count("sign_in_failed") == 20 and actions.count("sign_in_throttled") == len(waits) + 1
+    # the refusals are counted on one audit line (all within the quarter of an hour of the database's clock)
+    assert actions.count("sign_in_failed") == 20 and actions.count("sign_in_throttled") == 1
     assert actions[-1] == "sign_in"
-    throttled = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in_throttled")).first()
+    throttled = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in_throttled")).one()
     assert throttled.actor_label == agent.email and throttled.address == "203.0.113.7"
-    assert throttled.details["scope"] == "account"
+    assert throttled.details["scope"] == "account" and throttled.details["count"] == len(waits) + 1
 
 
 def test_a_few_failures_then_the_right_password_works_and_resets_the_count(app, client, agent):
@@ -98,6 +99,36 @@ def test_one_address_trying_many_accounts_is_throttled(app, client, agent, monke
         assert refused.status_code == 429 and b"from your network address" in refused.data
         # another address is not affected
         assert _attempt(client, agent.email, PASSWORD, address="198.51.100.9").status_code == 302
+    finally:
+        app.extensions.pop("inbox_signin_throttle", None)
+
+
+def test_retrying_a_locked_account_adds_one_audit_line_per_window(app, client, agent, monkeypatch):
+    """Anyone may knock on a locked account (or from a throttled address) as often as they like: the
+    audit log counts it on one line per account or address and window (issue 24 item 12)."""
+    from datetime import timedelta
+
+    from inbox.auth import signin
+
+    monkeypatch.setitem(app.config, "SIGNIN_ADDRESS_LIMITS", "3/hour")
+    app.extensions.pop("inbox_signin_throttle", None)
+    try:
+        for i in range(3):
+            assert _attempt(client, f"nobody{i}@example.com", "x" * 10).status_code == 401
+        for i in range(60):  # another account typed each time: the address is what is throttled
+            assert _attempt(client, f"someone{i}@example.com", "x" * 10).status_code == 429
+        lines = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in_throttled")).all()
+        assert len(lines) == 1 and lines[0].details["count"] == 60 and lines[0].details["scope"] == "address"
+        assert lines[0].address == "203.0.113.7"
+        assert _attempt(client, "x@example.com", "x" * 10, address="198.51.100.9").status_code == 401  # another address
+        # a later window starts a new line
+        lines[0].at -= signin.REFUSALS_WINDOW + timedelta(seconds=1)
+        db.session.commit()
+        assert _attempt(client, agent.email, PASSWORD).status_code == 429
+        db.session.expire_all()
+        counts = [e.details["count"] for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "sign_in_throttled").order_by(AuditEntry.id))]
+        assert counts == [60, 1]
     finally:
         app.extensions.pop("inbox_signin_throttle", None)
 
