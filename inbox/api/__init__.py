@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth.throttle import parse_limits
 from ..extensions import csrf, db
-from .auth import DEFAULT_RATE_LIMITS
+from .auth import DEFAULT_INVALID_TOKEN_LIMITS, DEFAULT_RATE_LIMITS
 from .blueprint import PREFIX, bp
 from .problems import ApiProblem, from_http_exception, problem
 from .spec import AnyDigits, openapi_document
@@ -50,12 +50,13 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     """Called by create_app: the routes, CSRF exemption (checked again for session requests in auth.py)."""
-    spec = os.environ.get("INBOX_API_RATE_LIMITS") or DEFAULT_RATE_LIMITS
-    try:
-        parse_limits(spec)
-    except ValueError as exc:
-        raise ValueError(f"INBOX_API_RATE_LIMITS must look like '120/minute;5000/hour', got {spec!r}") from exc
-    app.config.setdefault("API_RATE_LIMITS", spec)
+    for name, default in (("API_RATE_LIMITS", DEFAULT_RATE_LIMITS), ("API_INVALID_TOKEN_LIMITS", DEFAULT_INVALID_TOKEN_LIMITS)):
+        spec = os.environ.get(f"INBOX_{name}") or default
+        try:
+            parse_limits(spec)
+        except ValueError as exc:
+            raise ValueError(f"INBOX_{name} must look like '{default}', got {spec!r}") from exc
+        app.config.setdefault(name, spec)
 
     app.url_map.converters["api_id"] = AnyDigits
     csrf.exempt(bp)

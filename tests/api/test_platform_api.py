@@ -125,6 +125,33 @@ def test_rate_limit_per_token(app, make_api):
         app.config["API_RATE_LIMITS"] = "120/minute;5000/hour"
 
 
+def test_invalid_tokens_are_limited_per_address(app, make_api, monkeypatch):
+    """Guessing tokens from one address: past INBOX_API_INVALID_TOKEN_LIMITS every token it sends is
+    refused unchecked, a valid one included; other addresses are not affected (issue 24 item 12)."""
+    from inbox.api.auth import _INVALID_EXTENSION
+
+    monkeypatch.setitem(app.config, "API_INVALID_TOKEN_LIMITS", "5/minute")
+    app.extensions.pop(_INVALID_EXTENSION, None)
+    try:
+        good = make_api("agent")
+        guesser = {"REMOTE_ADDR": "203.0.113.50"}
+        codes = [good.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer inbox_guess{i}"},
+                                 environ_overrides=guesser).status_code for i in range(5)]
+        codes.append(good.client.get("/api/v1/users/me", headers={"Authorization": "Basic abc"},
+                                     environ_overrides=guesser).status_code)
+        assert codes == [401] * 5 + [429]
+        refused = good.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {good.token}"}, environ_overrides=guesser)
+        assert refused.status_code == 429 and refused.mimetype == PROBLEM and int(refused.headers["Retry-After"]) >= 1
+        assert "invalid tokens" in refused.get_json()["detail"]
+        assert good.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {good.token}"},
+                               environ_overrides={"REMOTE_ADDR": "198.51.100.20"}).status_code == 200
+        # valid tokens are not counted
+        for _ in range(8):
+            assert good.get("/users/me").status_code == 200
+    finally:
+        app.extensions.pop(_INVALID_EXTENSION, None)
+
+
 def test_openapi_document(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"] == "3.1.0"

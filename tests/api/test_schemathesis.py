@@ -24,11 +24,14 @@ CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
 
 @pytest.fixture
 def api_schema(app):
-    app.config["API_RATE_LIMITS"] = "100000/minute"
+    limits = {"API_RATE_LIMITS": app.config["API_RATE_LIMITS"], "API_INVALID_TOKEN_LIMITS": app.config["API_INVALID_TOKEN_LIMITS"]}
+    app.config.update(API_RATE_LIMITS="100000/minute", API_INVALID_TOKEN_LIMITS="100000/minute")
     app.extensions.pop("inbox_api_limiter", None)
+    app.extensions.pop("inbox_api_invalid_token_limiter", None)
     yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
-    app.config["API_RATE_LIMITS"] = "120/minute;5000/hour"
+    app.config.update(limits)
     app.extensions.pop("inbox_api_limiter", None)
+    app.extensions.pop("inbox_api_invalid_token_limiter", None)
 
 
 @pytest.fixture
