@@ -2,10 +2,11 @@
 goes out and generate the OpenAPI document (spec.py), so the document cannot drift from the code."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..channels.models import CHANNEL_TYPES
 from ..tickets.models import SENTIMENT_LABELS
@@ -25,6 +26,14 @@ Channel = Literal[CHANNEL_TYPES]  # type: ignore[valid-type]
 Sentiment = Literal[SENTIMENT_LABELS]  # type: ignore[valid-type]
 View = Literal[tuple(VIEWS) + tuple(FILTER_VIEWS)]  # type: ignore[valid-type]
 ClockState = Literal["none", "running", "paused", "met", "missed"]
+
+
+def _not_null(schema: dict) -> None:  # type: ignore[type-arg]
+    """In the document, a field that may be left out but not sent as null (its 422 says so)."""
+    variants = schema.pop("anyOf", None)
+    if variants:
+        schema.update(next(v for v in variants if v.get("type") != "null"))
+    schema.pop("default", None)
 
 
 class Body(BaseModel):
@@ -49,7 +58,9 @@ class TicketListQuery(Query):
     assignee: str | None = Field(None, pattern=r"^(me|none|[0-9]{1,9})$", description="me, none, or a user id.")
     week: str | None = Field(None, pattern=r"^(19[7-9][0-9]|2[0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-3])$", description="Tickets opened in this ISO week, like 2026-W47.")
     q: str | None = Field(None, max_length=500, pattern=NO_NUL, description="Search in message text and customer handles (all words must appear).")
-    after: str | None = Field(None, pattern=r"^(-|-?[0-9]{1,18})_[0-9]{1,10}$", description="The `next` cursor of the previous page.")
+    after: str | None = Field(None, pattern=r"^(-|-?[0-9]{1,18})_[0-9]{1,10}$",
+                              description="The `next` cursor of the previous page. A value this API did not return (a ticket "
+                                          "id of 0 or past 2147483647, a time outside the years 1–9999) is refused with 422.")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -69,7 +80,8 @@ class TicketUpdate(Body):
                           "needs confirm_unanswered (it records the first response as missed).")
     confirm_unanswered: bool = False
     priority: Priority | None = None
-    assignee_id: int | None = Field(None, ge=0, le=2**31 - 1, description="A user id; 0 unassigns. Leave out to keep.")
+    assignee_id: int | None = Field(None, ge=0, le=2**31 - 1, json_schema_extra=_not_null,
+                                    description="A user id; 0 unassigns. Leave out to keep; null is refused with 422.")
     tags: TagChanges | None = None
 
 
@@ -163,9 +175,26 @@ class SlaOutcome(BaseModel):
     history: list[str] = Field(description="The replayed clocks in words, as on the ticket page.")
 
 
+# reports work with days from 1970-01-01 to 2999-12-31; anything else (another year, "0", a timestamp) is a 422
+REPORT_DAY = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
 class RangeQuery(Query):
-    start: date | None = Field(None, alias="from", description="First day (workspace time zone); default 8 weeks ago.")
-    end: date | None = Field(None, alias="to", description="Last day; default today.")
+    start: date | None = Field(None, alias="from", json_schema_extra={"pattern": REPORT_DAY},
+                               description="First day (workspace time zone), YYYY-MM-DD from 1970-01-01 to 2999-12-31 "
+                                           "(otherwise 422); default 8 weeks ago.")
+    end: date | None = Field(None, alias="to", json_schema_extra={"pattern": REPORT_DAY},
+                             description="Last day, YYYY-MM-DD from 1970-01-01 to 2999-12-31 (otherwise 422); default today.")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _a_calendar_day(cls, value: object) -> object:
+        """Only a written day: pydantic would read "0" or a number of seconds as a day of 1970."""
+        if value is None or isinstance(value, date):
+            return value
+        if not isinstance(value, str) or not re.fullmatch(REPORT_DAY, value):
+            raise ValueError("a day written YYYY-MM-DD, from 1970-01-01 to 2999-12-31")
+        return value
 
 
 class Figures(BaseModel):

@@ -44,6 +44,7 @@ class Operation:
     produces: str
     description: str = ""
     path_params: list[str] = field(default_factory=list)
+    refusals: tuple[str, ...] = ()  # what else this operation answers 422 for, beyond its schema
 
 
 OPERATIONS: list[Operation] = []
@@ -102,12 +103,12 @@ def _path_schema(name: str) -> dict[str, Any]:
 def operation(bp: Blueprint, method: str, path: str, *, summary: str, tag: str, response: type[BaseModel] | None = None,
               status: int = 200, query: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
               role: str = "agent", errors: tuple[int, ...] = (), produces: str = JSON_TYPE,
-              description: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              description: str = "", refusals: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     method = method.upper()
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         op = Operation(method, path, view.__name__, summary, tag, role, response, status, query, body, errors, produces,
-                       description or (view.__doc__ or "").strip(), _PATH_PARAM.findall(path))
+                       description or (view.__doc__ or "").strip(), _PATH_PARAM.findall(path), refusals)
 
         @functools.wraps(view)
         def wrapped(**path_args: Any) -> Response:
@@ -205,8 +206,13 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
             responses[str(op.status)] = {"description": op.summary, "content": {op.produces: {"schema": {"type": "string"}}}}
         else:
             responses[str(op.status)] = {"description": op.summary}
+        if op.refusals:
+            codes.add(422)
         for code in sorted(codes):
-            responses[str(code)] = _problem(_ERROR_TEXT.get(code, "Error"))
+            text = _ERROR_TEXT.get(code, "Error")
+            if code == 422 and op.refusals:
+                text += ", among them: " + "; ".join(op.refusals)
+            responses[str(code)] = _problem(text)
         entry: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag],
                                  "parameters": parameters, "responses": responses,
                                  "x-inbox-role": op.role}

@@ -159,3 +159,37 @@ def test_openapi_document(client):
     assert patch["requestBody"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/TicketUpdate"
     assert "409" in patch["responses"] and "application/problem+json" in patch["responses"]["422"]["content"]
     assert set(doc["components"]["schemas"]["TicketUpdate"]["properties"]) >= {"status", "priority", "assignee_id", "tags"}
+
+
+def test_every_422_the_reports_and_tickets_give_is_in_the_document(app, make_api):
+    """Values the document allowed were refused with 422 it never mentioned, and `to=0` read as 1970-01-01
+    (issue 24 item 12): the document now refuses them too, and says what else answers 422."""
+    lead = make_api("lead")
+    doc = lead.client.get("/api/v1/openapi.json").get_json()
+    for path in ("/reports/sla", "/reports/tickets.csv"):
+        operation = doc["paths"][path]["get"]
+        patterns = {p["name"]: p["schema"]["pattern"] for p in operation["parameters"]}
+        for value in ("0", "1700000000", "1969-12-31", "3000-01-01", "２０２６-01-01", "2026-1-1", "2026-02-30"):
+            for name in ("from", "to"):
+                answer = lead.get(path, query_string={name: value})
+                assert answer.status_code == 422 and answer.mimetype == PROBLEM, (path, name, value)
+                # refused by the schema's pattern, or (a day that does not exist) by its date format
+                assert not re.fullmatch(patterns[name], value) or value == "2026-02-30", (path, name, value)
+        assert "1970-01-01" in operation["responses"]["422"]["description"]
+        assert lead.get(path, query_string={"from": "1970-01-01", "to": "2999-12-31"}).status_code == 422  # too long a range
+        assert lead.get(path, query_string={"from": "2026-01-01", "to": "2026-01-31"}).status_code == 200
+
+    agent = make_api("agent")
+    ticket = open_ticket("doc-422")
+    update = doc["paths"]["/tickets/{ticket_id}"]["patch"]
+    assignee = doc["components"]["schemas"]["TicketUpdate"]["properties"]["assignee_id"]
+    assert assignee["type"] == "integer" and "anyOf" not in assignee and "null" in update["responses"]["422"]["description"]
+    assert agent.patch(f"/tickets/{ticket.id}", json={"assignee_id": None}).status_code == 422
+    listing = doc["paths"]["/tickets"]["get"]
+    assert "“after”" in listing["responses"]["422"]["description"]
+    after = next(p for p in listing["parameters"] if p["name"] == "after")
+    cursor = "1_9999999999"  # matches the pattern, but no ticket id of ours
+    assert re.fullmatch(after["schema"]["pattern"], cursor) and "422" in after["description"]
+    assert agent.get("/tickets", query_string={"after": cursor}).status_code == 422
+    reply = doc["paths"]["/tickets/{ticket_id}/messages"]["post"]
+    assert "X: 280" in reply["responses"]["422"]["description"]

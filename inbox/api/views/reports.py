@@ -50,6 +50,10 @@ def ticket_sla(caller: Caller, ticket_id: int) -> schemas.SlaOutcome:
     )
 
 
+RANGE_REFUSALS = ("“from” or “to” not a day written YYYY-MM-DD between 1970-01-01 and 2999-12-31 (“to=0” included)",
+                  f"more than {MAX_RANGE_DAYS} days at once")
+
+
 def _range(query: schemas.RangeQuery, default_days: int) -> tuple[date, date]:
     today = utcnow().astimezone(workspace_zone()).date()
     start = query.start or today - timedelta(days=default_days)
@@ -82,7 +86,7 @@ def _groups(groups: dict[Any, Aggregate]) -> list[schemas.Group]:
 
 
 @operation(bp, "get", "/reports/sla", summary="SLA compliance, FRT, NRT and TTR", tag="reports", role="lead",
-           query=schemas.RangeQuery, response=schemas.SlaReport)
+           query=schemas.RangeQuery, response=schemas.SlaReport, refusals=RANGE_REFUSALS)
 def sla_report(caller: Caller, query: schemas.RangeQuery) -> schemas.SlaReport:
     """The lead dashboard's team metrics for tickets opened between `from` and `to` (days in the
     workspace time zone): in total, per channel, per agent and per ISO week."""
@@ -106,7 +110,7 @@ def dashboard(caller: Caller) -> schemas.Dashboard:
 
 
 @operation(bp, "get", "/reports/tickets.csv", summary="Per-ticket SLA CSV", tag="exports", role="lead",
-           query=schemas.RangeQuery, produces="text/csv")
+           query=schemas.RangeQuery, produces="text/csv", refusals=RANGE_REFUSALS)
 def tickets_csv(caller: Caller, query: schemas.RangeQuery) -> Response:
     """The dashboard's per-ticket export (one row per ticket opened in the range)."""
     start, end = _range(query, 30)

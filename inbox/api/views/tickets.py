@@ -28,7 +28,9 @@ def ticket_or_404(ticket_id: int) -> Ticket:
     return found
 
 
-@operation(bp, "get", "/tickets", summary="List tickets", tag="tickets", query=schemas.TicketListQuery, response=schemas.TicketPage)
+@operation(bp, "get", "/tickets", summary="List tickets", tag="tickets", query=schemas.TicketListQuery, response=schemas.TicketPage,
+           refusals=("an “after” cursor this API did not return (a ticket id of 0 or past 2147483647, a time outside "
+                     "the years 1–9999)", "a filter the inbox cannot use (an unknown assignee, a tag too long, a search it refuses)"))
 def list_ticket_page(caller: Caller, query: schemas.TicketListQuery) -> schemas.TicketPage:
     """One page of an inbox view with the inbox's filters, in the view's order (next deadline first;
     Resolved newest first). Pages are keyset pages: pass `next` as `after` for the following one."""
@@ -52,7 +54,9 @@ def get_ticket(caller: Caller, ticket_id: int) -> schemas.Ticket:
 
 
 @operation(bp, "patch", "/tickets/{ticket_id}", summary="Change a ticket's status, priority, assignee or tags", tag="tickets",
-           body=schemas.TicketUpdate, response=schemas.Ticket, errors=(409,))
+           body=schemas.TicketUpdate, response=schemas.Ticket, errors=(409,),
+           refusals=("“assignee_id”: null (leave it out to keep the assignee, 0 to unassign)", "nothing to change",
+                     "a tag that is empty or too long"))
 def update_ticket(caller: Caller, ticket_id: int, body: schemas.TicketUpdate) -> schemas.Ticket:
     """All the changes asked for happen together or none does, each recorded on the ticket's history as
     in the UI. Agents may take an unassigned ticket or give up their own; assigning to someone else is
@@ -79,7 +83,9 @@ def list_messages(caller: Caller, ticket_id: int) -> schemas.MessageList:
 
 
 @operation(bp, "post", "/tickets/{ticket_id}/messages", summary="Reply to the customer", tag="messages",
-           body=schemas.ReplyCreate, response=schemas.Message, status=202)
+           body=schemas.ReplyCreate, response=schemas.Message, status=202,
+           refusals=("a reply longer than the ticket's network takes (X: 280, counted as X counts, URLs as 23 and "
+                     "CJK characters as 2)", "a ticket whose channel cannot send replies"))
 def reply(caller: Caller, ticket_id: int, body: schemas.ReplyCreate) -> schemas.Message:
     """Queued exactly like a reply from the ticket page: recorded at once with delivery_state
     "sending", then sent on the ticket's network by the delivery job. The SLA clocks stop when the
