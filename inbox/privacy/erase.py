@@ -28,6 +28,7 @@ from ..voice.files import FILE_NAME, has_export
 from ..voice.weeks import IsoWeek
 from ..webhooks.dispatch import erase_payloads
 from .contacts import contact_rows, merged_in, name_pattern, needles, notes_mentioning
+from .queued import erase_queued_messages
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class ErasureResult:
     notes: int = 0
     export_files: list[str] = field(default_factory=list)  # written before the erasure: they held their words
     weeks_rewritten: list[str] = field(default_factory=list)  # those weeks' exports, queued to be written again
+    queued_messages: int = 0  # taken out of ingest jobs still waiting (queued, retrying, failed)
 
     def details(self) -> dict[str, object]:
         return {"identities": self.identities, "tickets": self.tickets, "messages": self.messages, "notes": self.notes,
@@ -131,10 +133,14 @@ def erase_contact_data(contact: Contact, now: datetime) -> ErasureResult:
 
 def erase_contact(contact: Contact, by: User | None) -> ErasureResult:
     """Erase one customer and record it in the audit log (who, when, what was erased, by id only)."""
+    # their accounts as the networks name them, before the erasure overwrites the ids
+    accounts = {(i.channel, i.external_id) for i in contact_rows(contact).identities}
     result = erase_contact_data(contact, utcnow())
     db.session.flush()
     record("contact_erased", by, contact, result.details())
     db.session.commit()
+    # messages of theirs still waiting to be ingested would bring their words back
+    result.queued_messages = erase_queued_messages(accounts)
     log.info("contact %s erased by user %s: %s", contact.id, by.id if by is not None else "-", result.details())
     result.weeks_rewritten = rewrite_exports(result.export_files)
     return result

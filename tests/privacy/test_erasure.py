@@ -227,3 +227,29 @@ def test_finished_ingest_jobs_keep_no_customer_text(app, tmp_path, run_jobs):
     assert db.session.scalars(select(Message.text).where(Message.external_id == "rq-1")).one() == words
     left = _redis_text()
     assert "QX-77-REDIS" not in left and "rq_secret_handle" not in left
+
+
+def test_messages_waiting_in_the_ingest_queue_are_erased_too(app, customer, tmp_path, run_jobs):
+    """A batch queued (or failed, waiting for a retry) before the erasure holds their words: they are
+    taken out of it, so Redis keeps none and no retry brings them back; the other messages stay."""
+    from inbox.channels.importer import import_jsonl
+    from inbox.jobqueue import INGEST_QUEUE, get_queue
+    from inbox.privacy.erase import erase_contact
+    from tests.helpers import ago, message, write_jsonl
+    from tests.privacy.conftest import AUTHOR_ID, HANDLE
+
+    records = [message("zq-late-1", "zconv-late", "Tromsø again, card QX-55-ZEBRA", ago(minutes=3), author=AUTHOR_ID, handle=HANDLE),
+               message("other-late-1", "oconv-late", "my router is fine now", ago(minutes=2), author="bob-1", handle="@bob_other")]
+    import_jsonl(write_jsonl(tmp_path / "late.jsonl", records), "X", "x")
+    alone = [message("zq-late-2", "zconv-late2", "QX-55-ZEBRA once more", ago(minutes=1), author=AUTHOR_ID, handle=HANDLE)]
+    import_jsonl(write_jsonl(tmp_path / "alone.jsonl", alone), "X", "x")
+    assert len(get_queue(INGEST_QUEUE).get_job_ids()) == 2 and "QX-55-ZEBRA" in _redis_text()
+
+    result = erase_contact(customer.contact, None)
+    assert result.queued_messages == 2
+    assert "QX-55-ZEBRA" not in _redis_text() and "Tromsø" not in _redis_text()
+    assert len(get_queue(INGEST_QUEUE).get_job_ids()) == 1  # the batch left empty is gone
+    run_jobs()
+    stored = set(db.session.scalars(select(Message.external_id).where(Message.external_id.like("%-late-%"))))
+    assert stored == {"other-late-1"}
+    assert rows_mentioning(TRACES) == []
