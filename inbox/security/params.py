@@ -60,7 +60,7 @@ def parse_decimal(raw: str | None, low: float, high: float, places: int = 2) -> 
     """A number with at most `places` decimals ("80", "12.5") within [low, high]; None otherwise
     (no exponent, no "nan" or "inf", no digits of another script)."""
     whole, dot, fraction = (raw or "").strip().partition(".")
-    if _digits(whole, len(str(int(high)))) is None or (dot and _digits(fraction, places) is None):
+    if _digits(whole, len(str(int(high)))) is None or (dot and fraction and _digits(fraction, places) is None):
         return None
     number = float(f"{whole}.{fraction or 0}")
     return number if low <= number <= high else None

@@ -110,3 +110,17 @@ def test_every_form_field_survives_each_hostile_value(app, walker):
                     failures.append(f"POST {url} {name}={value[:30]!r} -> {status} {body[:160]!r}")
     assert failures == []
     assert sent >= 100 * len(HOSTILE)
+
+
+def test_the_one_parser_reads_only_ascii_digits_in_range():
+    from inbox.security.params import MAX_ID, parse_bounded_int, parse_decimal, parse_id
+
+    for raw in ("²", "١٢", "１２", "9223372036854775808", str(MAX_ID + 1), "0", "-1", "1e3", "", None, "x" * 10000, "1_0", "+7"):
+        assert parse_id(raw) is None, raw
+        assert parse_bounded_int(raw, 0, 500) is None or raw == "0", raw
+    assert parse_id(" 42 ") == 42 and parse_id(str(MAX_ID)) == MAX_ID
+    assert parse_bounded_int("500", 0, 500) == 500 and parse_bounded_int("501", 0, 500) is None
+    for raw in ("80", "80.", "80.5", "0.25"):
+        assert parse_decimal(raw, 0, 100) == float(raw), raw
+    for raw in ("nan", "inf", "1e2", "²", "８０", "80.123", ".5", "-5", "101", "", None, "1" * 400):
+        assert parse_decimal(raw, 0, 100) is None, raw
