@@ -15,7 +15,6 @@ import json
 import os
 import random
 import re
-import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -1061,6 +1060,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
