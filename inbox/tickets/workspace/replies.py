@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ...auth.models import User
 from ...channels import ChannelAccount
 from ...channels.conversations import StoredConversations
-from ...connectors.base import connector_class, connector_for
+from ...connectors.base import connector_for
 from ...connectors.x.text import length_problem
 from ...extensions import db
 from ...timeutil import utcnow
@@ -50,7 +50,7 @@ def reply_target(ticket: Ticket) -> dict[str, Any]:
 def channel_sends_replies(ticket: Ticket) -> bool:
     """Whether Inbox can send on the ticket's channel account; otherwise the answer is given elsewhere."""
     try:
-        return connector_class(ticket.account.connector).can_reply()
+        return connector_for(ticket.account).can_reply()
     except KeyError:
         return False
 
