@@ -138,3 +138,19 @@ def test_a_receive_only_channel_offers_answered_outside_instead_of_send(app, log
     outcome = db.session.get(SlaOutcome, ticket.id)
     assert outcome.first_response_state == "met" and outcome.first_response_at is not None and outcome.frt_seconds >= 0
     assert answer in logged_in.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+
+
+def test_inbox_run_opens_the_guard_for_the_demo_mailbox_only_and_runs_the_history_once():
+    import subprocess
+    import sys
+
+    from inbox.cli.run import Child, _allowing_demo_mailbox, supervise
+
+    env = _allowing_demo_mailbox({ALLOWLIST_ENV: "hooks.internal, 10.0.0.7"})
+    assert env[ALLOWLIST_ENV].split() == ["hooks.internal", "10.0.0.7", DEMO_HOST]
+    for code, restarted in ((0, False), (3, True)):
+        args = [sys.executable, "-c", f"raise SystemExit({code})"]
+        child = Child("demo-history", args, {}, subprocess.Popen(args), once=True)
+        child.process.wait(timeout=30)
+        supervise(child, time.monotonic())
+        assert (child.restart_at is not None) is restarted

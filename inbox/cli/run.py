@@ -24,7 +24,7 @@ from ..auth.users import ensure_admin
 from ..config import PROJECT_ROOT
 from ..redis_client import redis_url, stop_embedded_redis
 from ..demo.history import history_stored
-from ..demo.mailbox import DEMO_HOST
+from ..demo.mailbox import DEMO_HOST, reach_problem
 from ..security.outbound import ALLOWLIST_ENV
 from ..setup import (
     demo_accounts_in_use,
@@ -87,6 +87,10 @@ def _prepare(demo: bool) -> Prepared:
         in_use = demo and demo_accounts_in_use()
         live = in_use and os.environ.get("INBOX_DEMO_LIVE", "1") != "0"
         mailbox = str(demo_mailbox_root()) if demo and demo_mailbox_in_use() else None
+        problem = reach_problem(demo_mailbox_root()) if mailbox else None
+        if problem:
+            log.error("the demo mailbox cannot start: %s", problem)
+            mailbox = None
         return Prepared(password, seeded, redis_url(app), str(demo_dir()) if live else None, mailbox,
                         in_use and not history_stored())
 

@@ -14,6 +14,7 @@ import logging
 import math
 import random
 import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_WEEKS = 8
 HISTORY_PREFIX = "hist-"
+WAIT_FOR_INBOX_SECONDS = 180.0
 # median first response (minutes) per channel; spread so that a few miss the 4 h / 2 h / 24 h targets
 _FIRST_RESPONSE_MEDIAN = {"x": 70.0, "sms": 30.0, "email": 320.0}
 _RESOLUTION_MEDIAN = {"x": 180.0, "sms": 90.0, "email": 900.0}  # minutes after the answer
@@ -197,13 +199,23 @@ def history_stored() -> bool:
     return db.session.scalar(select(Ticket.id).where(Ticket.conversation_key.like(f"{HISTORY_PREFIX}%")).limit(1)) is not None
 
 
+def _todays_inbox_stored(accounts: Sequence[ChannelAccount]) -> bool:
+    return db.session.scalar(select(Ticket.id).where(Ticket.account_id.in_([a.id for a in accounts]),
+                                                     Ticket.conversation_key.not_like(f"{HISTORY_PREFIX}%")).limit(1)) is not None
+
+
 def main() -> int:
-    """`python -m inbox.demo.history`: store the history on the demo accounts (inbox run starts it once)."""
+    """`python -m inbox.demo.history`: store the history on the demo accounts (inbox run starts it once),
+    after today's demo tickets have arrived, so a newcomer sees the inbox first."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app()
     with app.app_context():
         accounts = db.session.scalars(select(ChannelAccount).where(
             ChannelAccount.name.in_([name for name, _channel in DEMO_ACCOUNTS]))).all()
+        deadline = time.monotonic() + WAIT_FOR_INBOX_SECONDS
+        while not _todays_inbox_stored(accounts) and time.monotonic() < deadline:
+            db.session.rollback()  # a fresh snapshot on the next look
+            time.sleep(2)
         resolved = seed_history(accounts)
         log.info("demo history stored: %d tickets resolved over %d weeks", resolved, HISTORY_WEEKS)
     return 0

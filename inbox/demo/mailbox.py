@@ -121,6 +121,19 @@ def _exists(user: str) -> bool:
         return False
 
 
+def reach_problem(root: Path) -> str | None:
+    """Why Dovecot could not keep mail under `root`, or None. Run as root, Dovecot keeps the mail as its own
+    user (never root), who must be able to walk down to it."""
+    if os.geteuid() != 0:
+        return None
+    _login, internal, _uid, _gid = _users()
+    closed = next((p for p in root.resolve().parents if p.exists() and not os.stat(p).st_mode & 0o001), None)
+    if closed is None:
+        return None
+    return (f"the demo mailbox under {root} is out of reach of the {internal!r} user ({closed} is closed to "
+            "others); set INBOX_INSTANCE_PATH to a folder others may enter")
+
+
 def dovecot_config(root: Path, settings: MailboxSettings) -> str:
     login, internal, uid, gid = _users()
     mail = root / "maildir"
@@ -175,13 +188,12 @@ class Dovecot:
                                "`apt-get install dovecot-imapd`")
         for folder in ("run", "state", "maildir"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
-        _login, internal, uid, gid = _users()
+        problem = reach_problem(self.root)
+        if problem:
+            raise RuntimeError(problem)
+        _login, _internal, uid, gid = _users()
         if os.geteuid() == 0:
             os.chown(self.root / "maildir", uid, gid)
-            closed = next((p for p in self.root.resolve().parents if not os.stat(p).st_mode & 0o001), None)
-            if closed is not None:  # Dovecot keeps the mail as its own user, who must be able to walk there
-                raise RuntimeError(f"the demo mailbox under {self.root} is out of reach of the {internal!r} user "
-                                   f"({closed} is closed to others); run from a folder others may enter")
         os.chmod(self.root, 0o755)
         config = self.root / "dovecot.conf"
         config.write_text(dovecot_config(self.root, self.settings))
