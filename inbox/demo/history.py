@@ -27,6 +27,7 @@ from .. import create_app
 from ..channels import ChannelAccount
 from ..connectors.jsonl import message_from_record
 from ..extensions import db
+from ..jobqueue import INGEST_QUEUE, get_queue
 from ..jobs.ingest import store_with_retries
 from ..sentiment import ModelUnavailable, classify
 from ..tickets.models import Ticket
@@ -200,8 +201,10 @@ def history_stored() -> bool:
 
 
 def _todays_inbox_stored(accounts: Sequence[ChannelAccount]) -> bool:
-    return db.session.scalar(select(Ticket.id).where(Ticket.account_id.in_([a.id for a in accounts]),
-                                                     Ticket.conversation_key.not_like(f"{HISTORY_PREFIX}%")).limit(1)) is not None
+    """Today's demo tickets are in and the worker has nothing left to ingest (the model is free again)."""
+    stored = db.session.scalar(select(Ticket.id).where(Ticket.account_id.in_([a.id for a in accounts]),
+                                                       Ticket.conversation_key.not_like(f"{HISTORY_PREFIX}%")).limit(1))
+    return stored is not None and get_queue(INGEST_QUEUE).count == 0
 
 
 def main() -> int:
