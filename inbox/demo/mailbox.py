@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from email import message_from_bytes
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Any, Callable, Sequence
