@@ -24,7 +24,7 @@ from ..auth.users import ensure_admin
 from ..config import PROJECT_ROOT
 from ..redis_client import redis_url, stop_embedded_redis
 from ..demo.history import history_stored
-from ..demo.mailbox import DEMO_HOST, reach_problem
+from ..demo.mailbox import DEMO_HOST, dovecot_path, reach_problem
 from ..security.outbound import ALLOWLIST_ENV
 from ..setup import (
     demo_accounts_in_use,
@@ -64,6 +64,7 @@ class Prepared:
     redis_url: str
     demo_dir: str | None  # set when demo accounts are polled: new demo traffic keeps arriving
     mailbox_dir: str | None = None  # set when an account reads the demo mailbox: `inbox run` runs it
+    mailbox_problem: str | None = None  # why the demo mailbox cannot run here
     history_needed: bool = False  # the demo's eight weeks of history are not stored yet
 
 
@@ -89,9 +90,10 @@ def _prepare(demo: bool) -> Prepared:
         mailbox = str(demo_mailbox_root()) if demo and demo_mailbox_in_use() else None
         problem = reach_problem(demo_mailbox_root()) if mailbox else None
         if problem:
-            log.error("the demo mailbox cannot start: %s", problem)
             mailbox = None
-        return Prepared(password, seeded, redis_url(app), str(demo_dir()) if live else None, mailbox,
+        elif demo and dovecot_path() is None:
+            problem = "Dovecot is missing (`make run` installs it)"
+        return Prepared(password, seeded, redis_url(app), str(demo_dir()) if live else None, mailbox, problem,
                         in_use and not history_stored())
 
 
@@ -170,8 +172,8 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
     if prepared.mailbox_dir:
         print(f"  Demo mailbox: replies on 'Demo Mailbox' really go out (copies in {prepared.mailbox_dir}/outbox)"
               " and the customer answers in the same thread", flush=True)
-    elif prepared.seeded:
-        print("  No demo mailbox: Dovecot is missing (`make run` installs it). The demo channels only receive.", flush=True)
+    elif prepared.mailbox_problem and (prepared.seeded or prepared.demo_dir):
+        print(f"  No demo mailbox: {prepared.mailbox_problem}. The demo channels only receive.", flush=True)
     if prepared.history_needed:
         print("  Eight weeks of demo history are being stored in the background (a few minutes)", flush=True)
     print("  Press Ctrl-C to stop.\n", flush=True)
