@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_STAMP := instance/models/.built
 
-.PHONY: run test test-servers chaos install model bench eval-sentiment eval-sentiment-loso clean catalog
+.PHONY: run demo-mailbox test test-servers chaos install model bench eval-sentiment eval-sentiment-loso clean catalog
 
 install: $(STAMP)
 
@@ -23,8 +23,20 @@ $(MODEL_STAMP): $(STAMP)
 
 model: $(MODEL_STAMP)
 
-run: $(MODEL_STAMP)
+# The demo's mailbox (a channel that really sends) is Debian's Dovecot, installed here when missing;
+# without root the demo still runs, its channels only receive.
+run: $(MODEL_STAMP) demo-mailbox
 	$(PY) -m inbox run
+
+demo-mailbox:
+	@test -x /usr/sbin/dovecot || command -v dovecot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dovecot-imapd; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive sudo apt-get install -y -qq --no-install-recommends dovecot-imapd; \
+	  else \
+	    echo "The demo mailbox needs Dovecot: run 'sudo apt-get install dovecot-imapd' for a demo channel that sends." >&2; \
+	  fi; }
 
 # The browser tests drive Debian's Chromium (never a downloaded browser); a new machine lacks it.
 BROWSER := /usr/bin/chromium

@@ -16,7 +16,7 @@ from inbox.tickets.models import CannedResponse, Ticket, TicketEvent, TicketNote
 from inbox.tickets.workspace.notes import add_note
 from inbox.tickets.workspace.tags import add_tags
 from tests.helpers import ago, message
-from tests.workspace import PASSWORD, login, open_ticket, token, user
+from tests.workspace import PASSWORD, login, open_ticket, sending_account, token, user
 
 SCRIPT = "<script>alert('pwned')</script>"
 
@@ -46,7 +46,8 @@ def _post(client, url: str, **data):
     return client.post(url, data={**data, "csrf_token": token(client)})
 
 
-def test_ticket_page_has_the_contract_hooks(client, ada):
+def test_ticket_page_has_the_contract_hooks(client, ada, tmp_path):
+    sending_account(tmp_path)
     ticket = open_ticket("c1")
     html = _page(login(client, ada.email), ticket)
     assert f'<article id="ticket" class="ticket-page" data-ticket-id="{ticket.id}">' in html
@@ -86,7 +87,8 @@ def test_one_thread_in_time_order_with_notes_replies_and_events(client, ada, lee
     assert "Ticket opened with priority" in thread
 
 
-def test_customer_text_note_text_and_names_are_escaped(client, ada):
+def test_customer_text_note_text_and_names_are_escaped(client, ada, tmp_path):
+    sending_account(tmp_path)
     ticket = open_ticket("c1", SCRIPT + " my bill is wrong", name=f'Mal "lory" {SCRIPT}')
     create_canned("Hello", "Hi {customer_name}, I'm {agent_name}", ada)
     add_note(ticket, SCRIPT + " note", ada)
@@ -255,7 +257,8 @@ def test_customer_panel_shows_every_channel_and_earlier_outcomes(client, ada):
     assert "@kenji" in panel
 
 
-def test_canned_responses_fill_the_picker_only_when_active(client, ada, boss):
+def test_canned_responses_fill_the_picker_only_when_active(client, ada, boss, tmp_path):
+    sending_account(tmp_path)
     ticket = open_ticket("c1", name="Kenji Tanaka")
     harmless = create_canned("Odd", "{__class__} {0} {customer_name.__class__} {customer_name}", boss)
     login(client, ada.email)

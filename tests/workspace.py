@@ -29,6 +29,13 @@ def open_ticket(conv: str, text: str = "my parcel never arrived", *, minutes_ago
     return db.session.scalars(select(Ticket).where(Ticket.conversation_key == conv)).one()
 
 
+def sending_account(folder, channel: str = "x"):
+    """The account open_ticket uses, able to reply: a JSONL import with an outbox file (a receive-only one
+    shows "Answered outside Inbox" instead of the reply composer)."""
+    account, _ = get_or_create_account(channel.upper(), "jsonl", channel, {"outbox": str(folder / "outbox.jsonl")})
+    return account
+
+
 def user(role: str, name: str | None = None) -> User:
     return create_user(f"{(name or role).lower().replace(' ', '.')}@example.com", name or f"{role.title()} User", role, PASSWORD)[0]
 

@@ -6,7 +6,7 @@ inbox and the ticket on a phone (390x844).
 Uses Debian's Chromium (`apt-get install chromium`, plus `fonts-noto-cjk fonts-noto-color-emoji` so the
 Japanese messages and emoji render) through Python Playwright; never `playwright install`. Everything
 runs in a temporary instance folder on the embedded defaults (SQLite + embedded Redis): migrate, seed the
-Nova Hikari demo (inbox/demo.py, English and Japanese), poll once, run the real worker in burst mode with
+Nova Hikari demo (inbox/demo/data.py, English and Japanese), poll once, run the real worker in burst mode with
 the default sentiment model, serve the real WSGI app on a free localhost port, sign in through the form
 and work one ticket the way an agent would (take it, tag it, leave a note) before shooting it.
 """

@@ -23,7 +23,17 @@ from .. import create_app
 from ..auth.users import ensure_admin
 from ..config import PROJECT_ROOT
 from ..redis_client import redis_url, stop_embedded_redis
-from ..setup import demo_accounts_in_use, demo_dir, seed_demo_channels, upgrade_database
+from ..demo.history import history_stored
+from ..demo.mailbox import DEMO_HOST, dovecot_path, reach_problem
+from ..security.outbound import ALLOWLIST_ENV
+from ..setup import (
+    demo_accounts_in_use,
+    demo_dir,
+    demo_mailbox_in_use,
+    demo_mailbox_root,
+    seed_demo_channels,
+    upgrade_database,
+)
 
 log = logging.getLogger("inbox.run")
 
@@ -44,6 +54,7 @@ class Child:
     restart_delay: float = 1.0
     restart_at: float | None = None
     restarts: int = 0
+    once: bool = False  # a task, not a service: done once it exits with 0
 
 
 @dataclass
@@ -52,6 +63,9 @@ class Prepared:
     seeded: list
     redis_url: str
     demo_dir: str | None  # set when demo accounts are polled: new demo traffic keeps arriving
+    mailbox_dir: str | None = None  # set when an account reads the demo mailbox: `inbox run` runs it
+    mailbox_problem: str | None = None  # why the demo mailbox cannot run here
+    history_needed: bool = False  # the demo's eight weeks of history are not stored yet
 
 
 def gunicorn_command(host: str, port: int, workers: int | None = None, threads: int | None = None) -> list[str]:
@@ -70,9 +84,23 @@ def _prepare(demo: bool) -> Prepared:
     with app.app_context():
         upgrade_database()
         password = ensure_admin()
-        seeded = seed_demo_channels() if demo else []
-        live = demo and demo_accounts_in_use() and os.environ.get("INBOX_DEMO_LIVE", "1") != "0"
-        return Prepared(password, seeded, redis_url(app), str(demo_dir()) if live else None)
+        seeded = seed_demo_channels(history=False) if demo else []
+        in_use = demo and demo_accounts_in_use()
+        live = in_use and os.environ.get("INBOX_DEMO_LIVE", "1") != "0"
+        mailbox = str(demo_mailbox_root()) if demo and demo_mailbox_in_use() else None
+        problem = reach_problem(demo_mailbox_root()) if mailbox else None
+        if problem:
+            mailbox = None
+        elif demo and dovecot_path() is None:
+            problem = "Dovecot is missing (`make run` installs it)"
+        return Prepared(password, seeded, redis_url(app), str(demo_dir()) if live else None, mailbox, problem,
+                        in_use and not history_stored())
+
+
+def _allowing_demo_mailbox(env: dict[str, str]) -> dict[str, str]:
+    """The outbound guard lets the channels reach the demo mailbox's own loopback address, nothing more."""
+    entries = [entry for entry in env.get(ALLOWLIST_ENV, "").replace(",", " ").split() if entry]
+    return dict(env, **{ALLOWLIST_ENV: " ".join(entries + [DEMO_HOST])})
 
 
 def _popen(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -90,6 +118,8 @@ def supervise(child: Child, now: float) -> None:
     if child.process.poll() is None:
         if child.restart_at is None and now - child.started_at > HEALTHY_AFTER_SECONDS:
             child.restart_delay = 1.0
+        return
+    if child.once and child.process.returncode == 0:
         return
     if child.restart_at is None:
         if now - child.started_at > HEALTHY_AFTER_SECONDS:
@@ -113,8 +143,13 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
     host = os.environ.get("INBOX_HOST", "127.0.0.1")
     prepared = _prepare(demo)
     env = dict(os.environ, REDIS_URL=prepared.redis_url, PYTHONUNBUFFERED="1")
+    if prepared.mailbox_dir:
+        env = _allowing_demo_mailbox(env)
     python = sys.executable
-    children = [
+    children = []
+    if prepared.mailbox_dir:
+        children.append(_spawn("demo-mailbox", [python, "-m", "inbox.demo.mailbox", prepared.mailbox_dir], env))
+    children += [
         _spawn("web", gunicorn_command(host, port), env),
         _spawn("worker", [python, "-m", "inbox", "worker", "--no-scheduler"], env),
         _spawn("poller", [python, "-m", "inbox", "poller"], env),
@@ -123,6 +158,10 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
     if prepared.demo_dir:
         children.append(_spawn("demo-traffic", [python, "-m", "inbox.demo", prepared.demo_dir, "--append",
                                                 "--live", os.environ.get("INBOX_DEMO_INTERVAL", "90")], env))
+    if prepared.history_needed:
+        history = _spawn("demo-history", [python, "-m", "inbox.demo.history"], env)
+        history.once = True
+        children.append(history)
     print("", flush=True)
     print(f"  Inbox is starting on http://{host}:{port}/", flush=True)
     if prepared.admin_password:
@@ -130,6 +169,13 @@ def run_all(port: int | None = None, demo: bool = True) -> int:
         print("  (shown once; you choose your own password when you first sign in)", flush=True)
     for name, path in prepared.seeded:
         print(f"  Demo channel {name!r} reads {path}", flush=True)
+    if prepared.mailbox_dir:
+        print(f"  Demo mailbox: replies on 'Demo Mailbox' really go out (copies in {prepared.mailbox_dir}/outbox)"
+              " and the customer answers in the same thread", flush=True)
+    elif prepared.mailbox_problem and (prepared.seeded or prepared.demo_dir):
+        print(f"  No demo mailbox: {prepared.mailbox_problem}. The demo channels only receive.", flush=True)
+    if prepared.history_needed:
+        print("  Eight weeks of demo history are being stored in the background (a few minutes)", flush=True)
     print("  Press Ctrl-C to stop.\n", flush=True)
 
     stopping = False

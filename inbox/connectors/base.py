@@ -296,6 +296,10 @@ class Connector(ABC):
         """Post `text` in answer to `ticket_message`; returns the network's id for it."""
         raise UnsupportedOperation("this channel cannot send replies")
 
+    def can_reply(self) -> bool:
+        """Whether this account sends replies (a receive-only import does not): what the composer offers."""
+        return type(self).send_reply is not Connector.send_reply
+
     def check_reply(self, ticket_message: Mapping[str, Any], text: str) -> str | None:
         """Why the network would refuse `text` (e.g. too long), checked before queueing and sending."""
         return None

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..health import run_checks
 from ..labels import label
 from ..security.params import parse_id
+from ..timeutil import utcnow
 from ..tickets.models import PRIORITIES, Message, Ticket
 from ..tickets.read.sla_words import explain
 from ..tickets.read.thread import (
@@ -55,7 +56,7 @@ from ..tickets.workspace.assignment import (
 from ..tickets.workspace.bulk import bulk_apply, parse_ticket_ids, unanswered_among
 from ..tickets.workspace.canned import active_canned, render_canned
 from ..tickets.workspace.notes import add_note
-from ..tickets.workspace.replies import queue_reply, retry_reply
+from ..tickets.workspace.replies import channel_sends_replies, queue_reply, retry_reply
 from ..tickets.workspace.tags import add_tags, known_tags, remove_tag
 from .blueprint import bp
 from .filters import TARGET_WORDS, local_time
@@ -81,6 +82,7 @@ def _render_ticket(ticket_id: int, status: int = 200, **drafts: str) -> tuple[st
         "users": assignable_users() if current_user.has_role("lead") else [],
         "can_take": ticket.assignee_id != current_user.id and may_assign(current_user, ticket, current_user),
         "can_unassign": ticket.assignee_id is not None and may_assign(current_user, ticket, None),
+        "can_send": channel_sends_replies(ticket),
         **customer_panel(ticket),
     }
     return render_template("ticket.html", draft=drafts.get("draft", ""), note_draft=drafts.get("note_draft", ""), **context), status
@@ -167,6 +169,9 @@ def retry_message(message_id: int):
 @bp.post("/tickets/<int:ticket_id>/answered-outside")
 @login_required
 def answered_outside(ticket_id: int):
+    if "at" not in request.form:  # the composer of a receive-only channel: answered just now
+        return _act(ticket_id, lambda t: mark_answered_outside(t, current_user, utcnow(), request.form.get("how", "")),
+                    _("Recorded: the customer was answered outside Inbox."))
     raw = request.form.get("at", "").strip()
     try:
         local = datetime.fromisoformat(raw)

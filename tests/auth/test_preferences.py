@@ -87,7 +87,7 @@ def test_times_follow_the_users_time_zone(app, agent):
         assert local_time(moment) == "11月30日 23:30"
 
 
-def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app):
+def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app, tmp_path):
     from datetime import timedelta
 
     from inbox.channels import get_or_create_account
@@ -97,7 +97,7 @@ def test_ticket_page_follows_the_browser_then_the_setting(logged_in, agent, app)
     from inbox.tickets.models import Ticket
     from tests.helpers import ago, message
 
-    account, _ = get_or_create_account("X", "jsonl", "x")
+    account, _ = get_or_create_account("X", "jsonl", "x", {"outbox": str(tmp_path / "outbox.jsonl")})  # can reply
     record = message("1", "c", "朝から繋がりません", ago(minutes=10), author="mika", lang="ja")
     ingest_messages(account, [message_from_record(record)], [Sentiment("negative", 0.9, "test")], timedelta(days=7))
     ticket = db.session.query(Ticket).one()

@@ -141,7 +141,8 @@ class Seeder:
             record["author"]["name"] = name
             records.append(record)
         write_jsonl(self.folder / "mentions.jsonl", records)
-        get_or_create_account("Nova X", "jsonl", "x", {"path": str(self.folder)})
+        # an outbox: agents reply on this channel (a JSONL account without one only receives)
+        get_or_create_account("Nova X", "jsonl", "x", {"path": str(self.folder), "outbox": str(self.folder / "outbox.out")})
         outcomes = poll_once()
         assert sum(o.fetched for o in outcomes) == len(rows), outcomes
         self.run_jobs()

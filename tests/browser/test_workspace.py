@@ -94,7 +94,7 @@ def test_open_most_urgent_reply_with_canned_response_and_resolve(new_page, peopl
     expect(page.locator("#thread .thread-reply").last).to_contain_text(canned_text(customer, agent.name))
 
     page.click("#resolve-btn")
-    # the reply has not reached the customer (this demo channel cannot send): resolving asks first
+    # the reply is not delivered yet (no worker runs in between): resolving asks first
     expect(page.locator("#confirm-title")).to_contain_text("without a reply")
     page.click("#resolve-confirm")
     expect(page.locator("#reopen-btn")).to_be_visible()

@@ -11,21 +11,25 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Iterator, Mapping
 
+from ...timeutil import utcnow
 from ..base import (
     DIRECTIONS,
     MESSAGE_KINDS,
     Author,
     Connector,
+    ConnectorError,
     FetchResult,
     InboundMessage,
     InvalidMessage,
     Rejected,
+    UnsupportedOperation,
     check_message,
     register,
     to_utc,
@@ -240,6 +244,26 @@ class JsonlConnector(Connector):
         if root.is_dir():
             return root / name
         return root if root.name == name else None
+
+    def can_reply(self) -> bool:
+        """Receive-only, unless an outbox file is set for another system to send what agents write."""
+        return bool(self.config.get("outbox"))
+
+    def send_reply(self, ticket_message: Mapping[str, Any], text: str) -> str:
+        """Append the reply to the outbox file (one JSON line) for the system that sends it."""
+        outbox = self.config.get("outbox")
+        if not outbox:
+            raise UnsupportedOperation("this channel cannot send replies")
+        external_id = f"outbox-{uuid.uuid4().hex}"
+        line = {"external_id": external_id, "conversation": ticket_message.get("conversation"),
+                "in_reply_to": ticket_message.get("in_reply_to"), "to": ticket_message.get("customer_id"),
+                "text": text, "created_at": utcnow().isoformat()}
+        try:
+            with open(outbox, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise ConnectorError(f"the outbox file could not be written ({exc.strerror or exc})") from exc
+        return external_id
 
     def configured(self) -> tuple[bool, str]:
         path = self.config.get("path")

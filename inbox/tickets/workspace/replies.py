@@ -47,6 +47,14 @@ def reply_target(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def channel_sends_replies(ticket: Ticket) -> bool:
+    """Whether Inbox can send on the ticket's channel account; otherwise the answer is given elsewhere."""
+    try:
+        return connector_for(ticket.account).can_reply()
+    except KeyError:
+        return False
+
+
 def reply_problem(ticket: Ticket, text: str) -> str | None:
     """Why this reply cannot be sent as written (empty, too long for the network), or None."""
     if not text.strip():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...channels import CHANNEL_TYPES
-from ...connectors.base import Connector, connector_class
+from ...connectors.base import connector_for
 from ...contacts.language import customer_language
 from ...extensions import db
 from ...links import external_url
@@ -88,12 +88,11 @@ def invite_after_resolution(ticket: Ticket, by: Any) -> SurveyInvitation | None:
 
 
 def channel_can_reply(ticket: Ticket) -> bool:
-    """Only connectors that implement sending (X, not a JSONL import) can post the survey."""
+    """Only accounts that send (X, email; not a receive-only JSONL import) can post the survey."""
     try:
-        cls = connector_class(ticket.account.connector)
+        return connector_for(ticket.account).can_reply()
     except KeyError:
         return False
-    return cls.send_reply is not Connector.send_reply
 
 
 def ticket_language(ticket: Ticket) -> str:

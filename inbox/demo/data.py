@@ -15,7 +15,6 @@ import json
 import os
 import random
 import re
-import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -54,7 +53,7 @@ def _id_prefix(channel: str) -> str:
     return f"demo-{channel}-"
 
 
-_BRAND_AUTHOR: dict[str, dict[str, Any]] = {
+BRAND_AUTHORS: dict[str, dict[str, Any]] = {
     "x": {"id": "brand-novahikari", "handle": BRAND_HANDLE, "name": "Nova Hikari Support | ノヴァ光サポート",
           "followers": 48_210},
     "sms": {"id": "brand-novahikari", "handle": "NOVAHIKARI", "name": "Nova Hikari"},
@@ -702,7 +701,7 @@ def demo_messages(now: datetime, seed: int = 7, conversations: int = 40) -> dict
         script = item.script
         for t, (turn, created_at) in enumerate(zip(script.turns, times[i])):
             inbound = turn[0] == "c"
-            author = item.persona.author(script.channel) if inbound else _BRAND_AUTHOR[script.channel]
+            author = item.persona.author(script.channel) if inbound else BRAND_AUTHORS[script.channel]
             message = _message(
                 kind=_kind(script.channel, script.x_kind, t),
                 author=author,
@@ -1061,6 +1060,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

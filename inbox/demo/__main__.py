@@ -1,0 +1,5 @@
+import sys
+
+from .data import main
+
+sys.exit(main())
