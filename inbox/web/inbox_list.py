@@ -28,6 +28,7 @@ from ..tickets.read.queries import (
     TicketFilter,
     list_tickets,
 )
+from ..tickets.read.snippets import opening_lines
 from .blueprint import bp
 
 FRAGMENT_HEADER = "X-Inbox-Fragment"
@@ -46,7 +47,7 @@ def inbox() -> Response:
     carried = dict(filters.args)
     next_url = url_for("web.inbox", view=view, after=next_cursor.encode(), **carried) if next_cursor else None
     counts = view_counts(current_user.id)
-    context: dict[str, Any] = {"tickets": tickets, "view": view, "filters": filters}
+    context: dict[str, Any] = {"tickets": tickets, "view": view, "filters": filters, "snippets": opening_lines(tickets)}
     status = 400 if filters.search_refused else 200
     if request.headers.get(FRAGMENT_HEADER) == "rows":
         response = make_response(render_template("_ticket_rows.html", **context), status)
