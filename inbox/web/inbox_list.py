@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -82,8 +83,8 @@ def _choices() -> dict[str, Any]:
 
 def _assignable(users: list[Any]) -> list[tuple[str, str]]:
     """Bulk-assign targets: agents take tickets themselves; leads and admins give them to anyone."""
-    targets = [("me", "Me")]
+    targets = [("me", _("Me"))]
     if current_user.has_role("lead"):
         targets += [(str(uid), name) for uid, name in users if uid != current_user.id]
-        targets.append(("none", "Nobody (unassign)"))
+        targets.append(("none", _("Nobody (unassign)")))
     return targets

@@ -29,7 +29,8 @@ CHANNELS = CHANNEL_TYPES  # "line" too, once the LINE channel lands
 CUSTOMER = ["Dan Whitfield", "Priya Raman", "Tom Becker", "Mallory", "Hello there, my router blinks red",
             "fibre down since this morning", "refund please", "charged twice", "Nova Help", "Looking into it",
             "Hi {customer_name}, sorry for the trouble.", "Router check", "billing", "outage", "Nightly hook",
-            "Escalate angry", "Zapier token", "Ada Agent", "Lee Lead", "Ann Admin", "Bea Baker", "NovaHikari_help"]
+            "Escalate angry", "Zapier token", "Ada Agent", "Lee Lead", "Ann Admin", "Bea Baker", "NovaHikari_help",
+            "my router blinks red"] + [channel.upper() for channel in CHANNEL_TYPES]  # the seeded accounts' names
 SKIP_PATHS = re.compile(r"^/(?:logout|events|static/|exports/|dashboard/export|voice/exports/|api/|s/|healthz|metrics)")
 MAX_PAGES_PER_SHAPE = 2
 MAX_PAGES = 160

@@ -26,10 +26,16 @@ ALLOWED = frozenset({
     "GDPR", "TOTP", "MIME", "HTML", "YYYY", "MM", "DD", "hh", "mm", "Bearer",
     # the measures' names as teams use them
     "FRT", "TTR", "CSAT", "NPS", "CES", "KB", "B", "h", "min", "ms", "s", "OK",
+    # a language's own name in the language picker
+    "English",
+    # privacy: the word typed to confirm an erasure (checked by inbox.privacy), and "[erased]", what replaces
+    # the customer's words once erased
+    "erase", "erased", "ZIP",
     # keys on the keyboard (the shortcuts dialog)
     "Enter", "Esc", "Tab", "Shift", "Ctrl", "Cmd", "j", "k", "r", "n", "e", "a",
 })
-_SKIPPED_TAGS = {"script", "style", "template", "noscript"}
+# code, commands and keys are written as the machine reads them
+_SKIPPED_TAGS = {"script", "style", "template", "noscript", "code", "pre", "kbd", "samp"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-confirm", "data-label")
 _NOT_WORDS = [
