@@ -22,6 +22,10 @@ LABELS = {
     "connector": {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "email": lazy_pgettext("channel", "Email"),
                   "jsonl": lazy_gettext("File import (JSONL)"), "line": "LINE", "sms": "SMS", "phone": lazy_gettext("Phone"),
                   "other": lazy_gettext("Other")},
+    # a connector's name on the "connect" buttons and forms
+    "connector_title": {"email": lazy_gettext("Email (IMAP and SMTP)"), "jsonl": lazy_gettext("File import (JSONL)")},
+    "health": {"ok": lazy_gettext("ok"), "warning": lazy_gettext("warning"), "error": lazy_gettext("error"),
+               "info": lazy_gettext("info")},
     "role": {"agent": lazy_gettext("agent"), "lead": lazy_gettext("lead"), "admin": lazy_gettext("admin")},
     "sla_state": {"on_track": lazy_gettext("on track"), "at_risk": lazy_gettext("at risk"), "breached": lazy_gettext("breached"),
                   "none": lazy_gettext("no SLA")},
@@ -57,6 +61,12 @@ def label(group: str, value: str | None) -> str:
     return str(LABELS.get(group, {}).get(value, value))
 
 
+def connector_title(kind: str, title: str) -> str:
+    """A connector's name in the reader's language where it has words of ours ("Email (IMAP and SMTP)"), else
+    its own title ("X (Twitter)")."""
+    return label("connector_title", kind) if kind in LABELS["connector_title"] else title
+
+
 def audit_value(name: str, value: object) -> str:
     """An audit detail's value in words: a role, a list of changed fields, a stored English word."""
     if name in ("from", "to", "role") and isinstance(value, str):
@@ -69,3 +79,4 @@ def audit_value(name: str, value: object) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["audit_value"] = audit_value
+    app.jinja_env.globals["connector_title"] = connector_title

@@ -30,7 +30,7 @@ def notifications():
     rows = list(db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
                                    .order_by(Notification.id.desc()).limit(200)))
     actors = {row.actor_id for row in rows if row.actor_id is not None}
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(actors)))) if actors else {}
+    names = {user_id: name for user_id, name in db.session.execute(select(User.id, User.name).where(User.id.in_(actors)))}
     texts = {row.id: notice_text(row.kind, row.ticket_id, row.target, names.get(row.actor_id), row.text) for row in rows}
     return render_template("notifications.html", notifications=rows, texts=texts)
 

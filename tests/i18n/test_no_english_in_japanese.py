@@ -131,7 +131,9 @@ def test_every_reachable_page_is_japanese(app, client, run_jobs, role):
     assert len(pages) > (5 if role == "agent" else 12), sorted(pages)
     english: dict[str, list[str]] = {}
     for url, html in pages.items():
-        words = latin_words(visible_texts(html), CUSTOMER)
+        texts = visible_texts(html)
+        words = latin_words(texts, CUSTOMER)
         if words:
-            english[url] = sorted(words)
-    assert not english, "English on Japanese pages:\n" + "\n".join(f"{url}: {' '.join(words)}" for url, words in sorted(english.items()))
+            # each word with the text it was found in, so a failure says where to look
+            english[url] = sorted(f"{word} (in “{next((t for t in texts if word in t), '')[:80]}”)" for word in words)
+    assert not english, "English on Japanese pages:\n" + "\n".join(f"{url}: {'; '.join(words)}" for url, words in sorted(english.items()))

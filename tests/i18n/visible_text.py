@@ -19,11 +19,19 @@ from typing import Iterable
 ALLOWED = frozenset({
     # networks and products
     "X", "Mastodon", "Bluesky", "LINE", "Excel", "Chrome", "Firefox", "Safari", "Inbox", "Redis", "RQ", "PostgreSQL",
-    "SQLite", "Gmail", "Outlook", "Slack", "Zapier",
+    "SQLite", "Gmail", "Outlook", "Slack", "Zapier", "Twitter", "OpenAPI",
+    # the example company in form placeholders, and IMAP's name for the inbox folder
+    "Acme", "INBOX",
+    # Mastodon's own scope names, as its settings page shows them
+    "read", "write",
     # protocols, formats and standards
     "SMS", "SLA", "CSV", "API", "URL", "JSON", "JSONL", "HTTP", "HTTPS", "SMTP", "IMAP", "TLS", "STARTTLS", "SSL",
     "UTF", "BOM", "ID", "IP", "HMAC", "SHA", "UTC", "ISO", "PDF", "OAuth", "Webhook", "RSS", "QR", "AT", "DM",
-    "GDPR", "TOTP", "MIME", "HTML", "YYYY", "MM", "DD", "hh", "mm", "Bearer",
+    "GDPR", "TOTP", "MIME", "HTML", "YYYY", "MM", "DD", "hh", "mm", "Bearer", "POST", "GET", "AOF", "MB",
+    # the job queues' names, as the worker's command line and logs name them (the pipeline page's health)
+    "ingest", "delivery", "default",
+    # language codes (the rule form's example: en, ja)
+    "en", "ja",
     # the measures' names as teams use them
     "FRT", "TTR", "CSAT", "NPS", "CES", "KB", "B", "h", "min", "ms", "s", "OK",
     # a language's own name in the language picker
@@ -40,13 +48,15 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 _READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-confirm", "data-label")
 _NOT_WORDS = [
     re.compile(r"https?://\S+"),
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail addresses
+    re.compile(r"[\w.+-]+@[\w.-]+"),  # e-mail addresses, fediverse accounts
     re.compile(r"(?<![\w])@[\w.\-]+(?:@[\w.\-]+)?"),  # handles
     re.compile(r"\b\d{4}-W\d{2}\b"),  # ISO weeks
-    re.compile(r"[\w.\-]+\.(?:csv|json|jsonl|mbox|eml|zip|txt|png)\b", re.IGNORECASE),  # file names
+    re.compile(r"`[^`]*`"),  # a command in backticks
+    re.compile(r"[\w.\-]*\.(?:csv|json|jsonl|mbox|eml|zip|txt|png|ics|md)(?![A-Za-z])", re.IGNORECASE),  # file names, extensions
+    re.compile(r"\b[\w-]+(?:\.[\w-]+)+\b"),  # host names, event names (rule.fired), dotted ids
     re.compile(r"\b[0-9a-f]{8,}\b", re.IGNORECASE),  # ids, hashes
     re.compile(r"\{[a-z_]+\}"),  # placeholders the scripts and canned responses fill
-    re.compile(r"/[\w/.\-<>]*"),  # paths
+    re.compile(r"[\w.\-]*/[\w/.\-<>]*"),  # paths (docs/email.md)
 ]
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
@@ -101,8 +111,8 @@ def latin_words(texts: Iterable[str], customer: Iterable[str] = (), allowed: fro
     known = sorted({c for c in customer if c}, key=len, reverse=True)
     found: Counter[str] = Counter()
     for text in texts:
-        for seeded in known:
-            text = text.replace(seeded, " ")
+        for seeded in known:  # whole words only: a seeded "X" must not eat the X of "INBOX"
+            text = re.sub(r"(?<![A-Za-z])" + re.escape(seeded) + r"(?![A-Za-z])", " ", text)
         for pattern in _NOT_WORDS:
             text = pattern.sub(" ", text)
         for word in LATIN_WORD.findall(text):
