@@ -90,5 +90,5 @@ clean:
 # merge them into each language's .po (then translate the new, empty or fuzzy entries; tests/test_catalog.py
 # says which). The .mo files are compiled when the app starts.
 catalog:
-	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output -o instance/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output -o instance/messages.pot .
 	$(VENV)/bin/pybabel update -i instance/messages.pot -d inbox/translations --no-fuzzy-matching --ignore-obsolete

@@ -470,11 +470,20 @@
     return kinds.indexOf(kind) >= 0;
   }
 
+  // a notice in the page's language from its key and parameters; the stored English text when unknown
+  function noticeText(item) {
+    var id = String(item.ticket_id), target = item.target ? t("target_" + item.target, item.target) : "";
+    if (item.kind === "assigned" && item.by !== undefined) return t("notice_assigned", item.text, { id: id, name: item.by || "?" });
+    if (item.kind === "sla_at_risk" && target) return t("notice_at_risk", item.text, { id: id, target: target });
+    if (item.kind === "sla_breach" && target) return t("notice_breached", item.text, { id: id, target: target });
+    return item.text;
+  }
+
   function popUp(item, more) {
     if (!("Notification" in window) || Notification.permission !== "granted" || !wanted(item.kind)) return;
     var titles = { assigned: t("title_assigned", "Assigned to you"), sla_at_risk: t("title_at_risk", "At risk"),
                    sla_breach: t("title_breached", "SLA breached") };
-    var body = item.text + (more ? " " + t("and_more", "(and {n} more)", { n: String(more) }) : "");
+    var body = noticeText(item) + (more ? " " + t("and_more", "(and {n} more)", { n: String(more) }) : "");
     try {
       var notice = new Notification(titles[item.kind] || t("new_notification", "New notification"),
                                     { body: body, tag: "inbox-notification-" + item.id, icon: "/static/favicon.svg" });

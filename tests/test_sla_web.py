@@ -341,8 +341,9 @@ def test_a_reversed_date_range_is_refused_with_a_message(client, lead):
     _login(client, lead.email)
     page = client.get("/dashboard?from=2026-05-10&to=2026-05-01")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "The end date 2026-05-01 is before the start date 2026-05-10" in text
-    assert 'value="2026-05-10"' not in text  # the default range is shown, and said so
+    assert page.status_code == 400 and "The end date 2026-05-01 is before the start date 2026-05-10" in text
+    # the default range is shown, and said so; the form keeps what was typed so it can be corrected (issue 29)
+    assert "instead." in text and 'name="from" value="2026-05-10"' in text
     csv_response = client.get("/dashboard/export.csv?from=2026-05-10&to=2026-05-01")
     assert csv_response.status_code == 400 and b"is before the start date" in csv_response.data
     assert client.get("/dashboard/export.csv?from=2026-05-01&to=2026-05-01").status_code == 200

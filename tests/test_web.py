@@ -67,6 +67,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.reply", "POST"): ("agent", 422, {}),  # empty reply: the page again, with the reason
     ("web.add_ticket_note", "POST"): ("agent", 422, {}),
     ("web.resolve", "POST"): ("agent", 302, {"confirm": "1"}),
+    ("web.resolve_reloaded", "GET"): ("agent", 302, {}),  # reloading the confirmation leads to the ticket
     ("web.reopen", "POST"): ("agent", 302, {}),
     ("web.pending", "POST"): ("agent", 302, {}),
     ("web.take", "POST"): ("agent", 302, {}),

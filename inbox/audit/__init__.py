@@ -9,35 +9,36 @@ from flask import request as current_request
 
 from ..extensions import db
 from ..timeutil import utcnow
+from ..translatable import N_
 from .models import AuditEntry
 
 # What the audit page offers as filters; `record` accepts any name, new features add theirs here.
 ACTIONS: dict[str, str] = {
-    "sign_in": "signed in",
-    "sign_in_failed": "failed sign-in",
-    "sign_in_throttled": "sign-in refused (too many failures)",
-    "sign_out": "signed out everywhere",
-    "user_created": "user added",
-    "role_changed": "role changed",
-    "user_deactivated": "user deactivated",
-    "user_activated": "user reactivated",
-    "password_changed": "password changed",
-    "password_set_by_admin": "one-time password set",
-    "password_reset_link": "password reset link sent",
-    "password_reset": "password reset with a link",
-    "channel_credentials_changed": "channel settings changed",
-    "sla_policy_changed": "SLA policy changed",
-    "sla_calendar_changed": "business calendar changed",
-    "sla_webhook_changed": "breach webhook changed",
-    "outbound_allowlist_changed": "outbound allow-list changed",
-    "export_downloaded": "export downloaded",
-    "contact_exported": "customer data exported",
-    "contact_erased": "customer data erased",
-    "retention_erased": "retention erased resolved tickets",
-    "api_token_created": "API token created",
-    "api_token_revoked": "API token revoked",
-    "contacts_merged": "contacts merged",
-    "webhook_changed": "webhook subscription changed",
+    "sign_in": N_("signed in"),
+    "sign_in_failed": N_("failed sign-in"),
+    "sign_in_throttled": N_("sign-in refused (too many failures)"),
+    "sign_out": N_("signed out everywhere"),
+    "user_created": N_("user added"),
+    "role_changed": N_("role changed"),
+    "user_deactivated": N_("user deactivated"),
+    "user_activated": N_("user reactivated"),
+    "password_changed": N_("password changed"),
+    "password_set_by_admin": N_("one-time password set"),
+    "password_reset_link": N_("password reset link sent"),
+    "password_reset": N_("password reset with a link"),
+    "channel_credentials_changed": N_("channel settings changed"),
+    "sla_policy_changed": N_("SLA policy changed"),
+    "sla_calendar_changed": N_("business calendar changed"),
+    "sla_webhook_changed": N_("breach webhook changed"),
+    "outbound_allowlist_changed": N_("outbound allow-list changed"),
+    "export_downloaded": N_("export downloaded"),
+    "contact_exported": N_("customer data exported"),
+    "contact_erased": N_("customer data erased"),
+    "retention_erased": N_("retention erased resolved tickets"),
+    "api_token_created": N_("API token created"),
+    "api_token_revoked": N_("API token revoked"),
+    "contacts_merged": N_("contacts merged"),
+    "webhook_changed": N_("webhook subscription changed"),
 }
 _LABEL_CHARS = 255
 

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, Mapping, Protocol, Sequence
 
 from ..security.outbound import Allowlist
+from ..translatable import N_
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +295,7 @@ class Connector(ABC):
 
     def send_reply(self, ticket_message: Mapping[str, Any], text: str) -> str:
         """Post `text` in answer to `ticket_message`; returns the network's id for it."""
-        raise UnsupportedOperation("this channel cannot send replies")
+        raise UnsupportedOperation(N_("this channel cannot send replies"))
 
     def can_reply(self) -> bool:
         """Whether this account sends replies (a receive-only import does not): what the composer offers."""

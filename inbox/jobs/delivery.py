@@ -28,6 +28,7 @@ from ..tickets.hooks import ROWS_REPORTED
 from ..tickets.models import Message, Ticket, TicketEvent
 from ..tickets.signals import TicketSignal
 from ..timeutil import utcnow
+from ..translatable import N_
 from .context import job_context
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def enqueue_delivery(message_id: int, attempt: int = 0) -> str | None:
     return job.id if job is not None else None
 
 
-WAITING_FOR_QUEUE = "waiting to be sent: the job queue is unavailable; it goes out when the queue is back"
+WAITING_FOR_QUEUE = N_("waiting to be sent: the job queue is unavailable; it goes out when the queue is back")
 
 
 def queue_delivery(_sender: Any, event: TicketSignal) -> None:

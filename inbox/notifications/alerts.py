@@ -59,8 +59,11 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 def payloads(rows: Iterable[tuple[int, int, int | None, str, str]], counts: dict[int, int]) -> list[dict[str, Any]]:
     """One message per recipient from (id, user id, ticket id, kind, text) rows: the newest items and how many more."""
     per_user: dict[int, list[dict[str, Any]]] = {}
-    for row_id, user_id, ticket_id, kind, text in rows:
-        per_user.setdefault(user_id, []).append({"id": row_id, "ticket_id": ticket_id, "kind": kind, "text": text})
+    for row_id, user_id, ticket_id, kind, text, *words in rows:
+        item = {"id": row_id, "ticket_id": ticket_id, "kind": kind, "text": text}
+        if words:  # the key's parameters: the page says the notice in its reader's language (live.js)
+            item.update(zip(("target", "by"), words))
+        per_user.setdefault(user_id, []).append(item)
     messages = []
     for user_id, items in sorted(per_user.items()):
         items.sort(key=lambda item: item["id"], reverse=True)
@@ -77,7 +80,8 @@ def publish_notifications(*, after_id: int | None = None, ids: Iterable[int] = (
     live = current_app.extensions.get("inbox_live")
     if live is None:
         return 0
-    query = select(Notification.id, Notification.user_id, Notification.ticket_id, Notification.kind, Notification.text)
+    query = (select(Notification.id, Notification.user_id, Notification.ticket_id, Notification.kind, Notification.text,
+                    Notification.target, User.name).outerjoin(User, User.id == Notification.actor_id))
     if after_id is not None:
         query = query.where(Notification.id > after_id)
     else:

@@ -31,7 +31,7 @@ from ..timeutil import UtcDateTime, utcnow
 from .alerts import publish_notifications
 from .models import Notification
 
-_COLUMNS = ["user_id", "ticket_id", "breach_id", "kind", "text", "created_at"]
+_COLUMNS = ["user_id", "ticket_id", "breach_id", "kind", "text", "created_at", "target"]
 
 
 def on_assigned(_sender: Any, event: TicketSignal) -> None:
@@ -41,6 +41,7 @@ def on_assigned(_sender: Any, event: TicketSignal) -> None:
         return
     by = db.session.get(User, data["actor_id"])
     notice = Notification(user_id=data["to"], ticket_id=event.ticket_id, kind="assigned", created_at=event.occurred_at,
+                          actor_id=by.id if by is not None else None,
                           text=f"Ticket #{event.ticket_id}: assigned to you by {by.name if by is not None else '?'}")
     db.session.add(notice)
     db.session.commit()
@@ -74,12 +75,12 @@ def _notify_warnings(swept_at: datetime) -> None:
     label = case(TARGET_NAMES, value=SlaWarning.target, else_=SlaWarning.target)
     text = literal("Ticket #", String) + cast(SlaWarning.ticket_id, String) + literal(": ", String) + label + literal(" at risk", String)
     assignees = (
-        select(User.id, SlaWarning.ticket_id, null().cast(Integer), literal("sla_at_risk", String), text, at)
+        select(User.id, SlaWarning.ticket_id, null().cast(Integer), literal("sla_at_risk", String), text, at, SlaWarning.target)
         .select_from(SlaWarning).join(Ticket, Ticket.id == SlaWarning.ticket_id).join(User, User.id == Ticket.assignee_id)
         .where(fresh, User.active.is_(True))
     )
     leads = (
-        select(User.id, SlaWarning.ticket_id, null().cast(Integer), literal("sla_at_risk", String), text, at)
+        select(User.id, SlaWarning.ticket_id, null().cast(Integer), literal("sla_at_risk", String), text, at, SlaWarning.target)
         .select_from(SlaWarning).join(Ticket, Ticket.id == SlaWarning.ticket_id)
         .join(User, and_(User.active.is_(True), User.role.in_(("lead", "admin"))))
         .where(fresh, Ticket.assignee_id.is_(None))
@@ -96,14 +97,14 @@ def _notify_breaches(swept_at: datetime | None, breach_id: int | None = None) ->
     text = literal("Ticket #", String) + cast(SlaBreach.ticket_id, String) + literal(": ", String) + label + literal(" target breached", String)
     # two equality joins instead of one OR join: the planner hashes both, even for thousands of breaches
     assignees = (
-        select(User.id, SlaBreach.ticket_id, SlaBreach.id, literal("sla_breach", String), text, at)
+        select(User.id, SlaBreach.ticket_id, SlaBreach.id, literal("sla_breach", String), text, at, SlaBreach.target)
         .select_from(SlaBreach)
         .join(Ticket, Ticket.id == SlaBreach.ticket_id)
         .join(User, User.id == Ticket.assignee_id)
         .where(fresh, User.active.is_(True), User.role.not_in(("lead", "admin")))
     )
     leads = (
-        select(User.id, SlaBreach.ticket_id, SlaBreach.id, literal("sla_breach", String), text, at)
+        select(User.id, SlaBreach.ticket_id, SlaBreach.id, literal("sla_breach", String), text, at, SlaBreach.target)
         .select_from(SlaBreach)
         .join(User, and_(User.active.is_(True), User.role.in_(("lead", "admin"))))
         .where(fresh)

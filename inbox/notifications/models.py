@@ -23,6 +23,9 @@ class Notification(db.Model):
     ticket_id: Mapped[int | None] = mapped_column(nullable=True)
     breach_id: Mapped[int | None] = mapped_column(nullable=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # the English sentence (logs, rows from before); pages say it from kind + ticket_id, target, actor_id
     text: Mapped[str] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

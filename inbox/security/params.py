@@ -12,6 +12,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from ..translatable import N_
+
 MAX_ID = 2**31 - 1
 MIN_DATE = date(1970, 1, 1)
 MAX_DATE = date(2999, 12, 31)
@@ -69,7 +71,8 @@ def parse_decimal(raw: str | None, low: float, high: float, places: int = 2) -> 
 def check_date(value: date, name: str) -> date:
     """`value` if reports can work with it; otherwise a 400 that says the accepted span."""
     if not MIN_DATE <= value <= MAX_DATE:
-        raise BadParameter(f"“{name}” must be a date between {MIN_DATE} and {MAX_DATE}.")
+        raise BadParameter(N_("“%(name)s” must be a date between %(first)s and %(last)s.", name=name,
+                              first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
     return value
 
 

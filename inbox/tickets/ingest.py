@@ -34,6 +34,7 @@ from .identities import link_proven
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
 from .rules.priority import initial_priority, raise_priority
+from .rules.snippet import triage_line
 from .rules.status import Change, history_entry, next_status
 from .signals import announce, message_received, status_changed, ticket_created
 from .sla.outcomes import expect
@@ -58,11 +59,12 @@ class IngestResult:
 
 
 def subject_of(message: InboundMessage) -> str:
-    """An email's subject when it has one, else the first non-empty line."""
+    """An email's subject when it has one, else the first line that says something (not "Hello,", a quote or a
+    signature; tickets.rules.snippet), else the first non-empty line."""
     subject = (message.raw or {}).get("subject") if isinstance(message.raw, dict) else None
     if isinstance(subject, str) and subject.strip():
         return subject.strip()[:200]
-    first = next((line.strip() for line in message.text.splitlines() if line.strip()), "")
+    first = triage_line(message.text) or next((line.strip() for line in message.text.splitlines() if line.strip()), "")
     return first[:200]
 
 

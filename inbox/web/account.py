@@ -65,6 +65,7 @@ def account() -> Any:
 def change_password() -> Any:
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     form = request.form
+    forced = user.must_change_password
     try:
         change_own_password(user, form.get("current_password", ""), form.get("new_password", ""),
                             form.get("confirm_password", ""))
@@ -73,7 +74,8 @@ def change_password() -> Any:
     # every session ended, this one too: sign this browser in again with the new version
     login_user(user)
     flash(_("Your password is changed. Every other device is signed out."), "success")
-    return redirect(url_for("auth.account"))
+    # a first sign-in's forced change was in the way of the inbox: go there now
+    return redirect(url_for("web.inbox") if forced else url_for("auth.account"))
 
 
 @bp.post("/account/alerts")

@@ -21,6 +21,7 @@ from ..channels.settings import SettingsError, add_account, apply_settings, is_s
 from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, available_kinds, connector_class, connector_for
 from ..connectors.fields import SettingField, fields_for
 from ..extensions import db
+from ..labels import connector_title
 from ..security.outbound import current_allowlist
 from ..security.params import parse_bounded_int
 from ..tickets.models import Message
@@ -101,7 +102,7 @@ def _settings_from_form(fields: tuple[SettingField, ...]) -> tuple[dict[str, Any
 
 def _form(kind: str, account: ChannelAccount | None, status: int = 200):
     cls = connector_class(kind)
-    return render_template("channel_form.html", kind=kind, title=cls.title, account=account, fields=fields_for(kind),
+    return render_template("channel_form.html", kind=kind, title=connector_title(kind, cls.title), account=account, fields=fields_for(kind),
                            masked=masked_config(account.config) if account else {}, form=request.form if request.method == "POST" else {},
                            is_secret=is_secret, status=status_of(account) if account else None), status
 
@@ -128,7 +129,7 @@ def new_channel(kind: str):
         except SettingsError as exc:
             flash(error_text(exc), "error")
             return _form(kind, None, 422)
-        flash(_("%(title)s account '%(name)s' added. Use “Test” to check the connection.", title=connector_class(kind).title,
+        flash(_("%(title)s account '%(name)s' added. Use “Test” to check the connection.", title=connector_title(kind, connector_class(kind).title),
                 name=account.name), "success")
         return redirect(url_for("web.channels"))
     return _form(kind, None)

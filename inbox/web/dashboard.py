@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from flask import (
     Response,
     abort,
-    flash,
     render_template,
     request,
     stream_with_context,
@@ -21,7 +20,7 @@ from ..audit import record_now
 from ..auth.roles import role_required
 from ..config import workspace_zone
 from ..labels import label
-from ..security.params import check_date
+from ..security.params import MAX_DATE, MIN_DATE
 from ..tickets.reports.csv_export import day_range, summary_csv, ticket_csv
 from ..tickets.reports.dashboard import queues, user_names
 from ..tickets.reports.metrics import report
@@ -32,13 +31,33 @@ from .blueprint import bp
 from .filters import number, short_day
 
 
-def _date_arg(name: str, default: date) -> date:
-    """The date in ?name= (the default when absent or not a date); out of the reports' span, a 400."""
+def _date_arg(name: str, default: date) -> tuple[date, str | None]:
+    """The date in ?name= (the default when absent), and what is wrong with what was typed, in words."""
+    raw = request.args.get(name, "")
+    field = _("From") if name == "from" else _("To")  # the form's own words for the field
+    if not raw:
+        return default, None
     try:
-        value = date.fromisoformat(request.args.get(name, ""))
+        value = date.fromisoformat(raw)
     except ValueError:
-        return default
-    return check_date(value, name)
+        return default, _("“%(field)s” is not a date (YYYY-MM-DD): %(typed)s", field=field, typed=raw[:40])
+    if not MIN_DATE <= value <= MAX_DATE:
+        return default, _("“%(field)s” must be a date between %(first)s and %(last)s.", field=field,
+                          first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat())
+    return value, None
+
+
+def _date_range(default_start: date, default_end: date) -> tuple[date, date, list[str]]:
+    """The range asked for, or the default one with every reason the asked one cannot be shown (never silently)."""
+    start, start_problem = _date_arg("from", default_start)
+    end, end_problem = _date_arg("to", default_end)
+    problems = [problem for problem in (start_problem, end_problem) if problem]
+    if not problems and end < start:
+        problems.append(_("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(),
+                          start=start.isoformat()))
+    if problems:
+        return default_start, default_end, problems
+    return start, end, []
 
 
 @bp.get("/dashboard")
@@ -47,14 +66,7 @@ def dashboard():
     now = utcnow()
     zone = workspace_zone()
     today = now.astimezone(zone).date()
-    default_start = today - timedelta(weeks=8)
-    start, end = _date_arg("from", default_start), _date_arg("to", today)
-    if end < start:
-        # said, not silently swapped or clamped: the default range is shown instead
-        flash(_("The end date %(end)s is before the start date %(start)s; showing %(default_start)s – %(today)s instead.",
-                end=end.isoformat(), start=start.isoformat(), default_start=default_start.isoformat(), today=today.isoformat()),
-              "error")
-        start, end = default_start, today
+    start, end, problems = _date_range(today - timedelta(weeks=8), today)
     lo, hi = day_range(start, end, zone)
     q = queues(now)
     metrics = report(lo, hi, now)
@@ -64,12 +76,13 @@ def dashboard():
                   url_for("web.inbox", view="open", assignee=u.id if u else 0)) for u, n in q.load]
     return render_template(
         "dashboard.html", q=q, report=metrics, start=start, end=end, load_rows=load_rows, now=now,
+        range_problems=problems, typed={name: request.args.get(name, "")[:40] for name in ("from", "to")},
         load_max=max((n for _, n in q.load), default=0), users=assignable_users(),
         trends=_trends(metrics, start, end),
         sections=[_section(gettext("Per channel"), "channel", gettext("Channel"), metrics.by_channel, lambda k: label("channel", k)),
                   _section(gettext("Per agent"), "assignee", gettext("Agent"), metrics.by_assignee, lambda k: names.get(k, f"#{k}")),
                   _section(gettext("Per week"), "week", gettext("Week"), metrics.by_week, lambda k: k)],
-    )
+    ), 400 if problems else 200
 
 
 def _hours(span) -> float | None:  # type: ignore[no-untyped-def]
@@ -134,15 +147,13 @@ def dashboard_export():
     now = utcnow()
     zone = workspace_zone()
     today = now.astimezone(zone).date()
-    start = _date_arg("from", today - timedelta(days=30))
-    end = _date_arg("to", today)
-    if end < start:
-        abort(400, description=_("The end date %(end)s is before the start date %(start)s.", end=end.isoformat(),
-                                 start=start.isoformat()))
+    start, end, problems = _date_range(today - timedelta(days=30), today)
+    if problems:
+        abort(400, description=" ".join(problems))
     summary = request.args.get("summary") == "1"
     lo, hi = day_range(start, end, zone)
     lines = (summary_csv if summary else ticket_csv)(lo, hi, zone, now, titled=True)
     name = f"sla-{'summary' if summary else 'tickets'}-{start}-{end}.csv"
     record_now("export_downloaded", current_user, ("exports", name, name), {"kind": "SLA " + ("summary" if summary else "tickets")})
-    return Response(stream_with_context(lines), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(lines), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

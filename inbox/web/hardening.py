@@ -11,6 +11,7 @@ from ..api.problems import from_http_exception
 from ..security.links import safe_external_url
 from ..security.params import IdConverter, has_nul
 from .headers import init_app as init_headers
+from .i18n import error_text
 
 _PAGES_FOR = (400, 403, 404, 405, 413, 429)
 
@@ -45,7 +46,7 @@ def error_words(error: HTTPException) -> tuple[str, str]:
     translated where it is raised), else the standard words for the status."""
     title, standard = _standard_errors().get(error.code or 500, (error.name, error.description or ""))
     own = error.description if error.description and error.description != type(error).description else None
-    return title, own or standard
+    return title, error_text(own) if own else standard
 
 
 def _error_page(error: HTTPException):  # type: ignore[no-untyped-def]

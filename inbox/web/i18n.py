@@ -72,6 +72,18 @@ def error_text(said: BaseException | str | None) -> str:
     return gettext(said.msgid, **{name: _param_text(value) for name, value in said.params.items()})
 
 
+def said(stored: str | None) -> str:
+    """A sentence stored in English as its own message key (a delivery error, a set-aside reason, an account's
+    status detail) in the reader's language; one the catalog does not know (a network's own words) as it is.
+    A reply still being retried is stored as "retrying: <why>"."""
+    if not stored:
+        return ""
+    for prefix in ("retrying: ",):
+        if stored.startswith(prefix):
+            return gettext("retrying: %(reason)s", reason=said(stored[len(prefix):]))
+    return gettext(stored)
+
+
 def _param_text(value: object) -> object:
     if isinstance(value, (Text, BaseException)):
         return error_text(value)
@@ -111,6 +123,7 @@ def init_app(app: Flask) -> None:
     app.before_request(refresh)
 
     app.jinja_env.globals["error_text"] = error_text
+    app.jinja_env.filters["said"] = said
 
     @app.context_processor
     def _locale_context() -> dict[str, str]:

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ from ..tickets.read.queries import (
     TicketFilter,
     list_tickets,
 )
+from ..tickets.read.snippets import opening_lines
 from .blueprint import bp
 
 FRAGMENT_HEADER = "X-Inbox-Fragment"
@@ -46,7 +48,7 @@ def inbox() -> Response:
     carried = dict(filters.args)
     next_url = url_for("web.inbox", view=view, after=next_cursor.encode(), **carried) if next_cursor else None
     counts = view_counts(current_user.id)
-    context: dict[str, Any] = {"tickets": tickets, "view": view, "filters": filters}
+    context: dict[str, Any] = {"tickets": tickets, "view": view, "filters": filters, "snippets": opening_lines(tickets)}
     status = 400 if filters.search_refused else 200
     if request.headers.get(FRAGMENT_HEADER) == "rows":
         response = make_response(render_template("_ticket_rows.html", **context), status)
@@ -81,8 +83,8 @@ def _choices() -> dict[str, Any]:
 
 def _assignable(users: list[Any]) -> list[tuple[str, str]]:
     """Bulk-assign targets: agents take tickets themselves; leads and admins give them to anyone."""
-    targets = [("me", "Me")]
+    targets = [("me", _("Me"))]
     if current_user.has_role("lead"):
         targets += [(str(uid), name) for uid, name in users if uid != current_user.id]
-        targets.append(("none", "Nobody (unassign)"))
+        targets.append(("none", _("Nobody (unassign)")))
     return targets

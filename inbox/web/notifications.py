@@ -6,7 +6,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
 from ..extensions import db
+from ..auth.models import User
 from ..notifications.models import Notification
+from ..notifications.words import notice_text
 from ..timeutil import utcnow
 from .blueprint import bp
 
@@ -27,7 +29,10 @@ def _unread_notifications() -> dict:
 def notifications():
     rows = list(db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
                                    .order_by(Notification.id.desc()).limit(200)))
-    return render_template("notifications.html", notifications=rows)
+    actors = {row.actor_id for row in rows if row.actor_id is not None}
+    names = {user_id: name for user_id, name in db.session.execute(select(User.id, User.name).where(User.id.in_(actors)))}
+    texts = {row.id: notice_text(row.kind, row.ticket_id, row.target, names.get(row.actor_id), row.text) for row in rows}
+    return render_template("notifications.html", notifications=rows, texts=texts)
 
 
 @bp.post("/notifications/read")

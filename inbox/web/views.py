@@ -152,6 +152,14 @@ def resolve(ticket_id: int):
     return _act(ticket_id, lambda t: resolve_ticket(t, current_user), _("Ticket #%(id)s resolved.", id=ticket_id))
 
 
+@bp.get("/tickets/<int:ticket_id>/resolve")
+@login_required
+def resolve_reloaded(ticket_id: int):
+    # the confirmation page is the answer to a POST: reloading or opening its address shows the ticket, unchanged
+    _ticket_or_404(ticket_id)
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
 @bp.post("/messages/<int:message_id>/retry")
 @login_required
 def retry_message(message_id: int):

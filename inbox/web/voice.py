@@ -22,6 +22,7 @@ from ..audit import record_now
 from ..auth.roles import role_required
 from ..config import workspace_zone
 from ..redis_client import get_redis
+from ..labels import label
 from ..security.params import check_date
 from ..timeutil import utcnow
 from ..voice.chart import line_chart
@@ -71,7 +72,8 @@ def trend():
     weekly = _weekly_table(cells, days)
     themes, themes_exported = week_themes(week, zone)
     return render_template(
-        "voice/trend.html", week=week, first=first, chart=line_chart(days, net_series(cells, days), day_label=short_day),
+        "voice/trend.html", week=week, first=first, chart=line_chart(days, {label('channel', channel): values for channel, values in net_series(cells, days).items()},
+                                                     day_label=short_day),
         weekly=weekly, themes=themes, themes_exported=themes_exported, corrections=corrections_between(start, end),
         previous=week.shifted(-1), next=week.shifted(1) if week < current else None, scores=_scores(start, end),
     )

@@ -6,7 +6,7 @@ from . import SECURITY
 FIELDS = (
     SettingField("address", N_("Support address"), required=True, placeholder="support@example.com",
                  help=N_("The address customers write to; replies are sent from it.")),
-    SettingField("display_name", N_("Sender name"), placeholder="Acme Support"),
+    SettingField("display_name", N_("Sender name"), placeholder=N_("Acme Support")),
     SettingField("imap_host", N_("IMAP server"), required=True, placeholder="imap.example.com", server="host"),
     SettingField("imap_port", N_("IMAP port"), "number", placeholder="993", minimum=1, maximum=65535),
     SettingField("imap_security", N_("IMAP security"), "choice", choices=SECURITY, default="ssl"),
