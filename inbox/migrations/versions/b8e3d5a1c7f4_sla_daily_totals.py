@@ -66,6 +66,8 @@ def upgrade():
     op.create_index('ix_sla_outcomes_running', 'sla_outcomes', ['opened_at'], unique=False, postgresql_where=sa.text(RUNNING),
                     sqlite_where=sa.text(RUNNING), postgresql_include=RUNNING_INCLUDE)
     op.execute(BACKFILL)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ANALYZE sla_daily_totals")
 
 
 def downgrade():

@@ -16,11 +16,11 @@ the two equal.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, select, tuple_, union_all
+from sqlalchemy import and_, bindparam, func, literal, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import db
@@ -109,19 +109,40 @@ def report(start: datetime, end: datetime, now: datetime) -> Report:
     cut = set(db.session.scalars(select(t.opened_day).where(
         t.opened_day.in_(sorted(edges)),
         ((t.first_opened_at < lo) & (t.last_opened_at >= lo)) | ((t.first_opened_at < hi) & (t.last_opened_at >= hi))).distinct()))
-    keys = [c.label(k) for k, c in zip(daily.KEYS, (t.opened_day, t.opened_week, t.channel, t.assignee_id))]
-    whole = select(*keys, *[getattr(t, m).label(m) for m in daily.MEASURES]).where(
-        t.opened_day.between(first_day, last_day), t.first_opened_at >= lo, t.last_opened_at < hi)
-    parts = [whole.where(t.opened_day.not_in(sorted(cut))) if cut else whole]
-    row_keys = [getattr(o, k) for k in daily.KEYS]
+    inside = [t.opened_day.between(first_day, last_day), t.first_opened_at >= lo, t.last_opened_at < hi]
+    if cut:
+        inside.append(t.opened_day.not_in(sorted(cut)))
+    parts = [_grouped(_keys(t), [func.coalesce(func.sum(getattr(t, m)), 0).label(m) for m in daily.MEASURES], and_(*inside))]
     in_range = and_(o.opened_at >= lo, o.opened_at < hi)
     if cut:
-        parts.append(select(*row_keys, *daily.row_sums()).where(o.opened_day.in_(sorted(cut)), in_range).group_by(*row_keys))
+        parts.append(_grouped(_keys(o), daily.row_sums(), and_(o.opened_day.in_(sorted(cut)), in_range)))
     zeros = [literal(0).label(m) for m in daily.MEASURES[:-1]]
-    parts.append(select(*row_keys, *zeros, func.sum(daily.overdue(now)).label("missed")).where(daily.running(), in_range)
-                 .group_by(*row_keys))
-    source = union_all(*parts).subquery("parts")
-    return _grouped(_keys(source.c), [func.coalesce(func.sum(source.c[m]), 0).label(m) for m in daily.MEASURES], None)
+    parts.append(_grouped(_keys(o), [*zeros, func.coalesce(func.sum(daily.overdue(now)), 0).label("missed")],
+                          and_(daily.running(), in_range)))
+    return _sum_reports(parts)
+
+
+def _sum_reports(parts: list[Report]) -> Report:
+    """Reports of disjoint parts of the same tickets, added up group by group."""
+    def added(aggregates: list[Aggregate]) -> Aggregate:
+        return Aggregate(*(sum(getattr(a, f.name) for a in aggregates) for f in fields(Aggregate)))
+
+    def merged(name: str) -> dict:
+        keys: dict = {}
+        for part in parts:
+            for key in getattr(part, name):
+                keys.setdefault(key, None)
+        # a group present only in the running part (all its tickets' other measures are zero) still counts
+        return {key: added([getattr(part, name)[key] for part in parts if key in getattr(part, name)]) for key in keys}
+
+    by_channel, by_week, by_day = merged("by_channel"), merged("by_week"), merged("by_day")
+    return Report(added([part.total for part in parts]), dict(sorted(by_channel.items(), key=lambda kv: str(kv[0]))),
+                  _by_assignee(merged("by_assignee")), dict(sorted(by_week.items())), dict(sorted(by_day.items())))
+
+
+def _by_assignee(groups: dict[int | None, Aggregate]) -> dict[int | None, Aggregate]:
+    """Agents in id order, nobody last: the same order however the groups were read."""
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))
 
 
 def report_direct(start: datetime, end: datetime, now: datetime) -> Report:
@@ -158,7 +179,7 @@ def _grouped(keys: dict[str, ColumnElement[Any]], measures: list[ColumnElement[A
     return Report(
         total,
         dict(sorted(groups["channel"].items(), key=lambda kv: str(kv[0]))),
-        groups["assignee"],
+        _by_assignee(groups["assignee"]),
         dict(sorted(groups["week"].items())),
         dict(sorted(groups["day"].items())),
     )
