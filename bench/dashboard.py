@@ -30,6 +30,13 @@ GOAL_MS = 300.0
 
 
 def main() -> None:
+    try:
+        run()
+    finally:
+        inbox_list.stop_what_we_started()
+
+
+def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=20)

@@ -12,7 +12,7 @@ from the migration's definitions. On reuse, open tickets' deadlines are shifted 
 
 Then it signs in through the login form with Flask's test client and times the real GET of the
 list (routing, session, queries, counts, template rendering) for each case, printing p50/p95/max
-and p95 against the 50 ms goal. The tab counts are served from the Redis cache in steady state; the
+and p95 against the 40 ms goal. The tab counts are served from the Redis cache in steady state; the
 cost of recounting (after a ticket changes) is measured separately.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ import argparse
 import csv
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,11 +33,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
+# a throwaway instance folder (its embedded Redis lives there), removed at the end unless given
+OWN_INSTANCE = "INBOX_INSTANCE_PATH" not in os.environ
 os.environ.setdefault("INBOX_INSTANCE_PATH", tempfile.mkdtemp(prefix="inbox-bench-list-"))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/inbox_bench_list"
 SEED_VERSION = "5"
-GOAL_MS = 50.0
+GOAL_MS = 40.0
 PASSWORD = "bench-list-password"
 AGENTS = 50
 CONTACTS_PER_TICKET = 5
@@ -91,13 +94,15 @@ def seed(engine: Any, n: int, now: datetime) -> None:
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
 
+    from inbox.tickets.sla.daily import rebuild_all
+
     pool = text_pool()
     contacts = max(1, n // CONTACTS_PER_TICKET)
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
         conn.execute(text("CREATE TABLE IF NOT EXISTS bench_inbox_list_seed (version text, tickets int, seeded_now timestamptz)"))
         conn.execute(text("TRUNCATE tickets, contacts, contact_identities, channel_accounts, users, tags, messages, ticket_tags, "
-                          "open_ticket_search, sla_outcomes, bench_inbox_list_seed RESTART IDENTITY CASCADE"))
+                          "open_ticket_search, sla_outcomes, sla_daily_totals, bench_inbox_list_seed RESTART IDENTITY CASCADE"))
         # load without secondary indexes, rebuild them afterwards from their own definitions
         saved = conn.execute(text("""
             SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
@@ -218,6 +223,8 @@ def seed(engine: Any, n: int, now: datetime) -> None:
             FROM tickets t
             CROSS JOIN LATERAL (SELECT CASE WHEN t.id % 11 = 0 THEN NULL ELSE t.opened_at + (abs(hashtext(t.id || 'f')) % 21600) * interval '1 second' END AS answered,
                                        abs(hashtext(t.id || 'f')) % 21600 AS secs) f"""), params)
+        # the dashboard's per-day totals of those rows, as the SLA writer keeps them
+        rebuild_all(conn)
         for name, definition in saved:
             started = time.perf_counter()
             conn.execute(text(definition))
@@ -255,7 +262,23 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def stop_what_we_started() -> None:
+    """The embedded redis-server this run started (it would outlive the run otherwise) and its folder."""
+    from inbox.redis_client import stop_embedded_redis
+
+    stop_embedded_redis(owner=True)
+    if OWN_INSTANCE:
+        shutil.rmtree(os.environ["INBOX_INSTANCE_PATH"], ignore_errors=True)
+
+
 def main() -> None:
+    try:
+        run()
+    finally:
+        stop_what_we_started()
+
+
+def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=40)

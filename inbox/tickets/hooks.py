@@ -7,6 +7,8 @@ For every transaction of the application's session:
 - after each flush, what changed is noted (tickets, messages, notes, identities; the history rows and
   what they signal), and `tickets_flushed` is sent so that derived rows (the search documents) follow
   in the same transaction — once per flush, or once at the end for a writer that asked to `defer_flushed`;
+- just before the commit, the days whose SLA outcome rows changed have their totals recounted
+  (`sla.daily`), so the dashboard's per-day sums never differ from the rows;
 - after the commit, the transaction's signals and one `tickets_changed` are sent (tickets.signals.send).
 A rollback forgets all of it.
 """
@@ -43,6 +45,7 @@ from .signals import (
     tickets_changed,
     tickets_flushed,
 )
+from .sla import daily
 from .sla.outcomes import record_missed_deadlines, refresh_touched
 
 # execution option of a statement whose tickets the writer reports itself (note_change): not "bulk"
@@ -86,6 +89,7 @@ def install() -> None:
         event.listen(db.session, "after_flush", _after_flush)
         event.listen(db.session, "after_flush_postexec", _after_flush_postexec)
         event.listen(db.session, "do_orm_execute", _on_execute)
+        event.listen(db.session, "before_commit", daily.recount_days)
         event.listen(db.session, "after_commit", _after_commit)
         event.listen(db.session, "after_transaction_end", _after_transaction_end)
         _installed = True
@@ -130,6 +134,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    daily.days_written(session)
     changes: dict[int, str] = session.info.setdefault(_CHANGES, {})
     noted = _noted(session)
     signals = pending(session)
@@ -209,6 +214,7 @@ def _after_commit(session: Session) -> None:
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     # the outermost transaction ended without a commit (rollback or close): its changes never happened
     if transaction.parent is None:
+        daily.forget(session)
         for key in (_CHANGES, _BULK, _NOTED, _DEFERRED, _MISSED):
             session.info.pop(key, None)
         take_pending(session)

@@ -21,7 +21,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...channels import CHANNEL_TYPES
 from ...extensions import db
@@ -296,11 +296,13 @@ def list_tickets(view: str, after: ListCursor | None = None, limit: int | None =
 def _load(ids: list[int]) -> list[Ticket]:
     if not ids:
         return []
+    # the one-per-ticket rows (contact, assignee) joined, the many (identities, tags) in one query each:
+    # three round trips per page instead of five
     found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids)).options(
-        selectinload(Ticket.contact).selectinload(Contact.identities),
+        joinedload(Ticket.contact).selectinload(Contact.identities),
         selectinload(Ticket.tags),
-        selectinload(Ticket.assignee),
-    ))}
+        joinedload(Ticket.assignee),
+    )).unique()}
     return [found[i] for i in ids if i in found]
 
 

@@ -79,6 +79,10 @@ def like_pattern(term: str) -> str:
 
 def search_conditions(terms: list[str], open_view: bool) -> list[ColumnElement[bool]]:
     """Conditions on tickets for "every term appears in the ticket" (see the module docstring)."""
+    if open_view and len(terms) > 1:
+        together = _open_terms_together(terms)
+        if together is not None:
+            return together
     looked_up: list[tuple[set[int], ColumnElement[bool]]] = []
     walked: list[ColumnElement[bool]] = []
     for term in terms:
@@ -112,6 +116,30 @@ def _open_term(term: str) -> tuple[set[int] | None, ColumnElement[bool]]:
         return None, check
     hits = list(db.session.scalars(select(OpenTicketSearch.ticket_id).where(*lookup).limit(DOCUMENT_CAP + 1)))
     return (set(hits) if len(hits) <= DOCUMENT_CAP else None), check
+
+
+def _open_terms_together(terms: list[str]) -> list[ColumnElement[bool]] | None:
+    """Several words in an open view: one document holds them all, so the index looks them up together
+    ("still waiting": two common words, a rare pair). With at most a cap of hits, the view reads just
+    those; with more, each word is common and is checked while walking the view, with no lookup of its own."""
+    served: list[ColumnElement[bool]] = []
+    checks: list[ColumnElement[bool]] = []
+    walked: list[ColumnElement[bool]] = []
+    for term in terms:
+        matches = OpenTicketSearch.document.ilike(like_pattern(term), escape=_ESCAPE)
+        check = exists(select(literal(1)).where(OpenTicketSearch.ticket_id == Ticket.id, matches).offset(0))
+        lookup = _document_lookup(term, matches)
+        if lookup is None:
+            walked.append(check)
+        else:
+            served += lookup
+            checks.append(check)
+    if len(checks) < 2:
+        return None
+    hits = list(db.session.scalars(select(OpenTicketSearch.ticket_id).where(*served).limit(DOCUMENT_CAP + 1)))
+    if len(hits) > DOCUMENT_CAP:
+        return [*checks, *walked]
+    return [one_of(sorted(hits)) if hits else false(), *walked]
 
 
 def _document_lookup(term: str, matches: ColumnElement[bool]) -> list[ColumnElement[bool]] | None:
