@@ -1,7 +1,7 @@
 """dashboard at a million tickets: SLA outcomes summed per day (sla_daily_totals), the running rows indexed
 
 Revision ID: b8e3d5a1c7f4
-Revises: a4e2c7b9d1f6
+Revises: c9e4f1a7b3d2
 Create Date: 2026-12-08 00:40:00.000000
 
 sla_daily_totals holds the outcome rows summed per opening day, channel and assignee (inbox.tickets.sla.daily
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b8e3d5a1c7f4'
-down_revision = 'a4e2c7b9d1f6'
+down_revision = 'c9e4f1a7b3d2'
 branch_labels = None
 depends_on = None
 
