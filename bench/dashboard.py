@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import inbox_list  # noqa: E402  (the seed, its database and the sign-in password)
+from cleanup import run  # noqa: E402
 from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
 
 GOAL_MS = 300.0
@@ -96,4 +97,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main, inbox_list.INSTANCE)

@@ -23,7 +23,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,8 +30,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
-os.environ.setdefault("INBOX_INSTANCE_PATH", tempfile.mkdtemp(prefix="inbox-bench-list-"))
+from cleanup import bench_instance, run  # noqa: E402  (bench/ is the script's folder)
+from server_settings import server_settings  # noqa: E402
+
+# the bench's own instance folder (removed at the end) unless one is given
+INSTANCE = None if os.environ.get("INBOX_INSTANCE_PATH") else bench_instance("inbox-bench-list-")
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/inbox_bench_list"
 SEED_VERSION = "5"
@@ -363,4 +365,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main, INSTANCE)

@@ -44,7 +44,8 @@ os.environ["INBOX_INSTANCE_PATH"] = str(BASE_DIR / "instance-0")
 for _var in ("DATABASE_URL", "REDIS_URL"):
     os.environ.pop(_var, None)
 sys.path.insert(0, str(ROOT))
-from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
+from cleanup import run, stop_process  # noqa: E402  (bench/ is the script's folder)
+from server_settings import server_settings  # noqa: E402
 
 CHANNEL_OF = {"Demo X": "x", "Demo SMS": "sms", "Demo Email": "email"}
 
@@ -257,8 +258,7 @@ def own_redis() -> Iterator[str]:
                 time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_process(server)
 
 
 @contextmanager
@@ -519,4 +519,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, BASE_DIR))
