@@ -31,13 +31,14 @@ from .attachments import split_attachments
 from .events import EventType
 from .hooks import defer_flushed, note_change, send_flushed
 from .identities import link_proven, proven_email
-from .ingest_rows import NewContact, NewIdentity, NewTicket, write_new
+from .ingest_rows import NewContact, NewIdentity, NewTicket, update_changed, write_new
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
 from .rules.priority import initial_priority, raise_priority
 from .rules.status import Change, history_entry, next_status
 from .signals import announce, message_received, status_changed, ticket_created
-from .sla.outcomes import expect, record_missed_deadlines, refresh_new
+from .sla.models import SlaOutcome
+from .sla.outcomes import record_missed_deadlines, refresh_new
 from .sla.policies import PolicyBook, apply_priority_policy
 
 log = logging.getLogger(__name__)
@@ -360,10 +361,13 @@ class _Batch:
         never saw is told to them here: tickets created, rows that signal (announce), late clocks."""
         session = db.session
         defer_flushed(session)
-        for key, ticket in self.touched.items():
-            if not isinstance(ticket, NewTicket):
-                expect(session, ticket, self.events.get(key, ()), self.policies)
-        session.flush()
+        known = [t for t in self.touched.values() if isinstance(t, Ticket)]
+        connection = session.connection()
+        with session.no_autoflush:  # the known tickets' changes go out as the UPDATEs below, not in a flush
+            refresh_new(session, [(t, self.events.get(id(t), ())) for t in known], self.policies)
+            update_changed(connection, Ticket.__table__, known, session, also={"updated_at": utcnow()})
+            update_changed(connection, SlaOutcome.__table__, [t.sla_outcome for t in known if t.sla_outcome is not None], session)
+        session.flush()  # what else the ORM holds: identities renamed, contacts linked by proof, a first outcome row
         added: dict[int, int] = defaultdict(int)  # messages the batch put on each ticket, by id(ticket)
         tickets_of: dict[int, AnyTicket] = {}
         for ticket in [m.ticket for m in self.messages] + [t for _, t, _ in self.orm_messages] + [t for _, t in self.attached_earlier]:
@@ -373,7 +377,6 @@ class _Batch:
         for ticket in self.created:
             ticket.message_count = added.pop(id(ticket), 0)
         refresh_new(session, [(t, self.events.get(id(t), ())) for t in self.created], self.policies)
-        connection = session.connection()
         write_new(connection, self.new_contacts, self.new_identities, self.created)
         created = {t.id for t in self.created}
         for ticket_id in sorted(created):

@@ -10,10 +10,11 @@ search documents, their SLA state) — see `_Batch.finish`.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, inspect, update
 from sqlalchemy.engine import Connection
 
 from .models import Contact, ContactIdentity, SlaPolicy, Ticket
@@ -116,3 +117,30 @@ def write_new(connection: Connection, contacts: Sequence[NewContact], identities
     outcomes = [_outcome_row(t) for t in tickets if t.sla_outcome is not None]
     if outcomes:
         connection.execute(insert(SlaOutcome.__table__), outcomes)
+
+
+def update_changed(connection: Connection, table: Table, objects: Sequence[Any], session: Any,
+                   also: dict[str, Any] | None = None) -> int:
+    """UPDATE the columns of these loaded ORM objects that the batch changed (only those: a column someone else
+    moved meanwhile keeps their value), objects with the same changed columns in one executemany; then the
+    session forgets the changes (expired, reloaded if read again) so that no flush writes them twice.
+    `also` is written with every changed row (the `onupdate` values the ORM would add). Returns the rows."""
+    key_column = next(iter(table.primary_key.columns))
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    columns = {c.key for c in table.columns}
+    for obj in objects:
+        state = inspect(obj)
+        if state.key is None:  # pending: the flush inserts it
+            continue
+        changed = tuple(sorted(k for k in columns - state.unmodified if state.attrs[k].history.has_changes()))
+        if not changed:
+            continue
+        row = {k: getattr(obj, k) for k in changed}
+        row.update(also or {})
+        row["_key"] = getattr(obj, key_column.key)
+        groups[tuple(sorted(row))].append(row)
+        session.expire(obj, list(changed))
+    for keys, rows in groups.items():
+        values = {k: bindparam(k) for k in keys if k != "_key"}
+        connection.execute(update(table).where(key_column == bindparam("_key")).values(values), rows)
+    return sum(len(rows) for rows in groups.values())

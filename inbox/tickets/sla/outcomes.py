@@ -219,10 +219,12 @@ def refresh_new(session: Session, tickets: Sequence[tuple[Any, Sequence[Any]]], 
     if not tickets:
         return
     now, book, zone = utcnow(), book or PolicyBook(), workspace_zone()
-    missed: list[tuple[Any, ClockResult]] = session.info.setdefault(_MISSED, [])
-    for ticket, events in tickets:
-        result = refresh(ticket, now, book, zone, pending=events)
-        missed += [(ticket, clock) for clock in result.clocks if _missed_deadline(clock)]
+    found: list[tuple[Any, ClockResult]] = []
+    with session.no_autoflush:  # a flush now would take the late clocks found so far with it
+        for ticket, events in tickets:
+            result = refresh(ticket, now, book, zone, pending=events)
+            found += [(ticket, clock) for clock in result.clocks if _missed_deadline(clock)]
+    session.info.setdefault(_MISSED, []).extend(found)
 
 
 def _missed_deadline(clock: ClockResult) -> bool:
