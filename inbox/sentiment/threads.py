@@ -74,12 +74,13 @@ def install(setter: Callable[[int], None]) -> int:
         return _current
 
 
-def retune(now: float | None = None) -> int:
-    """Between jobs (jobs.worker): look again when `RETUNE_SECONDS` have passed; the count in use (0: no model here)."""
+def retune(now: float | None = None, force: bool = False) -> int:
+    """Between jobs (jobs.worker): look again when `RETUNE_SECONDS` have passed (or now, with `force`);
+    the count in use (0: no model in this process)."""
     global _current, _checked_at
     now = time.monotonic() if now is None else now
     with _lock:
-        if _setter is None or now - _checked_at < RETUNE_SECONDS:
+        if _setter is None or (now - _checked_at < RETUNE_SECONDS and not force):
             return _current
         _checked_at = now
         wanted = wanted_threads()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.orm import selectinload
 
 from ..channels.models import ChannelAccount
@@ -367,6 +367,10 @@ class _Batch:
             refresh_new(session, [(t, self.events.get(id(t), ())) for t in known], self.policies)
             update_changed(connection, Ticket.__table__, known, session, also={"updated_at": utcnow()})
             update_changed(connection, SlaOutcome.__table__, [t.sla_outcome for t in known if t.sla_outcome is not None], session)
+            # a newer message's time and follower count; a new handle or contact stays with the flush, whose hooks
+            # refresh the search documents of that contact's other tickets
+            update_changed(connection, ContactIdentity.__table__, [i for i in self.identities.values()
+                                                                  if isinstance(i, ContactIdentity) and not _renamed(i)], session)
         session.flush()  # what else the ORM holds: identities renamed, contacts linked by proof, a first outcome row
         added: dict[int, int] = defaultdict(int)  # messages the batch put on each ticket, by id(ticket)
         tickets_of: dict[int, AnyTicket] = {}
@@ -433,6 +437,11 @@ class _Batch:
             if row.direction == "inbound" and row.ticket_id is not None:
                 announce(db.session, message_received, row.ticket_id, {"account_id": row.account_id, "external_id": row.external_id,
                                                                         "new_ticket": row.ticket_id in created}, row.sent_at)
+
+
+def _renamed(identity: ContactIdentity) -> bool:
+    state = inspect(identity)
+    return any(state.attrs[name].history.has_changes() for name in ("handle", "contact_id", "contact"))
 
 
 def known_external_ids(account_id: int, external_ids: Sequence[str]) -> set[str]:
