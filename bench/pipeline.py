@@ -314,6 +314,12 @@ def make_worker():
     return InboxWorker([get_queue(name) for name in ALL_QUEUES], connection=get_redis())
 
 
+def stop_if_asked(worker: Any) -> None:
+    """RQ's work() answers SIGTERM/SIGINT itself (a warm shutdown after the current job): the bench stops too."""
+    if getattr(worker, "_shutdown_requested_date", None) is not None:
+        raise SystemExit(143)
+
+
 class Timed:
     """Wraps a function looked up by attribute at call time, adding up its wall time."""
 
@@ -374,6 +380,7 @@ def run_pipeline(index: int, messages: dict[str, list[dict]], expected: dict[str
                 batches += report.batches
             imported = time.perf_counter()
             worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+            stop_if_asked(worker)
             finished, cpu = time.perf_counter(), time.process_time() - cpu
             if profiler is not None:
                 profiler.disable()
@@ -421,6 +428,7 @@ def run_rq_noop(index: int, n: int) -> dict[str, Any]:
             queue.enqueue(NOOP_JOB, job_timeout=600)
         enqueued = time.perf_counter()
         worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+        stop_if_asked(worker)
         finished, cpu = time.perf_counter(), time.process_time() - cpu
         left = queue.count
     seconds = finished - started
