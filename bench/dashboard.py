@@ -24,19 +24,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import inbox_list  # noqa: E402  (the seed, its database and the sign-in password)
+from cleanup import run  # noqa: E402
 from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
 
 GOAL_MS = 300.0
 
 
 def main() -> None:
-    try:
-        run()
-    finally:
-        inbox_list.stop_what_we_started()
-
-
-def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=20)
@@ -103,4 +97,4 @@ def run() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main, inbox_list.INSTANCE)

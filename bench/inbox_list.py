@@ -21,10 +21,8 @@ import argparse
 import csv
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,10 +30,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
-# a throwaway instance folder (its embedded Redis lives there), removed at the end unless given
-OWN_INSTANCE = "INBOX_INSTANCE_PATH" not in os.environ
-os.environ.setdefault("INBOX_INSTANCE_PATH", tempfile.mkdtemp(prefix="inbox-bench-list-"))
+from cleanup import bench_instance, run  # noqa: E402  (bench/ is the script's folder)
+from server_settings import server_settings  # noqa: E402
+
+# the bench's own instance folder (removed at the end) unless one is given
+INSTANCE = None if os.environ.get("INBOX_INSTANCE_PATH") else bench_instance("inbox-bench-list-")
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/inbox_bench_list"
 SEED_VERSION = "5"
@@ -262,23 +261,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def stop_what_we_started() -> None:
-    """The embedded redis-server this run started (it would outlive the run otherwise) and its folder."""
-    from inbox.redis_client import stop_embedded_redis
-
-    stop_embedded_redis(owner=True)
-    if OWN_INSTANCE:
-        shutil.rmtree(os.environ["INBOX_INSTANCE_PATH"], ignore_errors=True)
-
-
 def main() -> None:
-    try:
-        run()
-    finally:
-        stop_what_we_started()
-
-
-def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=40)
@@ -386,4 +369,4 @@ def run() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main, INSTANCE)

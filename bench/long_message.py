@@ -15,15 +15,16 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["INBOX_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="inbox-bench-long-")
 sys.path.insert(0, str(ROOT))
-from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
+from cleanup import bench_instance, run  # noqa: E402  (bench/ is the script's folder)
+from server_settings import server_settings  # noqa: E402
+
+INSTANCE = bench_instance("inbox-bench-long-")
 
 FILLER = "My router drops the connection every evening and support never called back. 毎晩ルーターが切れて困っています。"
 LENGTHS = (140, 12_500, 25_000, 50_000)
@@ -109,4 +110,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, INSTANCE))

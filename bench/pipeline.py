@@ -44,7 +44,8 @@ os.environ["INBOX_INSTANCE_PATH"] = str(BASE_DIR / "instance-0")
 for _var in ("DATABASE_URL", "REDIS_URL"):
     os.environ.pop(_var, None)
 sys.path.insert(0, str(ROOT))
-from server_settings import server_settings  # noqa: E402  (bench/ is the script's folder)
+from cleanup import run, stop_process  # noqa: E402  (bench/ is the script's folder)
+from server_settings import server_settings  # noqa: E402
 
 CHANNEL_OF = {"Demo X": "x", "Demo SMS": "sms", "Demo Email": "email"}
 
@@ -257,8 +258,7 @@ def own_redis() -> Iterator[str]:
                 time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_process(server)
 
 
 @contextmanager
@@ -312,6 +312,12 @@ def make_worker():
     from inbox.redis_client import get_redis
 
     return InboxWorker([get_queue(name) for name in ALL_QUEUES], connection=get_redis())
+
+
+def stop_if_asked(worker: Any) -> None:
+    """RQ's work() answers SIGTERM/SIGINT itself (a warm shutdown after the current job): the bench stops too."""
+    if getattr(worker, "_shutdown_requested_date", None) is not None:
+        raise SystemExit(143)
 
 
 class Timed:
@@ -374,6 +380,7 @@ def run_pipeline(index: int, messages: dict[str, list[dict]], expected: dict[str
                 batches += report.batches
             imported = time.perf_counter()
             worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+            stop_if_asked(worker)
             finished, cpu = time.perf_counter(), time.process_time() - cpu
             if profiler is not None:
                 profiler.disable()
@@ -421,6 +428,7 @@ def run_rq_noop(index: int, n: int) -> dict[str, Any]:
             queue.enqueue(NOOP_JOB, job_timeout=600)
         enqueued = time.perf_counter()
         worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+        stop_if_asked(worker)
         finished, cpu = time.perf_counter(), time.process_time() - cpu
         left = queue.count
     seconds = finished - started
@@ -519,4 +527,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main, BASE_DIR))

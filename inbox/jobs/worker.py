@@ -26,7 +26,7 @@ from ..config import workspace_zone
 from ..extensions import db
 from ..jobqueue import ALL_QUEUES, InboxJob, get_queue
 from ..redis_client import get_redis
-from ..sentiment import get_classifier
+from ..sentiment import get_classifier, threads
 from .reaper import Reaper, mark_alive, mark_gone
 from .schedule import scheduler_tick
 
@@ -44,6 +44,7 @@ class InboxWorker(SimpleWorker):
 
     def perform_job(self, job, *args, **kwargs):  # type: ignore[no-untyped-def]
         succeeded = False
+        threads.retune()  # the cores the neighbours left free, looked at again every half minute
         try:
             succeeded = super().perform_job(job, *args, **kwargs)
             return succeeded
@@ -111,7 +112,8 @@ def run_worker(app: Flask, burst: bool = False, queues: Sequence[str] = ALL_QUEU
         started = time.perf_counter()
         # Fails loudly (ModelUnavailable) instead of ingesting unclassified messages.
         classifier = get_classifier()
-        log.info("sentiment model %s loaded in %.1f s", classifier.model_id, time.perf_counter() - started)
+        log.info("sentiment model %s loaded in %.1f s (%d torch threads)", classifier.model_id, time.perf_counter() - started,
+                 threads.current())
         if burst:
             worker = InboxWorker([get_queue(name, app) for name in queues], connection=get_redis(app))
             return worker.work(burst=True, logging_level="INFO")

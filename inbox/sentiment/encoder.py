@@ -21,6 +21,7 @@ from transformers import AutoModel, AutoTokenizer
 from transformers.masking_utils import create_bidirectional_mask
 from transformers.utils import logging as hf_logging
 
+from inbox.sentiment import threads
 from inbox.sentiment.adapter import merge_lora
 
 DEFAULT_MAX_LENGTH = 64
@@ -40,11 +41,14 @@ def _offline() -> None:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
-def configure_threads() -> None:
-    """One intra-op thread per core (``INBOX_TORCH_THREADS`` overrides)."""
-    wanted = int(os.environ.get("INBOX_TORCH_THREADS") or 0) or (os.cpu_count() or 1)
+def _set_threads(wanted: int) -> None:
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
+
+
+def configure_threads() -> int:
+    """The cores nobody else is using, at least one (``inbox.sentiment.threads``; ``INBOX_TORCH_THREADS`` overrides)."""
+    return threads.install(_set_threads)
 
 
 def serving_dtype() -> Any:

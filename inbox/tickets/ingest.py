@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.orm import selectinload
 
 from ..channels.models import ChannelAccount
@@ -29,15 +29,17 @@ from ..sentiment import Sentiment
 from ..timeutil import utcnow
 from .attachments import split_attachments
 from .events import EventType
-from .hooks import ROWS_REPORTED, defer_flushed, note_change, send_flushed
-from .identities import link_proven
+from .hooks import defer_flushed, note_change, send_flushed
+from .identities import link_proven, proven_email
+from .ingest_rows import NewContact, NewIdentity, NewTicket, update_changed, write_new
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
 from .rules.priority import initial_priority, raise_priority
 from .rules.snippet import triage_line
 from .rules.status import Change, history_entry, next_status
 from .signals import announce, message_received, status_changed, ticket_created
-from .sla.outcomes import expect
+from .sla.models import SlaOutcome
+from .sla.outcomes import record_missed_deadlines, refresh_new
 from .sla.policies import PolicyBook, apply_priority_policy
 
 log = logging.getLogger(__name__)
@@ -93,7 +95,7 @@ def lock_batch(account: ChannelAccount, messages: Sequence[InboundMessage]) -> N
 class PendingEvent:
     """A ticket event the batch writes in bulk; the SLA writer replays it before it is a row."""
 
-    ticket: Ticket
+    ticket: Ticket | NewTicket
     type: str
     at: datetime
     data: dict[str, Any] | None
@@ -105,25 +107,35 @@ class PendingMessage:
     """A message row the batch writes in bulk once its ticket and identity have ids."""
 
     values: dict[str, Any]
-    ticket: Ticket | None
-    identity: ContactIdentity | None
+    ticket: Ticket | NewTicket | None
+    identity: ContactIdentity | NewIdentity | None
+
+
+AnyTicket = Ticket | NewTicket
+AnyIdentity = ContactIdentity | NewIdentity
 
 
 class _Batch:
-    def __init__(self, account: ChannelAccount, reopen_window: timedelta) -> None:
+    def __init__(self, account: ChannelAccount, reopen_window: timedelta, proofs: bool = False) -> None:
         self.account = account
         self.reopen_window = reopen_window
+        # records that prove two identities are one person (identities.link_proven) need the session's
+        # view of the batch's new identities: such a batch creates them through the ORM
+        self.proofs = proofs
         self.policies = PolicyBook()
-        self.identities: dict[str, ContactIdentity] = {}
-        self.latest: dict[str, Ticket | None] = {}
+        self.identities: dict[str, AnyIdentity] = {}
+        self.latest: dict[str, AnyTicket | None] = {}
         # messages of a conversation that have no ticket yet (the brand's own posts): rows already stored, or this batch's
         self.unattached: dict[str, list[Message | PendingMessage]] = defaultdict(list)
-        self.created: list[Ticket] = []
-        self.touched: dict[int, Ticket] = {}
+        self.created: list[NewTicket] = []
+        self.new_contacts: list[NewContact] = []
+        self.new_identities: list[NewIdentity] = []
+        self.touched: dict[int, AnyTicket] = {}
         self.messages: list[PendingMessage] = []
-        self.orm_messages: list[Message] = []  # with attachments: those rows need their id in the same flush
+        # with attachments (their file rows need the message's id): ORM rows, added once their ticket has an id
+        self.orm_messages: list[tuple[Message, AnyTicket | None, AnyIdentity | None]] = []
         self.events: dict[int, list[PendingEvent]] = defaultdict(list)
-        self.attached_earlier: list[Message] = []
+        self.attached_earlier: list[tuple[Message, AnyTicket]] = []
         self.result = IngestResult()
 
     # -- everything the batch decides on, read once under the lock --------------------------------
@@ -160,15 +172,23 @@ class _Batch:
             ):
                 self.unattached[message.conversation_key].append(message)
 
-    def event(self, ticket: Ticket, type_: str, at: datetime, data: dict[str, Any] | None, actor_id: int | None = None) -> None:
+    def event(self, ticket: AnyTicket, type_: str, at: datetime, data: dict[str, Any] | None, actor_id: int | None = None) -> None:
         self.events[id(ticket)].append(PendingEvent(ticket, type_, at, data, actor_id))
 
     # -- contacts ------------------------------------------------------------------------------
 
-    def identity_for(self, message: InboundMessage) -> ContactIdentity:
+    def identity_for(self, message: InboundMessage) -> AnyIdentity:
         author = message.author
         identity = self.identities.get(author.external_id)
         fresh: Contact | None = None
+        if identity is None and not self.proofs:
+            contact = NewContact(author.name, utcnow())
+            identity = NewIdentity(contact, self.account.channel, author.external_id, author.handle, author.name,
+                                   author.followers, message.created_at)
+            self.new_contacts.append(contact)
+            self.new_identities.append(identity)
+            self.identities[author.external_id] = identity
+            return identity
         if identity is None:
             contact = fresh = Contact(display_name=author.name)
             identity = ContactIdentity(
@@ -189,20 +209,24 @@ class _Batch:
             if author.followers is not None and identity.followers != author.followers:
                 identity.followers = author.followers
             identity.updated_at = message.created_at
-        link_proven(identity, fresh, self.account.channel, message)
+        if self.proofs:
+            assert not isinstance(identity, NewIdentity)
+            link_proven(identity, fresh, self.account.channel, message)
         return identity
 
     # -- tickets -------------------------------------------------------------------------------
 
-    def open_ticket(self, message: InboundMessage, identity: ContactIdentity, sentiment: Sentiment | None) -> Ticket:
+    def open_ticket(self, message: InboundMessage, identity: AnyIdentity, sentiment: Sentiment | None) -> NewTicket:
         priority = initial_priority(
             sentiment.for_priority if sentiment else None, identity.followers, public=message.kind in PUBLIC_KINDS
         )
         policy = self.policies.policy_for(self.account.channel, priority)
-        ticket = Ticket(
+        now = utcnow()
+        ticket = NewTicket(
+            identity.contact,
+            policy,
             account_id=self.account.id,
             channel=self.account.channel,
-            contact=identity.contact,
             conversation_key=message.conversation,
             kind=message.kind,
             status="new",
@@ -210,11 +234,10 @@ class _Batch:
             subject=subject_of(message),
             opened_at=message.created_at,
             last_customer_message_at=message.created_at,
-            sla_policy=policy,
             message_count=0,
-            events=[],
+            created_at=now,
+            updated_at=now,
         )
-        db.session.add(ticket)
         self.event(ticket, EventType.CREATED, message.created_at,
                    {"priority": priority, "sla_policy": policy.id if policy is not None else None})
         for earlier in self.unattached.pop(message.conversation, []):
@@ -223,21 +246,20 @@ class _Batch:
         self.created.append(ticket)
         return ticket
 
-    def attach(self, row: Message | PendingMessage, ticket: Ticket) -> None:
+    def attach(self, row: Message | PendingMessage, ticket: AnyTicket) -> None:
         if isinstance(row, PendingMessage):
             row.ticket = ticket
         else:
-            row.ticket = ticket
-            self.attached_earlier.append(row)
+            self.attached_earlier.append((row, ticket))
 
-    def not_before_last_status(self, ticket: Ticket, at: datetime) -> datetime:
+    def not_before_last_status(self, ticket: AnyTicket, at: datetime) -> datetime:
         """A message fetched late must not reopen (or un-pend) the ticket before the change it reverses:
         the clocks are replayed in time order."""
         kinds = (EventType.STATUS, EventType.REOPENED, EventType.CREATED)
         changes = [e.at for e in ticket.events if e.type in kinds] + [e.at for e in self.events[id(ticket)] if e.type in kinds]
         return max([at, *changes])
 
-    def change_status(self, ticket: Ticket, change: Change, at: datetime) -> None:
+    def change_status(self, ticket: AnyTicket, change: Change, at: datetime) -> None:
         """Through the one transition table (tickets.rules.status), recorded as the batch's own rows."""
         previous = ticket.status
         new = next_status(previous, change)
@@ -250,16 +272,16 @@ class _Batch:
         if entry is not None:
             self.event(ticket, entry[0], self.not_before_last_status(ticket, at), entry[1])
 
-    def reopen(self, ticket: Ticket, message: InboundMessage) -> None:
+    def reopen(self, ticket: AnyTicket, message: InboundMessage) -> None:
         self.change_status(ticket, Change.CUSTOMER_WROTE, message.created_at)
 
-    def customer_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
+    def customer_wrote(self, ticket: AnyTicket, message: InboundMessage) -> None:
         ticket.last_customer_message_at = max(ticket.last_customer_message_at or message.created_at, message.created_at)
         self.change_status(ticket, Change.CUSTOMER_WROTE, message.created_at)
         # the SLA clocks are replayed from events (sla.clock): a customer message may start a next-response clock
         self.event(ticket, EventType.CUSTOMER_MESSAGE, message.created_at, {"external_id": message.external_id})
 
-    def brand_wrote(self, ticket: Ticket, message: InboundMessage) -> None:
+    def brand_wrote(self, ticket: AnyTicket, message: InboundMessage) -> None:
         """A reply sent from the network itself (not through Inbox) still answers the customer."""
         if message.created_at < ticket.opened_at:
             return
@@ -273,7 +295,7 @@ class _Batch:
         snapshot = None if latest is None else TicketSnapshot(latest.status, latest.resolved_at)
         placement = place_message(snapshot, message.created_at, inbound, self.reopen_window)
 
-        ticket: Ticket | None = latest
+        ticket: AnyTicket | None = latest
         if placement is Placement.NEW:
             ticket = self.open_ticket(message, identity, sentiment) if identity is not None else None
         elif placement is Placement.REOPEN:
@@ -302,11 +324,10 @@ class _Batch:
         )
         row: Message | PendingMessage
         if files:
-            row = Message(ticket=ticket, identity=identity, **values)
+            row = Message(**values)
             for file in files:
                 file.message = row
-            db.session.add(row)
-            self.orm_messages.append(row)
+            self.orm_messages.append((row, ticket, identity))
         else:
             row = PendingMessage(values, ticket, identity)
             self.messages.append(row)
@@ -332,42 +353,70 @@ class _Batch:
             self.brand_wrote(ticket, message)
 
     def finish(self) -> None:
-        """Write the batch: the ORM objects (contacts, identities, tickets) in one flush, in which the SLA
-        writer (sla.outcomes) replays each touched ticket with the events the batch writes for it; then the
-        message and event rows in bulk, each ticket's counter moved by what the batch added (an atomic
-        increment, so it commutes with a reply an agent sends at the same moment), and the search
-        documents once."""
-        defer_flushed(db.session)
-        for key, ticket in self.touched.items():
-            expect(db.session, ticket, self.events.get(key, ()), self.policies)
-        db.session.flush()
+        """Write the batch. First one flush of what the ORM holds: the known tickets the batch changed (the SLA
+        writer, sla.outcomes, replays each with the history rows announced by `expect`), identities renamed,
+        contacts linked by proof. Then the batch's new contacts, identities and tickets (their SLA columns and
+        outcome rows computed by the same writer) as one multi-row INSERT per table (ingest_rows), the message
+        and history rows likewise; each known ticket's counter moved by what the batch added (an atomic
+        increment, so it commutes with a reply an agent sends at the same moment), a new ticket's counter
+        written with it; and the search documents once. What the flush hooks would have noted for rows they
+        never saw is told to them here: tickets created, rows that signal (announce), late clocks."""
+        session = db.session
+        defer_flushed(session)
+        known = [t for t in self.touched.values() if isinstance(t, Ticket)]
+        connection = session.connection()
+        with session.no_autoflush:  # the known tickets' changes go out as the UPDATEs below, not in a flush
+            refresh_new(session, [(t, self.events.get(id(t), ())) for t in known], self.policies)
+            update_changed(connection, Ticket.__table__, known, session, also={"updated_at": utcnow()})
+            update_changed(connection, SlaOutcome.__table__, [t.sla_outcome for t in known if t.sla_outcome is not None], session)
+            # a newer message's time and follower count; a new handle or contact stays with the flush, whose hooks
+            # refresh the search documents of that contact's other tickets
+            update_changed(connection, ContactIdentity.__table__, [i for i in self.identities.values()
+                                                                  if isinstance(i, ContactIdentity) and not _renamed(i)], session)
+        session.flush()  # what else the ORM holds: identities renamed, contacts linked by proof, a first outcome row
+        added: dict[int, int] = defaultdict(int)  # messages the batch put on each ticket, by id(ticket)
+        tickets_of: dict[int, AnyTicket] = {}
+        for ticket in [m.ticket for m in self.messages] + [t for _, t, _ in self.orm_messages] + [t for _, t in self.attached_earlier]:
+            if ticket is not None:
+                added[id(ticket)] += 1
+                tickets_of[id(ticket)] = ticket
+        for ticket in self.created:
+            ticket.message_count = added.pop(id(ticket), 0)
+        refresh_new(session, [(t, self.events.get(id(t), ())) for t in self.created], self.policies)
+        write_new(connection, self.new_contacts, self.new_identities, self.created)
+        created = {t.id for t in self.created}
+        for ticket_id in sorted(created):
+            note_change(session, ticket_id, "created")
+        record_missed_deadlines(session)
+        for row, ticket, identity in self.orm_messages:
+            row.ticket_id = ticket.id if ticket is not None else None
+            row.identity_id = identity.id if identity is not None else None
+            session.add(row)
+        for row, ticket in self.attached_earlier:
+            row.ticket_id = ticket.id
+        if self.orm_messages or self.attached_earlier:
+            session.flush()
         rows = [{**m.values, "ticket_id": m.ticket.id if m.ticket is not None else None,
                  "identity_id": m.identity.id if m.identity is not None else None} for m in self.messages]
         if rows:
-            # render_nulls: every row has the same columns, so the rows go in one executemany
-            db.session.execute(insert(Message), rows, execution_options={ROWS_REPORTED: True, "render_nulls": True})
+            connection.execute(insert(Message.__table__), rows)
         events = [{"ticket_id": e.ticket.id, "type": e.type, "at": e.at, "data": e.data, "actor_id": e.actor_id}
                   for pending in self.events.values() for e in pending]
         if events:
-            db.session.execute(insert(TicketEvent), events, execution_options={ROWS_REPORTED: True, "render_nulls": True})
-        added: dict[int, int] = defaultdict(int)
-        for ticket_id in self.attached:
-            added[ticket_id] += 1
+            connection.execute(insert(TicketEvent.__table__), events)
         if added:
             tickets = Ticket.__table__
-            db.session.execute(
+            connection.execute(
                 update(tickets).where(tickets.c.id == bindparam("tid")).values(message_count=tickets.c.message_count + bindparam("n")),
-                [{"tid": ticket_id, "n": n} for ticket_id, n in sorted(added.items())],
-                execution_options={ROWS_REPORTED: True},
+                sorted(({"tid": tickets_of[key].id, "n": n} for key, n in added.items()), key=lambda r: r["tid"]),
             )
-        created = {t.id for t in self.created}
         self.announce(events, created)
         for ticket in self.touched.values():
-            db.session.expire(ticket, ["message_count", "events", "messages"])
-            if ticket.id not in created:
-                note_change(db.session, ticket.id, "message")
-        send_flushed(db.session, [t.id for t in self.touched.values()])
+            if isinstance(ticket, Ticket):
+                session.expire(ticket, ["message_count", "events", "messages"])
+                note_change(session, ticket.id, "message")
         ids = sorted({t.id for t in self.touched.values()})
+        send_flushed(session, ids)
         self.result.tickets_created = sorted(created)
         self.result.tickets_updated = [i for i in ids if i not in created]
 
@@ -386,18 +435,15 @@ class _Batch:
                 announce(db.session, message_received, message.ticket.id,
                          {"account_id": values["account_id"], "external_id": values["external_id"],
                           "new_ticket": message.ticket.id in created}, values["sent_at"])
-        for row in self.orm_messages:
+        for row, _ticket, _identity in self.orm_messages:
             if row.direction == "inbound" and row.ticket_id is not None:
                 announce(db.session, message_received, row.ticket_id, {"account_id": row.account_id, "external_id": row.external_id,
                                                                         "new_ticket": row.ticket_id in created}, row.sent_at)
 
-    @property
-    def attached(self) -> list[int]:
-        """The ticket id of every message row this batch put on a ticket (after the flush)."""
-        ids = [m.ticket.id for m in self.messages if m.ticket is not None]
-        ids += [m.ticket_id for m in self.orm_messages if m.ticket_id is not None]
-        ids += [m.ticket_id for m in self.attached_earlier if m.ticket_id is not None]
-        return ids
+
+def _renamed(identity: ContactIdentity) -> bool:
+    state = inspect(identity)
+    return any(state.attrs[name].history.has_changes() for name in ("handle", "contact_id", "contact"))
 
 
 def known_external_ids(account_id: int, external_ids: Sequence[str]) -> set[str]:
@@ -427,7 +473,8 @@ def ingest_messages(
     try:
         lock_batch(account, messages)
         account = db.session.get(ChannelAccount, account_id)  # read again inside the locked transaction
-        batch = _Batch(account, reopen_window)
+        proofs = any(proven_email(account.channel, m) is not None for m in messages if m.direction == "inbound")
+        batch = _Batch(account, reopen_window, proofs)
         existing = known_external_ids(account_id, [m.external_id for m in messages])
         fresh: dict[str, tuple[InboundMessage, Sentiment | None]] = {}
         for message, sentiment in zip(messages, sentiments):

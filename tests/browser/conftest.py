@@ -24,8 +24,25 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 PASSWORD = "correct horse battery"
-# Generous but bounded: two cores are shared with the worker's model and the server threads.
-TIMEOUT_MS = 15_000
+# Generous but bounded: two cores are shared with the worker's model and the server threads (and, on a
+# crowded machine, with everything else); the expectations poll, so a quick pass stays quick.
+TIMEOUT_MS = 30_000
+# every EventSource a page opens, so a test waits for its live stream to be open instead of sleeping
+RECORD_STREAMS = """
+(() => {
+  const Real = window.EventSource;
+  if (!Real) return;
+  window.__streams = [];
+  window.EventSource = function (...args) { const s = new Real(...args); window.__streams.push(s); return s; };
+  window.EventSource.prototype = Real.prototype;
+  Object.assign(window.EventSource, {CONNECTING: 0, OPEN: 1, CLOSED: 2});
+})();
+"""
+
+
+def wait_stream_open(page: Any) -> None:
+    """Until the page's live stream is connected (readyState OPEN): what it publishes from now on arrives."""
+    page.wait_for_function("() => (window.__streams || []).some(s => s.readyState === 1)")
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,7 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
     def make(person: Person | None = None) -> Any:
         context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800}, locale="en-GB")
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(RECORD_STREAMS)
         contexts.append(context)
         page = context.new_page()
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from inbox.auth.models import User
 from inbox.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import RECORD_STREAMS, TIMEOUT_MS, sign_in, wait_stream_open
 
 # records every browser notification the page raises, and still raises it
 RECORD_NOTIFICATIONS = """
@@ -28,7 +28,8 @@ def _agent_page(browser, live_server, person, problems):
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, locale="en-GB")
     context.grant_permissions(["notifications"], origin=live_server)
     context.add_init_script(RECORD_NOTIFICATIONS)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(RECORD_STREAMS)
     page = context.new_page()
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
     sign_in(page, person)
@@ -42,7 +43,7 @@ def test_the_bell_rings_live_and_an_assignment_pops_up(browser, live_server, new
         agent.goto("/notifications", wait_until="load")  # not a list or ticket page: the bell still listens
         expect(agent.locator("#bell-count")).to_be_hidden()
         agent.wait_for_function("() => window.EventSource && document.querySelector('#bell')")
-        agent.wait_for_timeout(500)  # the stream is open
+        wait_stream_open(agent)
 
         lead = new_page(people["lead"])
         ticket_id = inbox["c-tom"]
@@ -64,7 +65,7 @@ def test_the_bell_rings_live_and_an_assignment_pops_up(browser, live_server, new
         expect(agent.locator("p.flash")).to_contain_text("saved")
         db.session.expire_all()
         assert db.session.get(User, people["agent"].id).alert_assigned is False
-        agent.wait_for_timeout(500)
+        wait_stream_open(agent)
         lead.goto(f"/tickets/{inbox['c-priya']}")
         lead.select_option("#assignee", str(people["agent"].id))
         lead.click("form:has(#assignee) button[type=submit]")

@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import TIMEOUT_MS, wait_stream_open
+
 
 def _get_pages(app, ids: dict[str, int]) -> list[str]:
     """Every GET route that renders a page (from the URL map, so new pages are visited too)."""
@@ -86,6 +88,6 @@ def test_a_live_page_goes_to_sign_in_when_its_user_is_signed_out_elsewhere(app, 
     page = new_page(people["agent"])
     page.goto("/")
     expect(page.locator("#ticket-rows tr.ticket-row").first).to_be_visible()
-    page.wait_for_timeout(500)  # the live stream is open
+    wait_stream_open(page)
     set_active(db.session.get(User, people["agent"].id), False, db.session.get(User, people["admin"].id))
-    expect(page).to_have_url(re.compile(r"/login"), timeout=10_000)
+    expect(page).to_have_url(re.compile(r"/login"), timeout=TIMEOUT_MS)

@@ -43,6 +43,26 @@ def wait_for(condition: Callable[[], Any], timeout: float, interval: float = 0.2
         time.sleep(interval)
 
 
+def wait_with_progress(done: Callable[[], Any], progress: Callable[[], Any], stall: float, what: str,
+                       interval: float = 1.0, limit: float = 1800.0) -> Any:
+    """Until done(); fails only when progress() has not changed for `stall` seconds (or after `limit`): a loaded
+    machine is slow, not stuck, and a stuck run still fails within `stall`."""
+    started = last_change = time.monotonic()
+    seen = progress()
+    while True:
+        value = done()
+        if value:
+            return value
+        now = time.monotonic()
+        current = progress()
+        if current != seen:
+            seen, last_change = current, now
+        if now - last_change > stall or now - started > limit:
+            raise AssertionError(f"no progress for {now - last_change:.0f} s ({now - started:.0f} s in all) waiting for {what}; "
+                                 f"last progress: {seen!r}")
+        time.sleep(interval)
+
+
 @dataclass
 class Process:
     """One `python -m inbox ...` child with its log in a file."""
@@ -157,7 +177,7 @@ class OwnRedis:
             [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
              "--appendfsync", "everysec", "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")])
         client = redis.Redis(port=self.port)
-        wait_for(lambda: _pings(client), 20, 0.05, "own redis-server")
+        wait_for(lambda: _pings(client), 60, 0.05, "own redis-server")
 
     def stop(self) -> None:
         import redis

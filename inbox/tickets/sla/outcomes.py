@@ -211,6 +211,22 @@ def refresh_touched(session: Session) -> None:
                 row.assignee_id, row.channel = ticket.assignee_id, ticket.channel
 
 
+def refresh_new(session: Session, tickets: Sequence[tuple[Any, Sequence[Any]]], book: Any = None) -> None:
+    """Tickets a bulk writer inserts itself (plain objects with a Ticket's attributes, not in the session),
+    each with the history rows it writes for them: their SLA columns and outcome row computed on them, as
+    `refresh_touched` does at a flush. Their clocks that stopped late are breached by the next
+    `record_missed_deadlines`, which the writer calls once the tickets have their ids."""
+    if not tickets:
+        return
+    now, book, zone = utcnow(), book or PolicyBook(), workspace_zone()
+    found: list[tuple[Any, ClockResult]] = []
+    with session.no_autoflush:  # a flush now would take the late clocks found so far with it
+        for ticket, events in tickets:
+            result = refresh(ticket, now, book, zone, pending=events)
+            found += [(ticket, clock) for clock in result.clocks if _missed_deadline(clock)]
+    session.info.setdefault(_MISSED, []).extend(found)
+
+
 def _missed_deadline(clock: ClockResult) -> bool:
     """A clock stopped after its deadline had passed: a reply that came late, a resolution without reply
     after the due time. (A running clock past its deadline is the sweep's to record.)"""
