@@ -38,6 +38,7 @@ from .rules.priority import initial_priority, raise_priority
 from .rules.snippet import triage_line
 from .rules.status import Change, history_entry, next_status
 from .signals import announce, message_received, status_changed, ticket_created
+from .sla import daily
 from .sla.models import SlaOutcome
 from .sla.outcomes import record_missed_deadlines, refresh_new
 from .sla.policies import PolicyBook, apply_priority_policy
@@ -368,7 +369,9 @@ class _Batch:
         with session.no_autoflush:  # the known tickets' changes go out as the UPDATEs below, not in a flush
             refresh_new(session, [(t, self.events.get(id(t), ())) for t in known], self.policies)
             update_changed(connection, Ticket.__table__, known, session, also={"updated_at": utcnow()})
-            update_changed(connection, SlaOutcome.__table__, [t.sla_outcome for t in known if t.sla_outcome is not None], session)
+            known_outcomes = [t.sla_outcome for t in known if t.sla_outcome is not None]
+            daily.note_days(session, known_outcomes)  # before update_changed expires what changed
+            update_changed(connection, SlaOutcome.__table__, known_outcomes, session)
             # a newer message's time and follower count; a new handle or contact stays with the flush, whose hooks
             # refresh the search documents of that contact's other tickets
             update_changed(connection, ContactIdentity.__table__, [i for i in self.identities.values()
@@ -383,6 +386,7 @@ class _Batch:
         for ticket in self.created:
             ticket.message_count = added.pop(id(ticket), 0)
         refresh_new(session, [(t, self.events.get(id(t), ())) for t in self.created], self.policies)
+        daily.note_days(session, [t.sla_outcome for t in self.created if t.sla_outcome is not None])
         write_new(connection, self.new_contacts, self.new_identities, self.created)
         created = {t.id for t in self.created}
         for ticket_id in sorted(created):

@@ -130,6 +130,18 @@ def days_written(session: Session) -> None:
         days.update(d for d in inspect(obj).attrs.opened_day.history.deleted or () if d is not None)
 
 
+def note_days(session: Session, outcomes: Iterable[SlaOutcome]) -> None:
+    """Outcome rows written behind the flush (ingest's multi-row INSERT and UPDATE): their days, old and new,
+    are recounted before the commit as a flushed row's are."""
+    days: set[date] = session.info.setdefault(_DAYS, set())
+    for outcome in outcomes:
+        if outcome.opened_day is not None:
+            days.add(outcome.opened_day)
+        state = inspect(outcome)
+        if state.key is not None:
+            days.update(d for d in state.attrs.opened_day.history.deleted or () if d is not None)
+
+
 def recount_days(session: Session) -> None:
     """Before the commit (tickets.hooks): what was flushed is final, so the noted days are recounted now."""
     session.flush()
