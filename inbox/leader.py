@@ -3,7 +3,7 @@
 Any number of processes of a role may run, on any hosts; the one holding the lease acts, the
 others stand by. The holder renews the lease from a thread every few seconds; a holder that dies
 in any way (SIGKILL, power cut, network gone) stops renewing, its lease expires after
-LEASE_SECONDS and a standby takes it on its next try, so the role is idle for well under a minute.
+LEASE_SECONDS and a standby takes it on its next try, so the role is idle for at most 12 seconds.
 A holder that cannot renew (Redis away, or the lease found in another's name) stops acting at once:
 it can no longer prove that it is the only one.
 """
@@ -20,9 +20,10 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 20
-# renew (or, standing by, try to take over) this often: a third of the lease leaves two retries
-CHECK_SECONDS = 5.0
+# a standby takes over at most LEASE_SECONDS + CHECK_SECONDS (12 s) after the holder's death
+LEASE_SECONDS = 10
+# renew (or, standing by, try to take over) this often: a fifth of the lease leaves four retries
+CHECK_SECONDS = 2.0
 KEY_PREFIX = "inbox:leader:"
 
 # compare-and-set: only the holder named in the lease may extend or give it up

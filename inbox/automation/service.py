@@ -9,13 +9,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..assignment.engine import try_assign
 from ..auth.models import User
 from ..extensions import db
 from ..tickets.events import EventType
 from ..tickets.models import (
+    OPEN_STATUSES,
     CannedResponse,
     Message,
     Tag,
@@ -24,7 +25,7 @@ from ..tickets.models import (
     ticket_tags,
 )
 from ..tickets.read.representation import sla_state
-from ..tickets.signals import announce
+from ..tickets.signals import announce, rule_fired
 from ..tickets.sla.calendar import open_intervals
 from ..tickets.sla.policies import calendar_of
 from ..tickets.workspace.actions import ActionError, _set_pending, _set_priority
@@ -83,9 +84,20 @@ def _mark(ticket: Ticket, rule: Rule, before: set[int]) -> None:
             event.data = {**(event.data or {}), "rule": rule.name, "rule_id": rule.id}
 
 
+# the keys of a rule's actions under the names `_apply` reports them by
+_ACTION_KEY = {"priority": "priority", "add_tags": "add_tags", "set_pending": "set_pending", "assign": "assign",
+               "canned": "canned_id", "webhook": "webhook"}
+
+
 def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
-    """The actions of one firing (those that apply now); ActionError of one action skips just that one."""
+    """The actions of one firing (those that apply now); ActionError of one action skips just that one.
+
+    The rule's history row and its `rule.fired` signal come last, after every action (the assignment
+    and the acknowledgement commit on their own): they name the actions taken, and the webhook's
+    ticket is the ticket as the rule left it."""
     actions, done = firing.actions, []
+    rule_data = {"rule": firing.rule.name, "rule_id": firing.rule.id}
+    ticket_id = ticket.id
     before = {id(e) for e in ticket.events}
     steps: list[tuple[str, Any]] = []
     if actions.get("priority") and actions["priority"] != ticket.priority:
@@ -103,21 +115,47 @@ def _apply(ticket: Ticket, firing: Firing, now: datetime) -> list[str]:
         except ActionError as exc:
             log.info("rule %s on ticket %s: %s skipped (%s)", firing.rule.name, ticket.id, name, exc)
     _mark(ticket, firing.rule, before)
-    db.session.add(TicketEvent(ticket=ticket, type=EventType.RULE_FIRED, actor_id=None, at=now,
-                               data={"rule": firing.rule.name, "rule_id": firing.rule.id,
-                                     "actions": describe_actions(firing.actions, _names(firing.actions), _canned(firing.actions))}))
-    if actions.get("webhook"):
-        announce(db.session, "rule.fired", ticket.id, {"rule": firing.rule.name, "rule_id": firing.rule.id}, now)
     db.session.commit()
+    skipped: list[dict[str, Any]] = []
     assign = actions.get("assign") or {}
     if assign.get("mode") == "agent" and ticket.assignee_id is None:
-        user = db.session.get(User, assign.get("user_id"))
-        if user is not None and user.active and try_assign(ticket.id, user.id, None, now, how="rule",
-                                                             data={"rule": firing.rule.name, "rule_id": firing.rule.id}):
+        outcome = _assign(ticket_id, assign.get("user_id"), now, rule_data)
+        if outcome is None:
             done.append("assign")
-    if actions.get("canned_id") and _acknowledge(ticket.id, actions["canned_id"]):
+        elif outcome:
+            skipped.append(outcome)
+    if actions.get("canned_id") and _acknowledge(ticket_id, actions["canned_id"]):
         done.append("canned")
+    if actions.get("webhook"):
+        done.append("webhook")
+    taken = {_ACTION_KEY[name]: actions[_ACTION_KEY[name]] for name in done}
+    event_data: dict[str, Any] = {**rule_data, "actions": describe_actions(taken, _names(taken), _canned(taken))}
+    if skipped:
+        event_data["skipped"] = skipped
+    db.session.add(TicketEvent(ticket_id=ticket_id, type=EventType.RULE_FIRED, actor_id=None, at=now, data=event_data))
+    if actions.get("webhook"):
+        announce(db.session, rule_fired, ticket_id, {**rule_data, "actions": taken, "skipped": skipped}, now)
+    db.session.commit()
     return done
+
+
+def _assign(ticket_id: int, user_id: Any, now: datetime, rule_data: dict[str, Any]) -> dict[str, Any] | None:
+    """The rule's "assign to": None when done; what stopped it otherwise ({} when someone else was quicker).
+    The agent's capacity holds as for automatic assignment: a rule never gives a fourth ticket to an
+    agent who takes three; the ticket then waits for automatic assignment or a person."""
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active:
+        return {"action": "assign", "user_id": user_id, "reason": "inactive"}
+    user_id, capacity = user.id, user.capacity
+    if try_assign(ticket_id, user_id, capacity, now, how="rule", data=rule_data):
+        return None
+    if db.session.scalar(select(Ticket.assignee_id).where(Ticket.id == ticket_id)) is not None:
+        return {}
+    load = db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.assignee_id == user_id, Ticket.status.in_(OPEN_STATUSES))) or 0
+    log.info("rule %s on ticket %s: not assigned to user %s, at capacity (%s of %s)", rule_data["rule"], ticket_id, user_id,
+             load, capacity)
+    return {"action": "assign", "user_id": user_id, "reason": "capacity", "load": int(load), "capacity": capacity}
 
 
 def _names(actions: dict[str, Any]) -> dict[int, str]:

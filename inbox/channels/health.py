@@ -1,4 +1,5 @@
-"""An account's state in words an admin acts on, and the pipeline's health in one place."""
+"""An account's state in words an admin acts on, and the pipeline's health in one place (with what it
+set aside that no admin has seen yet)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .models import ChannelAccount
+from .quarantine import unseen_set_aside
 
 STATUS_WORDS = {
     "ok": "OK",
@@ -29,6 +31,9 @@ def account_health(account: ChannelAccount, zone: ZoneInfo, now: datetime) -> Ac
     status = account.status or "ok"
     label = STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
     detail = account.status_detail
+    set_aside = unseen_set_aside(account)
+    if set_aside is not None:  # kept until the pipeline page has shown it, whatever later polls said
+        detail = f"{detail}; {set_aside.note()}" if detail else set_aside.note()
     if status == "rate_limited" and account.backoff_until and account.backoff_until > now:
         label = f"Rate-limited until {account.backoff_until.astimezone(zone):%H:%M}"
     elif status == "error" and account.backoff_until and account.backoff_until > now:

@@ -31,6 +31,8 @@ class ChannelAccount(db.Model):
     poll_interval_seconds: Mapped[int | None] = mapped_column(nullable=True)
     backoff_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # the newest of its set-aside items an admin has seen on the pipeline page (quarantine.unseen_set_aside)
+    set_aside_seen_id: Mapped[int | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -46,7 +46,8 @@ BATCH_SIZE = 200
 ERROR_BACKOFF = timedelta(minutes=1)
 # an account whose fetch raised something unexpected (a bug, a payload nobody foresaw) is retried later
 CRASH_BACKOFF = timedelta(minutes=5)
-OUTAGE_BACKOFF_MAX = 60.0
+# during an outage the next try is at most this far off: polling resumes within seconds of the return
+OUTAGE_BACKOFF_MAX = 10.0
 
 
 class QueueUnavailable(RuntimeError):
@@ -142,10 +143,8 @@ def poll_account(account: ChannelAccount) -> PollOutcome:
         outcome.catching_up = result.catching_up
         if result.delivery_failures:
             mark_undelivered(account.id, result.delivery_failures)
-        if result.rejected:
+        if result.rejected:  # the account's note about them is health.py's, until the pipeline page shows them
             quarantine(account.id, "fetch", result.rejected)
-            note = f"{len(result.rejected)} item(s) set aside; last: {result.rejected[-1]}"[:500]
-            account.status_detail = f"{account.status_detail}; {note}" if account.status_detail else note
     if connector.config_updates:  # learned even when the fetch failed later (e.g. the brand's user id)
         account.config = {**account.config, **connector.config_updates}
     account.last_polled_at = utcnow()

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..connectors.base import Rejected
 from ..extensions import db
-from .models import RejectedMessage
+from .models import ChannelAccount, RejectedMessage
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +57,43 @@ def recent_rejections(limit: int = 100, account_id: int | None = None) -> list[R
 
 def rejection_count() -> int:
     return int(db.session.scalar(select(func.count()).select_from(RejectedMessage)) or 0)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """What an account set aside since an admin last had the pipeline page in front of them."""
+
+    count: int
+    last: RejectedMessage
+
+    def note(self) -> str:
+        return f"{self.count} item(s) set aside; last: {self.last.reference}: {self.last.reason}"[:500]
+
+
+def unseen_set_aside(account: ChannelAccount) -> SetAside | None:
+    """Items of this account set aside after its seen mark: the note stays, poll after poll, until the
+    pipeline page shows them (mark_set_aside_seen)."""
+    newer = [RejectedMessage.account_id == account.id]
+    if account.set_aside_seen_id is not None:
+        newer.append(RejectedMessage.id > account.set_aside_seen_id)
+    count = int(db.session.scalar(select(func.count()).select_from(RejectedMessage).where(*newer)) or 0)
+    if not count:
+        return None
+    last = db.session.scalar(select(RejectedMessage).where(*newer).order_by(RejectedMessage.id.desc()).limit(1))
+    return SetAside(count, last) if last is not None else None
+
+
+def mark_set_aside_seen(rows: Iterable[RejectedMessage]) -> None:
+    """The pipeline page showed these rows: each account's note no longer counts them (and nothing
+    older). Commits; a mark never moves back."""
+    newest: dict[int, int] = {}
+    for row in rows:
+        if row.account_id is not None:
+            newest[row.account_id] = max(newest.get(row.account_id, 0), row.id)
+    for account_id, seen in newest.items():
+        db.session.execute(update(ChannelAccount).where(
+            ChannelAccount.id == account_id,
+            (ChannelAccount.set_aside_seen_id.is_(None)) | (ChannelAccount.set_aside_seen_id < seen))
+            .values(set_aside_seen_id=seen).execution_options(synchronize_session=False))
+    if newest:
+        db.session.commit()

@@ -30,6 +30,7 @@ from ..tickets.signals import TicketSignal
 from ..timeutil import utcnow
 from ..translatable import N_
 from .context import job_context
+from .periodic import waiting_out_outage
 
 log = logging.getLogger(__name__)
 
@@ -68,22 +69,27 @@ def queue_delivery(_sender: Any, event: TicketSignal) -> None:
             db.session.commit()
 
 
-def requeue_stalled_replies() -> int:
-    """Every minute: replies written while Redis was away are queued once it is back."""
+def requeue_stalled_replies() -> Any:
+    """Every minute: replies written while Redis was away are queued once it is back; a database
+    outage is waited out (periodic.py)."""
     with job_context():
-        cutoff = utcnow() - STALLED_AFTER
-        stalled = list(db.session.scalars(
-            select(Message.id).where(Message.delivery_state == "sending", Message.received_at < cutoff).order_by(Message.id).limit(500)
-        ))
-        queued = 0
-        for message_id in stalled:
-            message = db.session.get(Message, message_id)
-            attempt = int(((message.raw or {}).get("delivery") or {}).get("retry_attempt") or 0) if message else 0
-            if enqueue_delivery(message_id, attempt) is not None:
-                queued += 1
-        if queued:
-            log.info("queued %d reply delivery job(s) that had none", queued)
-        return queued
+        return waiting_out_outage("requeue_replies", _requeue_stalled)
+
+
+def _requeue_stalled() -> int:
+    cutoff = utcnow() - STALLED_AFTER
+    stalled = list(db.session.scalars(
+        select(Message.id).where(Message.delivery_state == "sending", Message.received_at < cutoff).order_by(Message.id).limit(500)
+    ))
+    queued = 0
+    for message_id in stalled:
+        message = db.session.get(Message, message_id)
+        attempt = int(((message.raw or {}).get("delivery") or {}).get("retry_attempt") or 0) if message else 0
+        if enqueue_delivery(message_id, attempt) is not None:
+            queued += 1
+    if queued:
+        log.info("queued %d reply delivery job(s) that had none", queued)
+    return queued
 
 
 def _last_attempt() -> bool:

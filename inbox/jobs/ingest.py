@@ -23,12 +23,11 @@ from ..extensions import db
 from ..sentiment import ModelUnavailable, classify
 from ..tickets.ingest import IngestResult, ingest_messages, known_external_ids
 from .context import job_context
+from .outage import is_conflict, is_outage
 
 log = logging.getLogger(__name__)
 
 CONFLICT_ATTEMPTS = 5
-# PostgreSQL: deadlock, serialization failure, lock not available; SQLite: "database is locked"
-_CONFLICT_CODES = {"40P01", "40001", "55P03"}
 
 
 def decode_batch(payloads: Sequence[Any]) -> tuple[list[InboundMessage], list[Rejected]]:
@@ -58,21 +57,6 @@ def classify_isolated(texts: list[str], classify: Callable[[list[str]], list[Any
             return [exc]
         middle = len(texts) // 2
         return classify_isolated(texts[:middle], classify) + classify_isolated(texts[middle:], classify)
-
-
-def is_conflict(exc: BaseException) -> bool:
-    """Two workers deciding on the same rows: trying the batch again resolves it."""
-    if isinstance(exc, IntegrityError):
-        return True
-    if isinstance(exc, OperationalError):
-        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-        return code in _CONFLICT_CODES or "database is locked" in str(exc.orig)
-    return False
-
-
-def is_outage(exc: BaseException) -> bool:
-    """The database is away (or the connection broke): not the batch's fault, retried by RQ later."""
-    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, OperationalError)) and not is_conflict(exc)
 
 
 def store_with_retries(account: ChannelAccount, messages: list[InboundMessage], sentiments: list[Any],

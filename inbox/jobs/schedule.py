@@ -1,15 +1,18 @@
 """The one schedule table, and the scheduler that books its runs.
 
-Every worker runs a scheduler thread, but only the one holding RQ's scheduler lock acts (the lock
-expires a minute after its holder dies, and another worker takes over). Each tick it moves jobs
+Every worker runs a scheduler thread, but only the one holding RQ's scheduler lock acts (the lock is
+renewed every tick and expires LOCK_SECONDS after its holder dies; another worker takes over on its
+next tick, where RQ's own lock would be held for a minute). Each tick it moves jobs
 whose time has come out of RQ's scheduled registries (retries with backoff, rate-limit waits) and
 books each periodic entry's latest slot once: a Redis marker per slot (SET NX) and a job id per
 slot make a second scheduler, a restart or a repeated tick book nothing twice. A slot missed while
-no worker ran (a machine off on Monday morning) is booked when one starts again.
+no worker ran (a machine off on Monday morning) is booked when one starts again. Each booking is
+noted per job (periodic.py), so that a run left waiting out a database outage yields to the newer one.
 """
 from __future__ import annotations
 
 import logging
+import time as clock
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Callable
@@ -18,15 +21,19 @@ from zoneinfo import ZoneInfo
 from redis import Redis
 from rq.job import Job
 from rq.scheduler import RQScheduler
+from rq.scripts import acquire_or_refresh_lock
 
 from ..jobqueue import DEFAULT_QUEUE, enqueue
 from ..voice.export import file_name
 from ..voice.files import has_export
 from ..voice.weeks import IsoWeek, next_weekly_run, previous_week
+from .periodic import note_booked
 
 log = logging.getLogger(__name__)
 
 MARKER_PREFIX = "inbox:schedule:"
+# RQ's scheduler lock, renewed every tick (each second): a dead holder's lock is gone this soon after
+LOCK_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -97,13 +104,33 @@ def book_due_runs(redis: Redis, now: datetime, zone: ZoneInfo, *, skip: Callable
         if skip is not None and skip(run):
             redis.set(marker, now.isoformat(), ex=run.marker_ttl)
             continue
+        booked_at = clock.time()  # before the job exists: runs created earlier are superseded, this one is not
         job = enqueue(run.job, *run.args, job_id=f"{run.entry}-{run.slot}", description=f"{run.entry} {run.slot}")
         # the marker only after the job is safely queued: a failure here books it again next tick
         redis.set(marker, now.isoformat(), ex=run.marker_ttl)
         if job is not None:
+            note_booked(redis, run.job, booked_at)
             booked.append(job)
             log.info("scheduled %s for %s", run.entry, run.slot)
     return booked
+
+
+class InboxScheduler(RQScheduler):
+    """RQ's scheduler with a lock that outlives a dead holder by LOCK_SECONDS, not RQ's 61 s: the
+    holder renews it every tick (scheduler_tick), so a standby moves retries within seconds of a kill."""
+
+    def acquire_locks(self, auto_start: bool = False) -> set[str]:
+        held = set()
+        for name in self._queue_names:
+            outcome = acquire_or_refresh_lock(self.connection, self.get_locking_key(name), self.name, LOCK_SECONDS)
+            if outcome == "acquired":
+                log.info("scheduler lock for the %s queue taken", name)
+            if outcome in ("acquired", "refreshed"):
+                held.add(name)
+        self._scheduled_job_registries = []
+        self._acquired_locks = held
+        self.lock_acquisition_time = datetime.now()
+        return held
 
 
 def scheduler_tick(redis: Redis, scheduler: RQScheduler, zone: ZoneInfo, *, book_without_rq_lock: bool = False) -> None:

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..jobqueue import ALL_QUEUES
 from ..leader import Leadership
 from ..redis_client import get_redis
-from .schedule import scheduler_tick
+from .schedule import InboxScheduler, scheduler_tick
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def run_scheduler(app: Flask) -> None:
                     lease.wait_until_held(TICK_SECONDS)
                     continue
                 try:
-                    rq_scheduler = rq_scheduler or RQScheduler(ALL_QUEUES, connection=redis)
+                    rq_scheduler = rq_scheduler or InboxScheduler(ALL_QUEUES, connection=redis)
                     scheduler_tick(redis, rq_scheduler, workspace_zone(), book_without_rq_lock=True)
                     if down:
                         log.info("scheduler: Redis is back")

@@ -24,6 +24,7 @@ from ..webhooks.dispatch import requeue_pending
 from ..webhooks.models import WebhookDelivery
 from ..webhooks.signing import signed_headers
 from .context import job_context
+from .periodic import waiting_out_outage
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _attempt(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None
 def deliver_webhook(delivery_id: int) -> dict[str, Any]:
     with job_context():
         delivery = db.session.get(WebhookDelivery, delivery_id)
-        if delivery is None or delivery.state in ("delivered", "failed"):
+        if delivery is None or delivery.state in ("delivered", "failed", "replaced"):
             return {"delivery_id": delivery_id, "state": delivery.state if delivery else "gone"}
         subscription = delivery.subscription
         now = utcnow()
@@ -63,12 +64,18 @@ def deliver_webhook(delivery_id: int) -> dict[str, Any]:
         except OutboundRefused as exc:
             status, error, refused = None, f"refused: {exc}"[:MAX_ERROR_CHARS], True
         duration = int((time.monotonic() - started) * 1000)
+        # an admin may have redelivered the event during this attempt: then this row sends nothing more
+        db.session.refresh(delivery, with_for_update=True)
+        replaced = delivery.state == "replaced"
         delivery.attempts += 1
-        delivery.response_code, delivery.duration_ms, delivery.error, delivery.last_attempt_at = status, duration, error, now
+        delivery.response_code, delivery.duration_ms, delivery.last_attempt_at = status, duration, now
+        delivery.error = delivery.error if replaced else error
         delivery.history = [*(delivery.history or []), {"at": now.isoformat(), "status": status, "duration_ms": duration,
                                                          "error": error}]
         retry = JOBS["webhook"].retry
-        if error is None:
+        if replaced:
+            delivery.next_attempt_at = None
+        elif error is None:
             delivery.state, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
         elif refused or delivery.attempts > len(retry):
             delivery.state, delivery.next_attempt_at = "failed", None
@@ -77,15 +84,16 @@ def deliver_webhook(delivery_id: int) -> dict[str, Any]:
             delivery.next_attempt_at = now + timedelta(seconds=retry[delivery.attempts - 1])
         db.session.commit()
         result = {"delivery_id": delivery_id, "state": delivery.state, "status": status, "attempts": delivery.attempts}
-        if error is not None and not refused:
+        if error is not None and not refused and not replaced:
             log.info("webhook delivery %s to %s: %s", delivery_id, subscription.name, error)
             raise DeliveryFailed(error)  # RQ retries it (WEBHOOK_RETRY) or records the final failure
         return result
 
 
-def requeue_webhooks() -> int:
+def requeue_webhooks() -> Any:
+    """Deliveries whose job was lost with Redis; a database outage is waited out (periodic.py)."""
     with job_context():
-        return requeue_pending()
+        return waiting_out_outage("requeue_webhooks", requeue_pending)
 
 
 def deliver_breach_webhook(swept_at: str) -> int:

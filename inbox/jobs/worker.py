@@ -20,7 +20,6 @@ from typing import Sequence
 from flask import Flask
 from redis.exceptions import RedisError
 from rq import SimpleWorker
-from rq.scheduler import RQScheduler
 
 from ..config import workspace_zone
 from ..extensions import db
@@ -28,7 +27,7 @@ from ..jobqueue import ALL_QUEUES, InboxJob, get_queue
 from ..redis_client import get_redis
 from ..sentiment import get_classifier, threads
 from .reaper import Reaper, mark_alive, mark_gone
-from .schedule import scheduler_tick
+from .schedule import InboxScheduler, scheduler_tick
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ class Housekeeping(threading.Thread):
     def run(self) -> None:
         with self.app.app_context():
             redis = get_redis(self.app)
-            scheduler = RQScheduler(self.queue_names, connection=redis) if self.schedule else None
+            scheduler = InboxScheduler(self.queue_names, connection=redis) if self.schedule else None
             last_reap = 0.0
             while not self.stopping.is_set():
                 try:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..auth.roles import role_required
 from ..channels.models import ChannelAccount
-from ..channels.quarantine import recent_rejections
+from ..channels.quarantine import mark_set_aside_seen, recent_rejections
 from ..extensions import db
 from ..health import run_checks
 from ..jobs.failures import failed_jobs, retry_failed
@@ -30,8 +30,11 @@ def pipeline():
     account_id = request.args.get("account", type=int)
     if account_id is not None and account_id not in accounts:
         account_id = None
-    return render_template("admin/pipeline.html", report=report, failures=failures, queue_error=queue_error,
-                           rejected=recent_rejections(200, account_id), accounts=accounts, account_id=account_id)
+    rejected = recent_rejections(200, account_id)
+    page = render_template("admin/pipeline.html", report=report, failures=failures, queue_error=queue_error,
+                           rejected=rejected, accounts=accounts, account_id=account_id)
+    mark_set_aside_seen(rejected)  # the accounts' "set aside" notes have been read here
+    return page
 
 
 @bp.post("/admin/pipeline/jobs/<job_id>/retry")

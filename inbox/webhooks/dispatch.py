@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import JobStatus
 from sqlalchemy import select
 
 from ..extensions import db
-from ..jobqueue import enqueue
+from ..jobqueue import InboxJob, enqueue
 from ..links import external_url
+from ..redis_client import get_redis
 from ..tickets.hooks import once_per_send
 from ..tickets.models import Message, Ticket
 from ..tickets.read.representation import message_view, ticket_view
@@ -70,13 +73,31 @@ def dispatch(_sender: Any, event: TicketSignal) -> list[int]:
     return ids
 
 
+def delivery_job_id(delivery_id: int) -> str:
+    return f"webhook-{delivery_id}"
+
+
 def queue_delivery(delivery_id: int) -> bool:
     try:
-        enqueue("webhook", delivery_id, job_id=f"webhook-{delivery_id}", description=f"webhook delivery {delivery_id}")
+        enqueue("webhook", delivery_id, job_id=delivery_job_id(delivery_id), description=f"webhook delivery {delivery_id}")
         return True
     except RedisError as exc:
         log.warning("webhook delivery %s waits for Redis: %s", delivery_id, exc)
         return False
+
+
+def cancel_delivery(delivery_id: int) -> None:
+    """Call off the delivery's job if it is still waiting (queued or scheduled for a retry). One that is
+    running already finishes its attempt; the row's state keeps any later one from sending."""
+    try:
+        job = InboxJob.fetch(delivery_job_id(delivery_id), connection=get_redis())
+        if job.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            job.delete()
+    except NoSuchJobError:
+        pass
+    except RedisError as exc:
+        log.warning("webhook delivery %s: its waiting job could not be removed (%s); it will find the delivery replaced",
+                    delivery_id, exc)
 
 
 def requeue_pending(now: datetime | None = None) -> int:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import UtcDateTime, utcnow
 
-DELIVERY_STATES = ("pending", "retrying", "delivered", "failed")
+# "replaced": an admin redelivered the event while this one waited for a retry; it sends nothing more
+DELIVERY_STATES = ("pending", "retrying", "delivered", "failed", "replaced")
 
 
 class WebhookSubscription(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..audit import record
 from ..auth.models import User
@@ -11,7 +11,7 @@ from ..extensions import db
 from ..security.outbound import OutboundRefused, check_url, current_allowlist
 from ..timeutil import utcnow
 from ..translatable import N_
-from .dispatch import queue_delivery
+from .dispatch import cancel_delivery, queue_delivery
 from .events import EVENT_TYPES
 from .models import WebhookDelivery, WebhookSubscription
 from .signing import new_secret
@@ -97,14 +97,25 @@ def delete_subscription(subscription: WebhookSubscription, by: User | None) -> N
 
 def redeliver(delivery: WebhookDelivery, by: User | None) -> WebhookDelivery:
     """The same event (id and payload) sent again as a new delivery with its own attempts, to the
-    subscription's current URL and secret."""
+    subscription's current URL and secret. An original still waiting for a retry is replaced: its
+    retry is called off (state "replaced"), so the receiver gets the event once from here on."""
     if not delivery.subscription.active:
         raise WebhookError(N_("the subscription is turned off; turn it on to redeliver"))
     again = WebhookDelivery(subscription_id=delivery.subscription_id, event_id=delivery.event_id, event_type=delivery.event_type,
                             ticket_id=delivery.ticket_id,
                             payload=delivery.payload, state="pending", attempts=0, created_at=utcnow(), history=[])
     db.session.add(again)
+    db.session.flush()
+    # one conditional UPDATE: a delivery job that wakes now finds the row replaced and sends nothing
+    replaced = db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery.id,
+                                                                WebhookDelivery.state.in_(("pending", "retrying")))
+                                  .values(state="replaced", next_attempt_at=None,
+                                          error=f"replaced by delivery #{again.id} (redelivered)")
+                                  .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
+    if replaced:
+        cancel_delivery(delivery.id)
+        db.session.refresh(delivery)
     queue_delivery(again.id)
     return again
 

@@ -11,6 +11,7 @@ from inbox.extensions import db
 from inbox.tickets.models import Ticket, TicketEvent
 from inbox.tickets.read.thread import describe_event
 from tests.helpers import csrf_token
+from tests.webhooks.conftest import receiver  # noqa: F401  (a real HTTP receiver on loopback)
 from tests.workspace import login, open_ticket, user
 
 
@@ -101,3 +102,57 @@ def test_sla_state_rules_run_again_when_the_ticket_breaches(app, run_jobs):
     assert ticket.priority == "urgent" and "escalated" in [t.name for t in ticket.tags]
     fired = list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "rule_fired")))
     assert [e.data["rule"] for e in fired] == ["Escalate breaches"]
+
+
+def test_a_rules_assign_respects_the_agents_capacity(app, run_jobs):
+    """Automatic assignment never gives an agent more than their capacity; a rule's "assign to" does not either."""
+    from inbox.tickets.workspace.assignment import take_ticket
+
+    bea = user("agent", "Bea Tanaka")
+    bea.capacity = 2
+    db.session.commit()
+    for conv in ("held-1", "held-2"):
+        take_ticket(open_ticket(conv, "an older question"), bea)
+    _rule("Refunds to Bea", {"keywords": ["refund"]}, {"add_tags": ["billing"], "assign": {"mode": "agent", "user_id": bea.id}})
+    ticket = open_ticket("c1", "I want a refund")
+    run_jobs()
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.assignee_id is None and [t.name for t in ticket.tags] == ["billing"]
+    held = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.assignee_id == bea.id, Ticket.status.in_(("new", "open"))))
+    assert held == 2  # not 3 of 2
+    (fired,) = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == "rule_fired"))
+    who, text = describe_event(fired, {bea.id: bea.name})
+    assert fired.data["actions"] == ["tagged billing"]
+    assert "not assigned to Bea Tanaka, who is at capacity (2 of 2 open tickets)" in text
+    # with room again, the same rule assigns
+    bea.capacity = 3
+    db.session.commit()
+    other = open_ticket("c2", "refund please")
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(Ticket, other.id).assignee_id == bea.id
+
+
+def test_the_rule_fired_webhook_carries_the_ticket_after_every_action_and_the_actions_taken(app, run_jobs, receiver):
+    import json
+
+    from inbox.webhooks.service import create_subscription
+
+    bea = user("agent", "Bea Tanaka")
+    create_subscription("CRM", receiver.url, ["rule.fired"], None)
+    rule = _rule("Refunds to billing", {"keywords": ["refund"]},
+                 {"priority": "urgent", "add_tags": ["billing"], "assign": {"mode": "agent", "user_id": bea.id}, "webhook": True})
+    ticket = open_ticket("c1", "I want a refund")
+    run_jobs()
+    (payload,) = [json.loads(body) for _, _, body in receiver.received]
+    assert payload["type"] == "rule.fired"
+    data = payload["data"]
+    assert (data["rule"], data["rule_id"]) == ("Refunds to billing", rule.id)
+    assert data["ticket"]["id"] == ticket.id
+    assert data["ticket"]["assignee_id"] == bea.id and data["ticket"]["priority"] == "urgent" and data["ticket"]["tags"] == ["billing"]
+    assert data["actions"] == {"priority": "urgent", "add_tags": ["billing"], "assign": {"mode": "agent", "user_id": bea.id},
+                               "webhook": True}
+    assert data["skipped"] == []
+    events = list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)))
+    assert events[-1].type == "rule_fired"  # the rule's row closes what it did

@@ -207,3 +207,34 @@ def test_erasing_a_customer_clears_their_webhook_payloads(app, receiver, run_job
     erase_contact(ticket.contact, user("admin"))
     (delivery,) = _deliveries()
     assert delivery.payload == {"id": delivery.event_id, "type": "message.received", "erased": True}
+
+
+def test_redeliver_while_the_original_waits_for_its_retry_sends_the_event_once_more_not_twice(app, client, receiver, run_jobs):
+    from rq.registry import ScheduledJobRegistry
+
+    from inbox.jobqueue import DELIVERY_QUEUE, get_queue
+
+    user("admin")
+    login(client, "admin@example.com")
+    subscription = create_subscription("CRM", receiver.url, ["ticket.created"], None)
+    receiver.statuses = [503]  # the first attempt fails: the original waits a minute for its retry
+    open_ticket("c1")
+    run_jobs()
+    (original,) = _deliveries()
+    scheduled = ScheduledJobRegistry(queue=get_queue(DELIVERY_QUEUE))
+    assert original.state == "retrying" and f"webhook-{original.id}" in scheduled.get_job_ids()
+    detail = client.get(f"/admin/webhooks/{subscription.id}")
+    assert client.post(f"/admin/webhook-deliveries/{original.id}/redeliver", data={"csrf_token": csrf_token(detail)}).status_code == 302
+    run_jobs()
+    # the minute passes: whatever is still scheduled comes due and runs
+    queue = get_queue(DELIVERY_QUEUE)
+    for job_id in scheduled.get_job_ids():
+        scheduled.remove(job_id)
+        queue.enqueue_job(queue.fetch_job(job_id))
+    run_jobs()
+    original, again = _deliveries()
+    assert again.state == "delivered" and again.event_id == original.event_id
+    assert original.state == "replaced" and f"#{again.id}" in original.error and original.attempts == 1
+    statuses = [status for status, _, _ in receiver.received]
+    assert statuses == [503, 200]  # the failed attempt, then the redelivery; the original's retry never went out
+    assert b"replaced" in client.get(f"/admin/webhooks/{subscription.id}").data

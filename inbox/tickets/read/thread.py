@@ -63,6 +63,8 @@ def _names(ticket: Ticket) -> dict[int, str]:
     for event in ticket.events:
         if event.type == EventType.ASSIGNMENT and event.data:
             ids.update(i for i in (event.data.get("from"), event.data.get("to")) if isinstance(i, int))
+        if event.type == EventType.RULE_FIRED and event.data:
+            ids.update(s["user_id"] for s in event.data.get("skipped") or [] if isinstance(s.get("user_id"), int))
     if not ids:
         return {}
     return {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
@@ -130,7 +132,13 @@ def describe_event(event: TicketEvent, names: dict[int, str], retargeted: list[s
         return who, _("the %(priority)s SLA policy now applies (%(reason)s); running clocks re-targeted",
                       priority=label("priority", data.get("priority", "")), reason=reason)
     if kind == "rule_fired":
-        return who, _("fired: %(actions)s", actions=", ".join(data.get("actions") or []) or _("no action applied"))
+        fired = _("fired: %(actions)s", actions=", ".join(data.get("actions") or []) or _("no action applied"))
+        for skip in data.get("skipped") or []:
+            if skip.get("reason") == "capacity":
+                fired += " · " + _("not assigned to %(name)s, who is at capacity (%(load)s of %(capacity)s open tickets)",
+                                   name=names.get(skip.get("user_id"), _("user #%(id)s", id=skip.get("user_id"))),
+                                   load=skip.get("load"), capacity=skip.get("capacity"))
+        return who, fired
     if kind == "answered_outside":
         return who, _("recorded that the customer was answered outside Inbox: %(how)s", how=data.get("how", ""))
     if kind == "reply_bounced":

@@ -95,7 +95,12 @@ def test_malformed_item_is_logged_and_skipped_and_the_rest_ingested(app, run_job
     assert "tweet 1578516273537118209: created_at is missing" in caplog.text
     assert "tweet 1578516249856077825: author_id is missing" in caplog.text
     db.session.refresh(account)
-    assert account.status == "ok" and "2 item(s) set aside" in account.status_detail
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from inbox.channels.health import account_health
+
+    assert account.status == "ok" and "2 item(s) set aside" in account_health(account, ZoneInfo("UTC"), datetime.now(UTC)).detail
     from inbox.channels.quarantine import recent_rejections
 
     assert sorted(r.reference for r in recent_rejections()) == ["tweet 1578516249856077825", "tweet 1578516273537118209"]
