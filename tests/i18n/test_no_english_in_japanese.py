@@ -13,14 +13,12 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
 
 from inbox.auth.models import User
 from inbox.extensions import db
 from inbox.timeutil import utcnow
-from tests.helpers import csrf_token
 from tests.i18n.visible_text import latin_words, visible_texts
-from tests.workspace import PASSWORD, login, open_ticket, user
+from tests.workspace import login, open_ticket, user
 
 from inbox.channels.models import CHANNEL_TYPES
 
