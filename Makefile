@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The sentiment encoder is rebuilt from the weights an installed package ships (not committed).
-$(MODEL_STAMP): $(STAMP)
+$(MODEL_STAMP): $(STAMP) inbox/sentiment/seed/kinds.jsonl
 	$(PY) -m inbox sentiment build
 	mkdir -p $(dir $(MODEL_STAMP)) && touch $(MODEL_STAMP)
 

@@ -13,6 +13,9 @@ LABELS = {
     "sentiment": {"negative": lazy_gettext("negative"), "neutral": lazy_gettext("neutral"),
                   "positive": lazy_gettext("positive"),
                   "uncertain": lazy_gettext("uncertain")},
+    "engagement": {"question": lazy_gettext("question"), "complaint": lazy_gettext("complaint"),
+                   "request": lazy_gettext("request"), "praise": lazy_gettext("praise"),
+                   "feedback": lazy_gettext("feedback"), "noise": lazy_gettext("noise")},
     "kind": {"mention": lazy_gettext("mention"), "dm": lazy_gettext("direct message"), "reply": lazy_gettext("reply"),
              "email": lazy_pgettext("message kind", "email")},
     # the network a ticket came from ("Email" the channel, not an address: メール)

@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..channels.models import CHANNEL_TYPES, ChannelAccount
 from ..extensions import db
 from ..security.params import parse_bounded_int, parse_id
-from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, CannedResponse
+from ..tickets.models import ENGAGEMENTS, PRIORITIES, SENTIMENT_LABELS, CannedResponse
 from ..tickets.workspace.actions import ActionError
 from ..tickets.workspace.tags import parse_tags
 from ..translatable import N_, message_of
@@ -83,6 +83,7 @@ def parse_rule_form(form: Any) -> dict[str, Any]:
         "max_followers": _count(form.get("max_followers", ""), N_("maximum followers")),
         "customer_tags": _tags(form.get("customer_tags", "")), "business_hours": hours or None,
         "sla_states": _choices(form, "sla_states", SLA_STATES),
+        "engagements": _choices(form, "engagements", ENGAGEMENTS),
     }
     actions: dict[str, Any] = {}
     priority = form.get("priority", "")
@@ -121,7 +122,7 @@ def form_values(conditions: Mapping[str, Any], actions: Mapping[str, Any]) -> di
     """What the form shows for a saved rule."""
     assign = actions.get("assign") or {}
     return {
-        **{k: conditions.get(k) or [] for k in ("channels", "account_ids", "kinds", "sentiments", "sla_states")},
+        **{k: conditions.get(k) or [] for k in ("channels", "account_ids", "kinds", "sentiments", "sla_states", "engagements")},
         "languages": ", ".join(conditions.get("languages") or []), "keywords": "\n".join(conditions.get("keywords") or []),
         "keyword_match": conditions.get("keyword_match", "word"),
         "min_followers": "" if conditions.get("min_followers") is None else conditions["min_followers"],
@@ -136,7 +137,7 @@ def form_values(conditions: Mapping[str, Any], actions: Mapping[str, Any]) -> di
 
 def choices() -> dict[str, Any]:
     return {"channels": CHANNEL_TYPES, "kinds": KINDS, "sentiments": SENTIMENT_LABELS, "sla_states": SLA_STATES,
-            "priorities": PRIORITIES,
+            "engagements": ENGAGEMENTS, "priorities": PRIORITIES,
             "accounts": list(db.session.execute(select(ChannelAccount.id, ChannelAccount.name).order_by(ChannelAccount.name))),
             "users": list(db.session.execute(select(User.id, User.name).where(User.active.is_(True)).order_by(User.name))),
             "canned": list(db.session.execute(select(CannedResponse.id, CannedResponse.title).where(CannedResponse.active.is_(True))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CONDITION_KEYS = ("channels", "account_ids", "kinds", "languages", "sentiments", "keywords", "keyword_match", "min_followers",
-                  "max_followers", "customer_tags", "business_hours", "sla_states")
+                  "max_followers", "customer_tags", "business_hours", "sla_states", "engagements")
 ACTION_KEYS = ("priority", "add_tags", "assign", "set_pending", "canned_id", "webhook")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
@@ -32,6 +32,8 @@ class Facts:
     customer_tags: frozenset[str] = frozenset()
     in_business_hours: bool | None = None
     sla_state: str = "none"
+    # the ticket's kind of engagement (question, complaint, …); None before the model has seen it
+    engagement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def matches(conditions: dict[str, Any], facts: Facts) -> bool:
         return not allowed or value in allowed
 
     if not (among("channels", facts.channel) and among("account_ids", facts.account_id) and among("kinds", facts.kind)
-            and among("sentiments", facts.sentiment) and among("sla_states", facts.sla_state)):
+            and among("sentiments", facts.sentiment) and among("sla_states", facts.sla_state)
+            and among("engagements", facts.engagement)):
         return False
     languages = conditions.get("languages") or []
     if languages and (facts.language or "").split("-")[0].lower() not in [lang.lower() for lang in languages]:

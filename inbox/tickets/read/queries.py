@@ -29,6 +29,7 @@ from ...security.params import parse_id
 from ...timeutil import utcnow
 from ...translatable import N_, message_of
 from ..models import (
+    ENGAGEMENTS,
     OPEN_STATUSES,
     PRIORITIES,
     SENTIMENT_LABELS,
@@ -129,7 +130,7 @@ class ListCursor:
 
 @dataclass(frozen=True)
 class TicketFilter:
-    """Narrowing within a view: ?channel=&status=&sentiment=&priority=&tag=&assignee=&week=&q=.
+    """Narrowing within a view: ?channel=&status=&sentiment=&priority=&kind=&tag=&assignee=&week=&q=.
 
     Made only by `from_args`, which drops what it cannot use and says why in `problems`."""
 
@@ -146,6 +147,7 @@ class TicketFilter:
     problems: tuple[str, ...] = ()
     # the accepted arguments, as given: carried into page links and the filter form
     args: tuple[tuple[str, str], ...] = ()
+    engagement: str | None = None  # ?kind=: the ticket's kind of engagement
 
     @property
     def active(self) -> bool:
@@ -165,6 +167,8 @@ class TicketFilter:
             where.append(Ticket.last_sentiment == self.sentiment)
         if self.priority:
             where.append(Ticket.priority == self.priority)
+        if self.engagement:
+            where.append(Ticket.engagement == self.engagement)
         if self.assignee_id is not None:
             where.append(Ticket.assignee_id == self.assignee_id if self.assignee_id else Ticket.assignee_id.is_(None))
         if self.week_start is not None and self.week_end is not None:
@@ -195,6 +199,7 @@ class TicketFilter:
         status = choice("status", TICKET_STATUSES, N_("status"))
         sentiment = choice("sentiment", SENTIMENT_LABELS, N_("sentiment"))
         priority = choice("priority", PRIORITIES, N_("priority"))
+        engagement = choice("kind", ENGAGEMENTS, N_("kind"))
 
         tag = None
         raw_tag = (args.get("tag") or "").strip()
@@ -242,7 +247,8 @@ class TicketFilter:
             search, refused = "", True
         if search:
             accepted.append(("q", search))
-        return cls(channel, status, sentiment, priority, tag, assignee_id, start, end, search, refused, tuple(problems), tuple(accepted))
+        return cls(channel, status, sentiment, priority, tag, assignee_id, start, end, search, refused, tuple(problems), tuple(accepted),
+                   engagement=engagement)
 
 
 TAG_CAP = 2000

@@ -36,6 +36,8 @@ class Ticket(BaseModel):
     message_count: int
     first_sentiment: str | None
     last_sentiment: str | None
+    engagement: str | None = Field(description="The ticket's kind of engagement: question, complaint, request, praise, "
+                                                "feedback or noise (its strongest message's, or an agent's correction).")
     sla_state: SlaState
     due_at: datetime | None
     due_target: str | None
@@ -59,6 +61,7 @@ class Message(BaseModel):
     lang: str | None
     url: str | None
     sentiment: str | None
+    engagement: str | None = Field(description="The message's kind of engagement as the model saw it (customer messages).")
     delivery_state: str | None = Field(description="Replies written in Inbox: sending, posting, sent or failed.")
     delivery_error: str | None
     sent_by_id: int | None
@@ -81,7 +84,8 @@ def ticket_view(row: TicketRow, now: datetime) -> Ticket:
         id=row.id, status=row.status, priority=row.priority, channel=row.channel, kind=row.kind, account_id=row.account_id,
         subject=row.subject, assignee_id=row.assignee_id, tags=[t.name for t in row.tags], message_count=row.message_count,
         contact=ContactRef(id=contact.id, display_name=contact.display_name, handles=[i.handle for i in contact.identities]),
-        first_sentiment=row.first_sentiment, last_sentiment=row.last_sentiment, sla_state=sla_state(row, now),
+        first_sentiment=row.first_sentiment, last_sentiment=row.last_sentiment, engagement=row.engagement,
+        sla_state=sla_state(row, now),
         due_at=row.due_at, due_target=row.due_target, first_response_due_at=row.first_response_due_at,
         first_response_at=row.first_response_at, next_response_due_at=row.next_response_due_at,
         resolution_due_at=row.resolution_due_at, opened_at=row.opened_at, resolved_at=row.resolved_at,
@@ -94,5 +98,6 @@ def message_view(row: MessageRow) -> Message:
         id=row.id, direction=row.direction, kind=row.kind, author_handle=row.author_handle, author_name=row.author_name,
         text=row.text, sent_at=row.sent_at, lang=row.lang, url=row.url,
         sentiment=row.effective_sentiment if row.direction == "inbound" else None,
+        engagement=row.engagement if row.direction == "inbound" else None,
         delivery_state=row.delivery_state, delivery_error=row.delivery_error, sent_by_id=row.sent_by_id,
     )

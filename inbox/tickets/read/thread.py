@@ -152,6 +152,9 @@ def describe_event(event: TicketEvent, names: dict[int, str], retargeted: list[s
     if kind == "sentiment_corrected":
         return who, _("corrected a message's sentiment %(from)s → %(to)s",
                       **{"from": label("sentiment", data.get("from")) or _("none"), "to": label("sentiment", data.get("to"))})
+    if kind == "engagement_corrected":
+        return who, _("changed the ticket's kind %(from)s → %(to)s",
+                      **{"from": label("engagement", data.get("from")) or _("none"), "to": label("engagement", data.get("to"))})
     return who, kind.replace("_", " ")
 
 

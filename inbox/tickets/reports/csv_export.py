@@ -26,7 +26,7 @@ TICKET_COLUMNS = (
     "ticket_id", "channel", "customer", "status", "priority", "assignee", "created_at", "first_response_at", "resolved_at",
     "first_response_due_at", "first_response_outcome", "next_response_met", "next_response_missed",
     "resolution_due_at", "resolution_outcome", "frt_minutes", "frt_business_minutes", "ttr_minutes",
-    "ttr_business_minutes", "first_sentiment", "last_sentiment", "tags", "sla_state",
+    "ttr_business_minutes", "first_sentiment", "last_sentiment", "tags", "sla_state", "kind",
 )
 SUMMARY_COLUMNS = (
     "date", "opened", "answered", "resolved", "frt_avg_minutes", "frt_avg_business_minutes", "ttr_avg_minutes",
@@ -60,6 +60,7 @@ def column_titles() -> dict[str, str]:
         "first_sentiment": pgettext("CSV column", "first_sentiment"),
         "last_sentiment": pgettext("CSV column", "last_sentiment"),
         "tags": pgettext("CSV column", "tags"),
+        "kind": pgettext("CSV column", "kind"),
         "date": pgettext("CSV column", "date"),
         "opened": pgettext("CSV column", "opened"),
         "answered": pgettext("CSV column", "answered"),
@@ -155,7 +156,7 @@ def ticket_rows(start: datetime, end: datetime, zone: ZoneInfo, now: datetime, t
             outcome_word(o.resolution_state, o.resolution_due_at, now, at_risk=warned and ticket.due_target == RESOLUTION),
             _minutes(o.frt_seconds), _minutes(o.frt_business_seconds), _minutes(o.ttr_seconds), _minutes(o.ttr_business_seconds),
             ticket.first_sentiment or "", ticket.last_sentiment or "", "; ".join(tag.name for tag in ticket.tags),
-            sla_state(ticket, now),
+            sla_state(ticket, now), ticket.engagement or "",
         ]
 
 

@@ -16,13 +16,16 @@ from ...labels import label as value_label
 from ...timeutil import utcnow
 from ..events import ANSWERS, EventType
 from ..models import (
+    ENGAGEMENTS,
     PRIORITIES,
     SENTIMENT_LABELS,
+    EngagementCorrection,
     Message,
     SentimentCorrection,
     Ticket,
     TicketEvent,
 )
+from ..rules.engagement import is_stronger
 from ..rules.status import Change, Status, StatusRefused, history_entry, next_status
 from ..sla.policies import apply_priority_policy
 
@@ -169,4 +172,24 @@ def mark_answered_outside(ticket: Ticket, by: User, at: datetime, how: str) -> N
         raise ActionError(_("that time is before the ticket was opened"))
     _event(ticket, EventType.ANSWERED_OUTSIDE, by, at, {"how": how, "recorded_at": now.isoformat()})
     change_status(ticket, Change.ANSWERED, by, now)
+    db.session.commit()
+
+
+def correct_engagement(ticket: Ticket, kind: str, by: User) -> None:
+    """An agent sets the ticket's kind; later messages no longer change it. The correction is stored
+    with the message whose kind the ticket had taken, so a retrain can learn from it."""
+    if kind not in ENGAGEMENTS:
+        raise ActionError(_("kind must be one of %(choices)s", choices=", ".join(value_label("engagement", k) for k in ENGAGEMENTS)))
+    now = utcnow()
+    previous = ticket.engagement
+    source = None
+    for message in ticket.messages:
+        if message.direction == "inbound" and message.engagement is not None and (
+                source is None or is_stronger(message.engagement, source.engagement)):
+            source = message
+    db.session.add(EngagementCorrection(ticket_id=ticket.id, message_id=source.id if source else None, label=kind,
+                                        previous=previous, corrected_by_id=by.id, created_at=now))
+    ticket.engagement = kind
+    ticket.engagement_by_agent = True
+    _event(ticket, EventType.ENGAGEMENT_CORRECTED, by, now, {"from": previous, "to": kind})
     db.session.commit()
