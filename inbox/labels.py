@@ -15,7 +15,7 @@ LABELS = {
                   "uncertain": lazy_gettext("uncertain")},
     "kind": {"mention": lazy_gettext("mention"), "dm": lazy_gettext("direct message"), "reply": lazy_gettext("reply"),
              "email": lazy_gettext("email")},
-    "channel": {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "email": lazy_gettext("Email"),
+    "channel": {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "line": "LINE", "email": lazy_gettext("Email"),
                 "sms": "SMS", "phone": lazy_gettext("Phone"), "other": lazy_gettext("Other")},
     "role": {"agent": lazy_gettext("agent"), "lead": lazy_gettext("lead"), "admin": lazy_gettext("admin")},
     "target": {"first_response": lazy_gettext("First response"), "next_response": lazy_gettext("Next response"),

@@ -31,7 +31,7 @@ from .i18n import error_text
 
 log = logging.getLogger(__name__)
 MAX_POLL_INTERVAL = 7 * 24 * 3600
-CONNECTABLE = ("x", "email", "mastodon", "bluesky")
+CONNECTABLE = ("x", "email", "mastodon", "bluesky", "line")
 
 
 def _kinds() -> dict[str, Any]:
