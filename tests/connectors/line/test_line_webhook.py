@@ -113,8 +113,12 @@ def test_every_event_kind_of_the_recording(deliver, run_jobs, line_platform, lin
     # media kept by LINE fetched from the content endpoint and stored as attachments
     stored = list(db.session.scalars(select(MessageAttachment)))
     fetched = {r.path.split("/")[4] for r in line_platform.calls("/content")}
-    assert len(stored) == len(fetched) == 5  # video, audio, file, an image of a set; the external image is linked only
+    # the file and the image of a set are LINE's to fetch; the recorded image, video and audio are the
+    # sender's own (contentProvider external): linked, never fetched by Inbox
+    assert len(stored) == len(fetched) == 2
     assert all(a.content == line_platform.content for a in stored)
+    file = next(m for m in messages.values() if m.text == "[File] file.txt")
+    assert [a.filename for a in file.attachments] == ["file.txt"]
     external = next(m for m in messages.values() if m.conversation_key == f"room:{ROOM_ID}" and m.text == "[Image]")
     assert external.raw["line"]["media"]["url"] == "https://example.com" and not external.attachments
     # follow (unblocked) then unfollow (a block) on the customer
@@ -173,22 +177,23 @@ def test_redis_down_is_503_nothing_stored_then_the_redelivery_is_stored_once(app
 
     from inbox.redis_client import connect
 
+    body = events_of(delivery(), "message")
     own = OwnRedis(tmp_path / "redis")
     own.start()
     previous = app.extensions.get("inbox_redis")
     app.extensions["inbox_redis"] = connect(own.url)
     try:
         own.stop()
-        response = deliver(delivery())
+        response = deliver(body)
         assert response.status_code == 503
         assert _messages() == {} and _set_aside() == []
         own.start()
-        assert deliver(delivery()).status_code == 200
-        assert deliver(delivery()).status_code == 200  # LINE may deliver twice
+        assert deliver(body).status_code == 200
+        assert deliver(body).status_code == 200  # LINE may deliver twice
         run_jobs()
         messages = _messages()
         assert messages[RECORDED_MESSAGE_ID].text == "Hello, world"
-        assert db.session.scalar(select(func.count()).select_from(Message)) == len(messages) == 11
+        assert db.session.scalar(select(func.count()).select_from(Message)) == len(messages) == 10
     finally:
         app.extensions["inbox_redis"] = previous
         own.stop()
