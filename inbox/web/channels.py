@@ -21,6 +21,7 @@ from ..channels.settings import SettingsError, add_account, apply_settings, is_s
 from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, available_kinds, connector_class, connector_for
 from ..connectors.fields import SettingField, fields_for
 from ..extensions import db
+from ..links import external_url
 from ..security.outbound import current_allowlist
 from ..security.params import parse_bounded_int
 from ..tickets.models import Message
@@ -101,7 +102,10 @@ def _settings_from_form(fields: tuple[SettingField, ...]) -> tuple[dict[str, Any
 
 def _form(kind: str, account: ChannelAccount | None, status: int = 200):
     cls = connector_class(kind)
+    # a pushed network (LINE) is given this address in its console; it is built on INBOX_PUBLIC_URL
+    webhook_url = external_url(f"hooks.{kind}_webhook", account_id=account.id) if cls.pushed and account else None
     return render_template("channel_form.html", kind=kind, title=cls.title, account=account, fields=fields_for(kind),
+                           pushed=cls.pushed, webhook_url=webhook_url,
                            masked=masked_config(account.config) if account else {}, form=request.form if request.method == "POST" else {},
                            is_secret=is_secret, status=status_of(account) if account else None), status
 
@@ -130,6 +134,8 @@ def new_channel(kind: str):
             return _form(kind, None, 422)
         flash(_("%(title)s account '%(name)s' added. Use “Test” to check the connection.", title=connector_class(kind).title,
                 name=account.name), "success")
+        if connector_class(kind).pushed:  # its page shows the webhook URL to paste in the network's console
+            return redirect(url_for("web.edit_channel", account_id=account.id))
         return redirect(url_for("web.channels"))
     return _form(kind, None)
 
