@@ -125,9 +125,19 @@ def test_lines_refusal_is_the_replys_failure_in_lines_words(line_account, line_p
     assert "The request body has 1 error(s)" in reply.delivery_error and "messages[0].text: May not be empty" in reply.delivery_error
 
 
-def test_lines_limits_are_enforced_before_queueing(line_account, agent):
+def test_lines_limits_are_enforced_before_queueing_and_sending(line_account, line_platform, agent):
+    from inbox.connectors.base import connector_for
+
     ticket = _ticket_written(line_account, seconds_ago=600)
+    connector = connector_for(line_account)
+    six_messages = ("あ" * (MAX_MESSAGE_CHARS - 1) + "\n") * 6
+    assert "at most 5 messages" in connector.check_reply({}, six_messages)
+    assert connector.check_reply({}, ("あ" * (MAX_MESSAGE_CHARS - 1) + "\n") * 5) is None
     with pytest.raises(ActionError):
-        queue_reply(ticket, agent, ("あ" * (MAX_MESSAGE_CHARS - 1) + "\n") * 6)
+        queue_reply(ticket, agent, six_messages)
     assert len(split_reply("a" * (MAX_MESSAGE_CHARS * 2 + 1))) == 3
     assert all(len(part) <= MAX_MESSAGE_CHARS for part in split_reply(("x" * 4000 + "\n") * 5))
+    # a reply of 7,000 characters goes out as two LINE messages in one request
+    reply = _reply(ticket, agent, "い" * 3500 + "\n" + "う" * 3500)
+    [push] = line_platform.calls("/message/push")
+    assert [len(m["text"]) for m in push.body["messages"]] == [3500, 3500] and reply.delivery_state == "sent"
