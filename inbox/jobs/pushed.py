@@ -22,6 +22,7 @@ from ..connectors.base import ConnectorError, connector_for
 from ..connectors.line import LineConnector, Profile
 from ..extensions import db
 from ..redis_client import get_redis
+from ..security.outbound import current_allowlist
 from .context import job_context
 from .ingest import ingest_batch
 
@@ -82,7 +83,7 @@ def ingest_line_webhook(account_id: int, body: str) -> dict[str, Any]:
         except ValueError:
             set_aside_body(account_id, "LINE webhook body", "the body is not JSON", body.encode("utf-8", "replace"))
             return {"stored": 0, "set_aside": 1}
-        connector = connector_for(account)
+        connector = connector_for(account, allowlist=current_allowlist())
         if not isinstance(connector, LineConnector) or not isinstance(data, dict):
             set_aside_body(account_id, "LINE webhook body", "not a LINE webhook body for a LINE account", body.encode("utf-8", "replace"))
             return {"stored": 0, "set_aside": 1}

@@ -29,6 +29,7 @@ from ..base import (
     SendRejected,
     register,
 )
+from ..guard import check_server_url
 from .shapes import Delivery
 
 try:
@@ -143,9 +144,12 @@ class LineConnector(Connector):
     def api_client(self) -> Any:
         if ApiClient is None:
             raise ConnectorError("line-bot-sdk is not installed")
-        # `api_host` only for a test server or a proxy; LINE's own hosts otherwise (api / api-data)
-        configuration = Configuration(access_token=str(self.config.get("channel_access_token") or ""),
-                                      host=self.config.get("api_host") or None)
+        # `api_host` only for a test server or a proxy (checked by the outbound guard, as every server an
+        # admin types); LINE's own public hosts otherwise (api.line.me, api-data.line.me)
+        host = str(self.config.get("api_host") or "").rstrip("/") or None
+        if host:
+            check_server_url("LINE API host", host, self.allowlist)
+        configuration = Configuration(access_token=str(self.config.get("channel_access_token") or ""), host=host)
         return ApiClient(configuration)
 
     @property
@@ -241,6 +245,8 @@ class LineConnector(Connector):
             return {**entry, "dropped": f"LINE did not give the file ({getattr(exc, 'status', '?')}: {line_words(exc)})"}
         except OSError as exc:
             return {**entry, "dropped": f"could not reach LINE for the file ({type(exc).__name__})"}
+        except ConnectorError as exc:
+            return {**entry, "dropped": f"could not fetch the file ({exc})"}
         if len(data) > cap:
             return {**entry, "dropped": f"larger than the size limit ({cap:,} bytes)"}
         return {**entry, "content_type": content_type.split(";")[0].strip() or entry["content_type"], "size": len(data),

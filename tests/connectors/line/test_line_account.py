@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -84,3 +85,13 @@ def test_a_line_ticket_reads_in_japanese(app, logged_in, line_account):
     html = logged_in.get(f"/tickets/{ticket.id}", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert "LINE" in html and "5,000" in html
     assert "送信を取り消しました" in html  # the unsend of the recorded body, on its message
+
+
+def test_a_line_api_host_inside_is_refused_unless_allow_listed(app, line_account, monkeypatch):
+    from inbox.connectors.base import ConnectorError, connector_for
+    from inbox.security.outbound import ALLOWLIST_ENV, current_allowlist
+
+    monkeypatch.delenv(ALLOWLIST_ENV)
+    connector = connector_for(line_account, allowlist=current_allowlist())
+    with pytest.raises(ConnectorError, match="LINE API host"):
+        connector.bot_info()
