@@ -49,6 +49,8 @@ class JobPolicy:
 JOBS: dict[str, JobPolicy] = {
     # a finished ingest job is deleted at once: its arguments are customers' words, which an erasure must reach
     "ingest_batch": JobPolicy("inbox.jobs.ingest.ingest_batch", INGEST_QUEUE, 600, OUTAGE_RETRY, result_ttl=0),
+    # a pushed channel's webhook body (LINE), kept by the hook before it answered
+    "line_webhook": JobPolicy("inbox.jobs.pushed.ingest_line_webhook", INGEST_QUEUE, 600, OUTAGE_RETRY, result_ttl=0),
     "deliver_reply": JobPolicy("inbox.jobs.delivery.deliver_reply", DELIVERY_QUEUE, 120, (10, 30, 60)),
     "requeue_replies": JobPolicy("inbox.jobs.delivery.requeue_stalled_replies", DEFAULT_QUEUE, 55, result_ttl=300),
     "sla_sweep": JobPolicy("inbox.jobs.sla.sla_sweep", DEFAULT_QUEUE, 55, result_ttl=300, failure_ttl=86400),

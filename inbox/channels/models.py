@@ -12,7 +12,7 @@ from ..extensions import db
 from ..timeutil import UtcDateTime, utcnow
 
 # The channel type picks the SLA policy; the connector kind says how messages are fetched.
-CHANNEL_TYPES = ("x", "mastodon", "bluesky", "email", "sms", "phone", "other")
+CHANNEL_TYPES = ("x", "mastodon", "bluesky", "line", "email", "sms", "phone", "other")
 
 
 class ChannelAccount(db.Model):

@@ -79,12 +79,12 @@ def due_accounts(force: bool = False) -> list[ChannelAccount]:
         if account.backoff_until and account.backoff_until > now:
             continue
         try:
-            ready, _why = connector_for(account).configured()
+            connector = connector_for(account)
         except KeyError:
             log.warning("account %s uses unknown connector %r", account.name, account.connector)
             continue
-        if not ready:
-            continue
+        if connector.pushed or not connector.configured()[0]:
+            continue  # a pushed network (LINE) sends its events to the webhook: nothing to poll
         interval = timedelta(seconds=account.poll_interval_seconds or default_interval)
         # an account catching up on a backlog is polled again at once
         if not force and account.status != "catching_up" and account.last_polled_at and account.last_polled_at + interval > now:

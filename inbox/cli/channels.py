@@ -21,10 +21,12 @@ from ..channels.settings import (
     apply_settings,
     masked_config,
 )
+from ..connectors.base import connector_class
 from ..connectors.email.mailbox import is_mailbox
 from ..connectors.fields import fields_for
 from ..extensions import db
 from ..leader import Leadership
+from ..links import external_url
 from ..redis_client import get_redis
 from .app import with_app
 
@@ -128,9 +130,13 @@ def _add_command(kind: str, title: str) -> None:
             raise click.ClickException(str(exc)) from None
         click.echo(f"added {title} account {account.name!r}")
         click.echo(json.dumps(describe(account), ensure_ascii=False, indent=2))
+        if connector_class(kind).pushed:
+            url = external_url(f"hooks.{kind}_webhook", account_id=account.id)
+            click.echo(f"webhook URL to paste in the {title} console: {url}" if url else
+                       "set INBOX_PUBLIC_URL to the address the network reaches Inbox at, then see the account page for the webhook URL")
 
 
-for _kind, _title in (("email", "email (IMAP/SMTP)"), ("mastodon", "Mastodon"), ("bluesky", "Bluesky")):
+for _kind, _title in (("email", "email (IMAP/SMTP)"), ("mastodon", "Mastodon"), ("bluesky", "Bluesky"), ("line", "LINE")):
     _add_command(_kind, _title)
 
 
@@ -221,7 +227,7 @@ def poll(once: bool) -> None:
                                "into an account through the pipeline.")
 @click.argument("file", type=click.Path(exists=False, path_type=Path))
 @click.option("--account", "account_name", default=None, help="Channel account name (a mailbox import defaults to 'Imported email').")
-@click.option("--channel", type=click.Choice(["x", "mastodon", "bluesky", "email", "sms", "phone", "other"]),
+@click.option("--channel", type=click.Choice(["x", "mastodon", "bluesky", "line", "email", "sms", "phone", "other"]),
               help="Create a JSONL account of this channel type if the account does not exist; "
                    "with an mbox file or Maildir folder, 'email' imports it as email.")
 @with_app

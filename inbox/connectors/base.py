@@ -270,6 +270,8 @@ class Connector(ABC):
 
     kind: ClassVar[str]
     title: ClassVar[str]
+    # the network sends its events to a webhook (LINE): the poller leaves the account alone
+    pushed: ClassVar[bool] = False
 
     def __init__(self, config: Mapping[str, Any], account_name: str = "", *, conversations: Conversations | None = None,
                  allowlist: Allowlist | None = None) -> None:
@@ -279,6 +281,8 @@ class Connector(ABC):
         self.allowlist = allowlist or Allowlist()
         # facts learned from the network (e.g. the brand's own user id) that the caller saves to config
         self.config_updates: dict[str, Any] = {}
+        # how the last reply went out (e.g. LINE: by reply token or by metered push), recorded on the reply
+        self.delivery_notes: dict[str, Any] = {}
 
     @classmethod
     def enabled(cls) -> bool:
@@ -308,6 +312,10 @@ class Connector(ABC):
     def permalink(self, external_id: str, ticket_message: Mapping[str, Any]) -> str | None:
         """Public address of a message this account sent, when the network has one."""
         return None
+
+    def resend_safe(self, ticket_message: Mapping[str, Any]) -> bool:
+        """Whether a send interrupted mid-call may be repeated (the network drops a repeated request)."""
+        return False
 
 
 class UnsupportedOperation(RuntimeError):
@@ -381,7 +389,7 @@ def _load_builtin() -> None:
         return
     _BUILTIN_LOADED = True
     for module in ("inbox.connectors.jsonl", "inbox.connectors.x", "inbox.connectors.email", "inbox.connectors.mastodon",
-                   "inbox.connectors.bluesky"):
+                   "inbox.connectors.bluesky", "inbox.connectors.line"):
         try:
             importlib.import_module(module)
         except ImportError as exc:  # a connector whose library is missing is skipped

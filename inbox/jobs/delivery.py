@@ -139,7 +139,8 @@ def _claim(message_id: int) -> bool:
     return result.rowcount == 1
 
 
-def _record_sent(message: Message, account: ChannelAccount, external_id: str, permalink: str | None) -> None:
+def _record_sent(message: Message, account: ChannelAccount, external_id: str, permalink: str | None,
+                 notes: dict[str, Any] | None = None) -> None:
     # the poller may already have ingested our own post (e.g. a DM event) under the same id
     twin = db.session.scalar(
         select(Message).where(Message.account_id == account.id, Message.external_id == external_id, Message.id != message.id)
@@ -156,7 +157,7 @@ def _record_sent(message: Message, account: ChannelAccount, external_id: str, pe
     message.url = permalink
     message.delivery_state, message.delivery_error = "sent", None
     _save_delivery(message, posted_id=external_id, sent_at=sent_at.isoformat())
-    _record(message, "delivered", sent_at, external_id=external_id)
+    _record(message, "delivered", sent_at, external_id=external_id, **{k: v for k, v in (notes or {}).items() if k == "via"})
 
 
 def deliver_reply(message_id: int) -> dict[str, Any]:
@@ -169,8 +170,6 @@ def deliver_reply(message_id: int) -> dict[str, Any]:
             return {"message_id": message.id, "state": "sent", "external_id": message.external_id}
         if message.delivery_state == "failed":
             return {"message_id": message.id, "state": "failed", "error": message.delivery_error}
-        if message.delivery_state == "posting":
-            return _fail(message, "sending was interrupted and X may have received the reply; check the account before writing it again")
         account = db.session.get(ChannelAccount, message.account_id)
         if account is None:
             return _fail(message, "the channel account no longer exists")
@@ -178,15 +177,23 @@ def deliver_reply(message_id: int) -> dict[str, Any]:
             connector = connector_for(account, conversations=StoredConversations(account), allowlist=current_allowlist())
         except KeyError:
             return _fail(message, f"unknown connector {account.connector!r}")
-        target = _delivery(message).get("target") or {}
+        # the reply's own id and first attempt: a network with retry keys (LINE) derives the key and its route from them
+        target = {**(_delivery(message).get("target") or {}), "reply_id": message.id,
+                  "first_attempt_at": _delivery(message).get("first_attempt_at")}
+        interrupted = message.delivery_state == "posting"
+        if interrupted and not connector.resend_safe(target):
+            return _fail(message, "sending was interrupted and the network may have received the reply; check the account before writing it again")
         problem = connector.check_reply(target, message.text)
         if problem:
             return _fail(message, problem)
-        if not _claim(message.id):
+        if not interrupted and not _claim(message.id):
             db.session.refresh(message)
             return {"message_id": message.id, "state": message.delivery_state}
         db.session.refresh(message)
-        _save_delivery(message, attempts=int(_delivery(message).get("attempts") or 0) + 1, posting_at=utcnow().isoformat())
+        now = utcnow().isoformat()
+        first = _delivery(message).get("first_attempt_at") or now
+        target["first_attempt_at"] = first
+        _save_delivery(message, attempts=int(_delivery(message).get("attempts") or 0) + 1, posting_at=now, first_attempt_at=first)
         db.session.commit()
 
         try:
@@ -213,7 +220,9 @@ def deliver_reply(message_id: int) -> dict[str, Any]:
                 return _fail(message, str(exc))
             raise
 
-        _record_sent(message, account, external_id, connector.permalink(external_id, target))
+        if connector.delivery_notes:
+            _save_delivery(message, **connector.delivery_notes)
+        _record_sent(message, account, external_id, connector.permalink(external_id, target), connector.delivery_notes)
         if connector.config_updates:
             account.config = {**account.config, **connector.config_updates}
         db.session.commit()

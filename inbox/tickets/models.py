@@ -71,6 +71,8 @@ class ContactIdentity(db.Model):
     name: Mapped[str] = mapped_column(String(512))
     followers: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # what a network says besides the name (LINE: picture, language, follow/block state and its notes)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     contact: Mapped[Contact] = relationship(back_populates="identities")
 

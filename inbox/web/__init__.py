@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (each module adds its routes to the blueprints)
     channels,
     contacts,
     dashboard,
+    hooks,
     inbox_list,
     live,
     notifications,
@@ -33,4 +34,5 @@ def register(app: Flask) -> None:
     """Called by create_app: the web UI's blueprints."""
     for blueprint in (auth_bp, bp, voice_bp, live_bp):
         app.register_blueprint(blueprint)
+    hooks.register(app)  # pushed networks' webhooks: no session, no CSRF, a signature instead
     app.jinja_env.globals["browser_alerts"] = browser_alerts

@@ -22,6 +22,7 @@ from ..connectors.base import ConnectorError, NeedsAttention, RateLimited, avail
 from ..connectors.fields import SettingField, fields_for
 from ..extensions import db
 from ..labels import connector_title
+from ..links import external_url
 from ..security.outbound import current_allowlist
 from ..security.params import parse_bounded_int
 from ..tickets.models import Message
@@ -32,7 +33,7 @@ from .i18n import error_text
 
 log = logging.getLogger(__name__)
 MAX_POLL_INTERVAL = 7 * 24 * 3600
-CONNECTABLE = ("x", "email", "mastodon", "bluesky")
+CONNECTABLE = ("x", "email", "mastodon", "bluesky", "line")
 
 
 def _kinds() -> dict[str, Any]:
@@ -102,7 +103,10 @@ def _settings_from_form(fields: tuple[SettingField, ...]) -> tuple[dict[str, Any
 
 def _form(kind: str, account: ChannelAccount | None, status: int = 200):
     cls = connector_class(kind)
+    # a pushed network (LINE) is given this address in its console; it is built on INBOX_PUBLIC_URL
+    webhook_url = external_url(f"hooks.{kind}_webhook", account_id=account.id) if cls.pushed and account else None
     return render_template("channel_form.html", kind=kind, title=connector_title(kind, cls.title), account=account, fields=fields_for(kind),
+                           pushed=cls.pushed, webhook_url=webhook_url,
                            masked=masked_config(account.config) if account else {}, form=request.form if request.method == "POST" else {},
                            is_secret=is_secret, status=status_of(account) if account else None), status
 
@@ -131,6 +135,8 @@ def new_channel(kind: str):
             return _form(kind, None, 422)
         flash(_("%(title)s account '%(name)s' added. Use “Test” to check the connection.", title=connector_title(kind, connector_class(kind).title),
                 name=account.name), "success")
+        if connector_class(kind).pushed:  # its page shows the webhook URL to paste in the network's console
+            return redirect(url_for("web.edit_channel", account_id=account.id))
         return redirect(url_for("web.channels"))
     return _form(kind, None)
 

@@ -39,6 +39,8 @@ DEFAULT_POLICIES: tuple[DefaultPolicy, ...] = (
     DefaultPolicy("x", _SOCIAL),
     DefaultPolicy("mastodon", _SOCIAL),
     DefaultPolicy("bluesky", _SOCIAL),
+    # chat: customers expect an answer within the hour, while the team is at work
+    DefaultPolicy("line", SlaTargets(timedelta(hours=1), timedelta(hours=24), timedelta(hours=1), business_hours=True)),
     DefaultPolicy("sms", SlaTargets(timedelta(hours=2), timedelta(hours=24), timedelta(hours=2))),
     DefaultPolicy("email", SlaTargets(timedelta(hours=24), timedelta(hours=72), timedelta(hours=24))),
     DefaultPolicy("phone", SlaTargets(None, timedelta(hours=16), None, first_response_same_business_day=True, business_hours=True)),
