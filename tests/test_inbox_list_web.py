@@ -96,7 +96,7 @@ def test_rows_carry_the_hooks_and_escape_customer_text(logged_in, tickets, agent
         assert box and box[0]["type"] == "checkbox" and box[0]["name"] == "ticket_ids" and box[0]["form"] == "bulk-form"
         assert box[0].get("aria-label")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "返金してください" in html and 'class="row-tag">refund<' in html
+    assert "返金してください" in html and re.search(r'class="row-tag"[^>]*>refund<', html)
     assert "Ada Agent" in html  # assignee shown
     # the search form and the bulk bar
     form = dom.find("form", id="search-form")[0]

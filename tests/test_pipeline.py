@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from sqlalchemy import func, select
 
 from inbox.channels import get_or_create_account
+from inbox.channels.health import account_health
 from inbox.extensions import db
 from inbox.channels.poller import poll_once
 from inbox.tickets.models import Message, Ticket, TicketEvent
+from inbox.timeutil import utcnow
 from tests.helpers import ago, message, write_jsonl
 
 
@@ -115,6 +118,6 @@ def test_malformed_lines_are_skipped_and_reported(app, tmp_path, run_jobs):
     assert (outcome.fetched, outcome.rejected) == (2, 3)
     run_jobs()
     db.session.refresh(account)
-    assert "3 item(s) set aside" in account.status_detail
+    assert "3 item(s) set aside" in account_health(account, ZoneInfo("UTC"), utcnow()).detail
     texts = sorted(db.session.scalars(select(Message.text)))
     assert texts == ["<script>alert(1)</script> second good line", "first good line"]

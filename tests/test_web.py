@@ -74,6 +74,7 @@ ROUTES: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {
     ("web.unassign", "POST"): ("agent", 302, {}),
     ("web.assign", "POST"): ("agent", 302, {"assignee_id": ME}),  # to themselves; to others: test_agent_cannot_assign_to_others
     ("web.change_priority", "POST"): ("agent", 302, {"priority": "high"}),
+    ("web.change_engagement", "POST"): ("agent", 302, {"kind": "question"}),
     ("web.add_ticket_tags", "POST"): ("agent", 302, {"tags": "walker"}),
     ("web.remove_ticket_tag", "POST"): ("agent", 302, {"tag": "walker"}),
     ("web.correct_sentiment", "POST"): ("agent", 302, {"label": "neutral"}),
@@ -160,8 +161,8 @@ ROLE_ORDER = ("agent", "lead", "admin")
 
 def _pages(app):
     """The browser's routes; the JSON API (tokens, problem+json, its own CSRF rule) is walked per operation
-    and role in tests/api."""
-    return [r for r in app.url_map.iter_rules() if not r.endpoint.startswith("api.")]
+    and role in tests/api, and the networks' webhooks (signed by the network, no session) in tests/connectors."""
+    return [r for r in app.url_map.iter_rules() if not r.endpoint.startswith(("api.", "hooks."))]
 
 
 def _registered(app) -> set[tuple[str, str]]:

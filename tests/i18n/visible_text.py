@@ -18,7 +18,8 @@ from typing import Iterable
 # Reviewed: proper nouns, product and protocol names, and abbreviations a Japanese UI writes in Latin letters.
 ALLOWED = frozenset({
     # networks and products
-    "X", "Mastodon", "Bluesky", "LINE", "Excel", "Chrome", "Firefox", "Safari", "Inbox", "Redis", "RQ", "PostgreSQL",
+    "X", "Mastodon", "Bluesky", "LINE", "Messaging",  # LINE console: the "Messaging API" tab
+    "Excel", "Chrome", "Firefox", "Safari", "Inbox", "Redis", "RQ", "PostgreSQL",
     "SQLite", "Gmail", "Outlook", "Slack", "Zapier", "Twitter", "OpenAPI",
     # the example company in form placeholders, and IMAP's name for the inbox folder
     "Acme", "INBOX",
