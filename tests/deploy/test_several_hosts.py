@@ -109,7 +109,7 @@ def test_inbox_runs_as_several_hosts(app, tmp_path, servers):
     from inbox.channels.settings import add_account
     from inbox.extensions import db
     from inbox.redis_client import redis_url
-    from inbox.security.settings import save_allowlist
+    from inbox.auth.security_settings import save_allowlist
     from inbox.tickets.attachments import MessageAttachment
     from inbox.tickets.models import Message, Ticket
     from inbox.voice.surveys.models import SurveySetting

@@ -31,6 +31,8 @@ ALLOWED = frozenset({
     "GDPR", "TOTP", "MIME", "HTML", "YYYY", "MM", "DD", "hh", "mm", "Bearer", "POST", "GET", "AOF", "MB",
     # the job queues' names, as the worker's command line and logs name them (the pipeline page's health)
     "ingest", "delivery", "default",
+    # a Redis setting named in the pipeline page's advice (appendonly yes)
+    "appendonly",
     # language codes (the rule form's example: en, ja)
     "en", "ja",
     # the measures' names as teams use them
