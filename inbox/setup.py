@@ -11,7 +11,8 @@ from .channels import ChannelAccount, get_or_create_account
 from .config import MIGRATIONS_DIR
 from .demo import generate_demo
 from .demo.history import seed_history
-from .demo.mailbox import DEMO_HOST, account_config, dovecot_path
+from .demo.dovecot import dovecot_path
+from .demo.mailbox import DEMO_HOST, account_config
 from .extensions import db
 from .tickets.sla.outcomes import backfill
 from .tickets.sla.policies import seed_default_policies

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from inbox.channels.poller import poll_once
 from inbox.channels.settings import add_account
 from inbox.demo.customer import OPENINGS, answer_to
-from inbox.demo.mailbox import DEMO_ADDRESS, DEMO_HOST, DemoMailbox, dovecot_path
+from inbox.demo.dovecot import dovecot_path
+from inbox.demo.mailbox import DEMO_ADDRESS, DEMO_HOST, DemoMailbox
 from inbox.extensions import db
 from inbox.security.outbound import ALLOWLIST_ENV
 from inbox.tickets.events import EventType

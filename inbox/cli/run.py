@@ -24,7 +24,8 @@ from ..auth.users import ensure_admin
 from ..config import PROJECT_ROOT
 from ..redis_client import redis_url, stop_embedded_redis
 from ..demo.history import history_stored
-from ..demo.mailbox import DEMO_HOST, dovecot_path, reach_problem
+from ..demo.dovecot import dovecot_path, reach_problem
+from ..demo.mailbox import DEMO_HOST
 from ..security.outbound import ALLOWLIST_ENV
 from ..setup import (
     demo_accounts_in_use,

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import logging
 import os
-import pwd
 import secrets
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -35,6 +31,7 @@ import imapclient
 from aiosmtpd.controller import Controller
 
 from .customer import answer_to, opening_emails
+from .dovecot import Dovecot
 
 log = logging.getLogger("inbox.demo.mailbox")
 
@@ -45,13 +42,6 @@ DEMO_USER = "support"
 DEFAULT_IMAP_PORT = 10143
 DEFAULT_SMTP_PORT = 10025
 SETTINGS_FILE = "mailbox.json"
-START_SECONDS = 15.0
-
-
-def dovecot_path() -> str | None:
-    """Debian's dovecot (`make run` installs dovecot-imapd when it is missing), or None."""
-    found = shutil.which("dovecot") or "/usr/sbin/dovecot"
-    return found if os.access(found, os.X_OK) else None
 
 
 def _port_free(port: int) -> bool:
@@ -102,126 +92,12 @@ def mailbox_settings(root: Path) -> MailboxSettings:
     return settings
 
 
-def _users() -> tuple[str, str, int, int]:
-    """(login user, internal user, uid, gid) Dovecot runs its processes and keeps mail as."""
-    if os.geteuid() == 0:
-        login = "dovenull" if _exists("dovenull") else "nobody"
-        internal = "dovecot" if _exists("dovecot") else "nobody"
-        owner = pwd.getpwnam(internal)
-        return login, internal, owner.pw_uid, owner.pw_gid
-    me = getpass.getuser()
-    return me, me, os.getuid(), os.getgid()
-
-
-def _exists(user: str) -> bool:
-    try:
-        pwd.getpwnam(user)
-        return True
-    except KeyError:
-        return False
-
-
-def reach_problem(root: Path) -> str | None:
-    """Why Dovecot could not keep mail under `root`, or None. Run as root, Dovecot keeps the mail as its own
-    user (never root), who must be able to walk down to it."""
-    if os.geteuid() != 0:
-        return None
-    _login, internal, _uid, _gid = _users()
-    closed = next((p for p in root.resolve().parents if p.exists() and not os.stat(p).st_mode & 0o001), None)
-    if closed is None:
-        return None
-    return (f"the demo mailbox under {root} is out of reach of the {internal!r} user ({closed} is closed to "
-            "others); set INBOX_INSTANCE_PATH to a folder others may enter")
-
-
-def dovecot_config(root: Path, settings: MailboxSettings) -> str:
-    login, internal, uid, gid = _users()
-    mail = root / "maildir"
-    return f"""
-protocols = imap
-listen = {DEMO_HOST}
-base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_login_user = {login}
-default_internal_user = {internal}
-mail_location = maildir:{mail}/%u
-first_valid_uid = 0
-passdb {{
-  driver = static
-  args = password={settings.password}
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={mail}/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = {DEMO_HOST}
-    port = {settings.imap_port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-  chroot =
-}}
-service anvil {{
-  chroot =
-}}
-"""
-
-
-class Dovecot:
-    """Dovecot in the foreground, with its own configuration under `root`."""
+class DemoDovecot(Dovecot):
+    """The demo's Dovecot: on DEMO_HOST, the port and password its settings chose."""
 
     def __init__(self, root: Path, settings: MailboxSettings) -> None:
-        self.root, self.settings = root, settings
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "Dovecot":
-        binary = dovecot_path()
-        if binary is None:
-            raise RuntimeError("Dovecot is not installed: run `make run` (installs dovecot-imapd) or "
-                               "`apt-get install dovecot-imapd`")
-        for folder in ("run", "state", "maildir"):
-            (self.root / folder).mkdir(parents=True, exist_ok=True)
-        problem = reach_problem(self.root)
-        if problem:
-            raise RuntimeError(problem)
-        _login, _internal, uid, gid = _users()
-        if os.geteuid() == 0:
-            os.chown(self.root / "maildir", uid, gid)
-        os.chmod(self.root, 0o755)
-        config = self.root / "dovecot.conf"
-        config.write_text(dovecot_config(self.root, self.settings))
-        config.chmod(0o600)
-        self.process = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
-                raise RuntimeError(f"dovecot did not start: {output.strip()}")
-            try:
-                with socket.create_connection((DEMO_HOST, self.settings.imap_port), timeout=0.5) as sock:
-                    if sock.recv(100).startswith(b"* OK"):
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"dovecot did not answer within {START_SECONDS:.0f} s (see {self.root}/dovecot.log)")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        super().__init__(root, DEMO_HOST, settings.imap_port, settings.password)
+        self.settings = settings
 
     def deliver(self, *messages: bytes) -> None:
         """Into the support mailbox with IMAP APPEND, as a mail server's delivery would."""
@@ -259,7 +135,7 @@ class DemoMailbox:
     def __init__(self, root: Path, answer_after: float = 20.0) -> None:
         self.root = root
         self.settings = mailbox_settings(root)
-        self.dovecot = Dovecot(root, self.settings)
+        self.dovecot = DemoDovecot(root, self.settings)
         self.answer_after = answer_after
         self.controller = Controller(_Sink(self.outbox, self._answer), hostname=DEMO_HOST, port=self.settings.smtp_port)
         self._timers: list[threading.Timer] = []

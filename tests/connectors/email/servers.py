@@ -3,19 +3,16 @@ Dovecot (Debian's dovecot-imapd) as the IMAP server, aiosmtpd as the SMTP server
 our replies. Installed by `make test-servers` (see the Makefile)."""
 from __future__ import annotations
 
-import getpass
-import os
-import pwd
-import shutil
 import socket
-import subprocess
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+from inbox.demo.dovecot import Dovecot as ProductDovecot
+from inbox.demo.dovecot import dovecot_path
+
+DOVECOT = dovecot_path() or "/usr/sbin/dovecot"
 PASSWORD = "mailbox-password-0001"
 
 
@@ -25,101 +22,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _users() -> tuple[str, str, int, int]:
-    """(login user, internal user, uid, gid) dovecot may run its processes and mail as."""
-    if os.geteuid() == 0:
-        login = "dovenull" if _exists("dovenull") else "nobody"
-        internal = "dovecot" if _exists("dovecot") else "nobody"
-        owner = pwd.getpwnam(internal)
-        return login, internal, owner.pw_uid, owner.pw_gid
-    me = getpass.getuser()
-    return me, me, os.getuid(), os.getgid()
+class Dovecot(ProductDovecot):
+    """The product's Dovecot runner (inbox.demo.dovecot) on 127.0.0.1, a free port, one test password."""
 
-
-def _exists(user: str) -> bool:
-    try:
-        pwd.getpwnam(user)
-        return True
-    except KeyError:
-        return False
-
-
-@dataclass
-class Dovecot:
-    root: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-
-    def config(self) -> str:
-        login, internal, uid, gid = _users()
-        mail = self.root / "mail"
-        return f"""
-protocols = imap
-listen = 127.0.0.1
-base_dir = {self.root}/run
-state_dir = {self.root}/state
-log_path = {self.root}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_login_user = {login}
-default_internal_user = {internal}
-mail_location = maildir:{mail}/%u
-first_valid_uid = 0
-passdb {{
-  driver = static
-  args = password={PASSWORD}
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={mail}/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {self.port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-service imap-login {{
-  chroot =
-}}
-"""
-
-    def start(self) -> "Dovecot":
-        for folder in ("run", "state", "mail"):
-            (self.root / folder).mkdir(parents=True, exist_ok=True)
-        _login, internal, uid, gid = _users()
-        os.chown(self.root / "mail", uid, gid) if os.geteuid() == 0 else None
-        os.chmod(self.root, 0o755)
-        path = self.root / "dovecot.conf"
-        path.write_text(self.config())
-        self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
-                raise RuntimeError(f"dovecot did not start: {output}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                    if sock.recv(100).startswith(b"* OK"):
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("dovecot did not answer within 15 s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, "127.0.0.1", free_port(), PASSWORD)
 
     def new_mailbox(self) -> "Mailbox":
         return Mailbox(self, f"support-{uuid.uuid4().hex[:10]}")
