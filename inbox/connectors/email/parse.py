@@ -20,7 +20,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser, Parser
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Iterator
 
 from .text import html_to_text, strip_quotes_and_signature, tidy
 
@@ -196,14 +196,11 @@ def strict_addresses(value: str) -> list[tuple[str, str]]:
     return found
 
 
-def _mailboxes(value: str) -> list[str]:
-    """The header split at the commas that separate mailboxes (not those in quotes, comments or
-    angle brackets); a group's name and its closing ";" are dropped."""
-    items: list[str] = []
-    current: list[str] = []
+def _outside_quotes(value: str) -> Iterator[tuple[int, str]]:
+    """Each character of a header value that is outside quoted strings and comments, with its index."""
     quoted = escaped = False
-    comments = angles = 0
-    for char in value:
+    comments = 0
+    for index, char in enumerate(value):
         if escaped:
             escaped = False
         elif char == "\\" and (quoted or comments):
@@ -216,47 +213,36 @@ def _mailboxes(value: str) -> list[str]:
             comments += 1
         elif char == ")" and comments:
             comments -= 1
-        elif comments:
-            pass
-        elif char == "<":
+        elif not comments:
+            yield index, char
+
+
+def _mailboxes(value: str) -> list[str]:
+    """The header split at the commas that separate mailboxes (not those in quotes, comments or
+    angle brackets); a group's name and its closing ";" are dropped."""
+    items: list[str] = []
+    start = angles = 0
+    for index, char in _outside_quotes(value):
+        if char == "<":
             angles += 1
         elif char == ">" and angles:
             angles -= 1
         elif angles:
             pass
         elif char in ",;":
-            items.append("".join(current))
-            current = []
-            continue
+            items.append(value[start:index])
+            start = index + 1
         elif char == ":":  # "group name:" — what follows are its members
-            current = []
-            continue
-        current.append(char)
-    items.append("".join(current))
+            start = index + 1
+    items.append(value[start:])
     return [item.strip() for item in items if item.strip()]
 
 
 def _last_angle(item: str) -> tuple[int, int] | None:
     """(start, end) of the last <...> outside quotes and comments."""
-    quoted = escaped = False
-    comments = 0
     start = found = None
-    for index, char in enumerate(item):
-        if escaped:
-            escaped = False
-        elif char == "\\" and (quoted or comments):
-            escaped = True
-        elif quoted:
-            quoted = char != '"'
-        elif char == '"' and not comments:
-            quoted = True
-        elif char == "(":
-            comments += 1
-        elif char == ")" and comments:
-            comments -= 1
-        elif comments:
-            pass
-        elif char == "<":
+    for index, char in _outside_quotes(item):
+        if char == "<":
             start = index
         elif char == ">" and start is not None:
             found, start = (start, index), None
